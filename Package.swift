@@ -1,0 +1,95 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Every target is built in the Swift 6 language mode, which turns on complete strict
+/// concurrency checking; warnings are not tolerated (CI builds with -warnings-as-errors).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "MTSRelay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mts-relay", targets: ["MTSRelayCommand"]),
+        .library(name: "AMQPClient", targets: ["AMQPClient"]),
+        .library(name: "MTSProtocol", targets: ["MTSProtocol"]),
+        .library(name: "MTSCorrelation", targets: ["MTSCorrelation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: C shims
+
+        /// Debian's librabbitmq-dev (rabbitmq-c 0.11), reached only through AMQPClient.
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+
+        // MARK: Libraries
+
+        /// A Swift AMQP 0-9-1 client over librabbitmq: one owning thread per connection.
+        .target(
+            name: "AMQPClient",
+            dependencies: [
+                "CRabbitMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// MTS Transaction 3.0 and jackpot message models with validation. No IO.
+        .target(
+            name: "MTSProtocol",
+            swiftSettings: swiftSettings
+        ),
+        /// The correlation engine: pending table, timeouts, outcomes, durable store.
+        .target(
+            name: "MTSCorrelation",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Executables
+
+        .executableTarget(
+            name: "MTSRelayCommand",
+            dependencies: [
+                "AMQPClient",
+                "MTSProtocol",
+                "MTSCorrelation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+
+        .testTarget(
+            name: "AMQPClientTests",
+            dependencies: ["AMQPClient"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MTSProtocolTests",
+            dependencies: [
+                "MTSProtocol",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MTSCorrelationTests",
+            dependencies: [
+                "MTSCorrelation",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

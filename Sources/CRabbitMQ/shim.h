@@ -1,0 +1,65 @@
+// The one door from Swift into librabbitmq (rabbitmq-c 0.11, Debian's librabbitmq-dev).
+// Only the AMQPClient module imports this. Each wrapper below exists because Swift cannot use
+// the C declaration as it stands; the comment on it says why.
+#ifndef MTS_RELAY_CRABBITMQ_SHIM_H
+#define MTS_RELAY_CRABBITMQ_SHIM_H
+
+// 0.11 still installs its headers at the top of /usr/include (0.12 moved them under
+// rabbitmq-c/); pkg-config gives no -I flag, so these are found on the default path.
+#include <amqp.h>
+#include <amqp_framing.h>
+#include <amqp_tcp_socket.h>
+#include <amqp_ssl_socket.h>
+
+// amqp_login and amqp_login_with_properties are variadic (the SASL credentials follow the
+// method), and Swift cannot call a C variadic function. These fix the method to PLAIN.
+static inline amqp_rpc_reply_t mts_amqp_login_plain(amqp_connection_state_t state,
+                                                    const char *vhost, int channel_max,
+                                                    int frame_max, int heartbeat,
+                                                    const amqp_table_t *properties,
+                                                    const char *user, const char *password) {
+    return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat,
+                                      properties, AMQP_SASL_METHOD_PLAIN, user, password);
+}
+
+// Same as above for SASL EXTERNAL (TLS client certificates): one identity argument.
+static inline amqp_rpc_reply_t mts_amqp_login_external(amqp_connection_state_t state,
+                                                       const char *vhost, int channel_max,
+                                                       int frame_max, int heartbeat,
+                                                       const amqp_table_t *properties,
+                                                       const char *identity) {
+    return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat,
+                                      properties, AMQP_SASL_METHOD_EXTERNAL, identity);
+}
+
+// The method ids are macros with a cast ((amqp_method_number_t)0x...), which Swift does not
+// import. These constants carry the ones the client dispatches on.
+static const amqp_method_number_t MTS_CONNECTION_CLOSE = AMQP_CONNECTION_CLOSE_METHOD;
+static const amqp_method_number_t MTS_CONNECTION_CLOSE_OK = AMQP_CONNECTION_CLOSE_OK_METHOD;
+static const amqp_method_number_t MTS_CONNECTION_BLOCKED = AMQP_CONNECTION_BLOCKED_METHOD;
+static const amqp_method_number_t MTS_CONNECTION_UNBLOCKED = AMQP_CONNECTION_UNBLOCKED_METHOD;
+static const amqp_method_number_t MTS_CHANNEL_CLOSE = AMQP_CHANNEL_CLOSE_METHOD;
+static const amqp_method_number_t MTS_CHANNEL_CLOSE_OK = AMQP_CHANNEL_CLOSE_OK_METHOD;
+static const amqp_method_number_t MTS_BASIC_DELIVER = AMQP_BASIC_DELIVER_METHOD;
+static const amqp_method_number_t MTS_BASIC_ACK = AMQP_BASIC_ACK_METHOD;
+static const amqp_method_number_t MTS_BASIC_NACK = AMQP_BASIC_NACK_METHOD;
+static const amqp_method_number_t MTS_BASIC_RETURN = AMQP_BASIC_RETURN_METHOD;
+static const amqp_method_number_t MTS_BASIC_CANCEL = AMQP_BASIC_CANCEL_METHOD;
+static const amqp_method_number_t MTS_BASIC_CANCEL_OK = AMQP_BASIC_CANCEL_OK_METHOD;
+
+// The property flags are (1 << n) macros; spelled out as constants for the same reason.
+static const amqp_flags_t MTS_FLAG_CONTENT_TYPE = AMQP_BASIC_CONTENT_TYPE_FLAG;
+static const amqp_flags_t MTS_FLAG_CONTENT_ENCODING = AMQP_BASIC_CONTENT_ENCODING_FLAG;
+static const amqp_flags_t MTS_FLAG_HEADERS = AMQP_BASIC_HEADERS_FLAG;
+static const amqp_flags_t MTS_FLAG_DELIVERY_MODE = AMQP_BASIC_DELIVERY_MODE_FLAG;
+static const amqp_flags_t MTS_FLAG_PRIORITY = AMQP_BASIC_PRIORITY_FLAG;
+static const amqp_flags_t MTS_FLAG_CORRELATION_ID = AMQP_BASIC_CORRELATION_ID_FLAG;
+static const amqp_flags_t MTS_FLAG_REPLY_TO = AMQP_BASIC_REPLY_TO_FLAG;
+static const amqp_flags_t MTS_FLAG_EXPIRATION = AMQP_BASIC_EXPIRATION_FLAG;
+static const amqp_flags_t MTS_FLAG_MESSAGE_ID = AMQP_BASIC_MESSAGE_ID_FLAG;
+static const amqp_flags_t MTS_FLAG_TIMESTAMP = AMQP_BASIC_TIMESTAMP_FLAG;
+static const amqp_flags_t MTS_FLAG_TYPE = AMQP_BASIC_TYPE_FLAG;
+static const amqp_flags_t MTS_FLAG_USER_ID = AMQP_BASIC_USER_ID_FLAG;
+static const amqp_flags_t MTS_FLAG_APP_ID = AMQP_BASIC_APP_ID_FLAG;
+
+#endif

@@ -1,0 +1,1 @@
+// Placeholder: the correlation engine arrives with the engine issue.

@@ -1,0 +1,1 @@
+// Placeholder: the MTS protocol models arrive with the protocol issue.

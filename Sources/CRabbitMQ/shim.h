@@ -62,4 +62,9 @@ static const amqp_flags_t MTS_FLAG_TYPE = AMQP_BASIC_TYPE_FLAG;
 static const amqp_flags_t MTS_FLAG_USER_ID = AMQP_BASIC_USER_ID_FLAG;
 static const amqp_flags_t MTS_FLAG_APP_ID = AMQP_BASIC_APP_ID_FLAG;
 
+// The wake-up descriptor of a connection's thread (see ConnectionInbox). Swift's Glibc
+// module does not export <sys/eventfd.h>, and the flags are macros.
+#include <sys/eventfd.h>
+static inline int mts_new_wake_descriptor(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
 #endif

@@ -1,0 +1,107 @@
+import AMQPClient
+import Foundation
+import Logging
+
+/// The RabbitMQ server the integration tests talk to: `MTS_RELAY_AMQP_URL`, by default
+/// `amqp://guest:guest@127.0.0.1:5672/`. `rabbitmqctl` (or `MTS_RELAY_RABBITMQCTL`) is
+/// the fault injector.
+enum TestBroker {
+    static var url: String {
+        ProcessInfo.processInfo.environment["MTS_RELAY_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/"
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "amqp-tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// A name no other test (or earlier run) uses.
+    static func uniqueName(_ prefix: String) -> String {
+        "mts-relay-test.\(prefix).\(UUID().uuidString.prefix(8))"
+    }
+
+    static func configuration(name: String, heartbeatSeconds: Int = 20) throws -> AMQPConnectionConfiguration
+    {
+        var configuration = try AMQPConnectionConfiguration(url: url)
+        configuration.connectionName = name
+        configuration.heartbeatSeconds = heartbeatSeconds
+        return configuration
+    }
+
+    static func connect(
+        _ name: String = uniqueName("conn"), heartbeatSeconds: Int = 20
+    ) async throws
+        -> AMQPConnection
+    {
+        try await AMQPConnection.connect(
+            configuration(name: name, heartbeatSeconds: heartbeatSeconds), logger: logger)
+    }
+
+    /// Runs rabbitmqctl and returns what it printed.
+    @discardableResult
+    static func rabbitmqctl(_ arguments: [String]) throws -> String {
+        let process = Process()
+        let command = ProcessInfo.processInfo.environment["MTS_RELAY_RABBITMQCTL"] ?? "rabbitmqctl"
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [command] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw RabbitmqctlFailure(arguments: arguments, output: text)
+        }
+        return text
+    }
+
+    struct RabbitmqctlFailure: Error, CustomStringConvertible {
+        var arguments: [String]
+        var output: String
+        var description: String { "rabbitmqctl \(arguments.joined(separator: " ")) failed: \(output)" }
+    }
+
+    /// The broker's line for the connection with this client-provided name:
+    /// its Erlang pid and negotiated heartbeat timeout.
+    static func brokerConnection(named name: String) throws -> (pid: String, heartbeatSeconds: Int)? {
+        let listing = try rabbitmqctl([
+            "list_connections", "-q", "--no-table-headers", "pid", "timeout", "client_properties",
+        ])
+        for line in listing.split(separator: "\n") where line.contains("\"\(name)\"") {
+            let fields = line.split(separator: "\t")
+            guard fields.count >= 2 else { continue }
+            return (String(fields[0]), Int(fields[1]) ?? -1)
+        }
+        return nil
+    }
+
+    /// Publishes bodies to a queue through the default exchange, each confirmed.
+    static func fill(
+        _ queue: String, on connection: AMQPConnection, bodies: [[UInt8]],
+        properties: AMQPProperties = .init()
+    )
+        async throws
+    {
+        let channel = try await connection.openChannel(publisherConfirms: true)
+        try await withThrowingTaskGroup(of: AMQPPublishConfirmation.self) { group in
+            for body in bodies {
+                group.addTask { try await channel.publish(body, routingKey: queue, properties: properties) }
+            }
+            for try await confirmation in group where confirmation != .acked {
+                throw AMQPError(code: .protocolViolation, reason: "publish was \(confirmation)")
+            }
+        }
+        try await channel.close()
+    }
+}
+
+extension AsyncSequence where Element == AMQPDelivery {
+    /// The next delivery, or nil when the sequence ended.
+    func first() async throws -> AMQPDelivery? {
+        var iterator = makeAsyncIterator()
+        return try await iterator.next()
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what mts-relay needs to build and run on Debian (the Swift toolchain is assumed),
+# then makes sure a RabbitMQ server answers on 127.0.0.1. Safe to run again: it installs only
+# what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(pkg-config librabbitmq-dev libsqlite3-dev rabbitmq-server)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  # policy-rc.d may refuse to start the service at install time (containers); start-rabbitmq
+  # starts it afterwards either way.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+bash scripts/start-rabbitmq.sh

@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: C shims
@@ -53,6 +55,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// The daemon: configuration, sinks, the consume pipeline, services.
+        .target(
+            name: "MTSRelayDaemon",
+            dependencies: [
+                "AMQPClient",
+                "MTSProtocol",
+                "MTSCorrelation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Executables
 
         .executableTarget(
@@ -61,6 +77,7 @@ let package = Package(
                 "AMQPClient",
                 "MTSProtocol",
                 "MTSCorrelation",
+                "MTSRelayDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "AMQPClientTests",
             dependencies: ["AMQPClient"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MTSRelayDaemonTests",
+            dependencies: ["MTSRelayDaemon", "AMQPClient"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,174 @@
+/// Everything `mts-relay run` is configured with: the YAML file, then the environment.
+///
+/// Every value has the default an operator would expect, so a minimal file names only the
+/// broker and the queues. `RelayConfiguration+Loading.swift` reads and validates the YAML.
+public struct RelayConfiguration: Sendable, Equatable {
+    public var broker = Broker()
+    public var intake = Intake()
+    public var replies = Replies()
+    public var deadLetter = DeadLetter()
+    public var store = Store()
+    public var timeouts = Timeouts()
+    /// How long tombstones of timed-out and matched requests are kept, to tell `late` and
+    /// `duplicate` replies apart (seconds).
+    public var retentionSeconds: Int = 3600
+    public var sinks: [Sink] = [Sink(name: "stdout", kind: .stdout)]
+    public var log = Log()
+    public var metrics = Metrics()
+    public var shutdown = Shutdown()
+    public var engine = Engine()
+
+    public init() {}
+
+    public struct Broker: Sendable, Equatable {
+        /// `amqp://user:pass@host:port/vhost` or `amqps://...`; `MTS_RELAY_BROKER_URL` wins.
+        public var url: String = "amqp://guest:guest@127.0.0.1:5672/"
+        public var tls = TLS()
+        public var heartbeatSeconds: Int = 20
+        /// The name the broker shows for the daemon's connections.
+        public var connectionName: String = "mts-relay"
+        public init() {}
+    }
+
+    public struct TLS: Sendable, Equatable {
+        public var caFile: String?
+        public var certificateFile: String?
+        public var keyFile: String?
+        public var verifyPeer: Bool = true
+        public var verifyHostname: Bool = true
+        public init() {}
+    }
+
+    public struct Intake: Sendable, Equatable {
+        /// The queue of requests the platform sent to MTS (declared by the daemon).
+        public var queue: String = "mts-relay.intake"
+        /// Defaults to `broker.url`; `MTS_RELAY_INTAKE_URL` wins.
+        public var url: String?
+        public var prefetch: Int = 200
+        public init() {}
+    }
+
+    public struct Replies: Sendable, Equatable {
+        /// MTS reply queues, consumed as they are (declared only when missing).
+        public var queues: [String] = ["mts-relay.replies"]
+        public var prefetch: Int = 200
+        public var unmatchedGraceMs: Int = 2000
+        /// Larger messages are invalid (dead-lettered).
+        public var maxMessageBytes: Int = 1_048_576
+        public init() {}
+    }
+
+    public struct DeadLetter: Sendable, Equatable {
+        /// Declared (fanout, durable) and bound to `queue` by the daemon.
+        public var exchange: String = "mts-relay.dead-letter"
+        public var queue: String = "mts-relay.dead-letter"
+        public init() {}
+    }
+
+    public struct Store: Sendable, Equatable {
+        /// The SQLite file of the pending table; its directory must exist.
+        public var path: String = "/var/lib/mts-relay/pending.sqlite"
+        public init() {}
+    }
+
+    public struct Timeouts: Sendable, Equatable {
+        /// Milliseconds by operation name (`ticket-placement`, `ticket-cancel`, ...).
+        public var byOperation: [String: Int] = [
+            "ticket-placement": 17_000,
+            "ticket-cancel": 600_000,
+            "ticket-cashout": 600_000,
+            "ticket-ext-settlement": 600_000,
+        ]
+        /// Milliseconds for every operation not named above.
+        public var defaultMs: Int = 30_000
+        public init() {}
+    }
+
+    public struct Engine: Sendable, Equatable {
+        /// Outstanding requests at most; past it, intake waits (backpressure).
+        public var capacity: Int = 1_000_000
+        /// After a restart, requests whose deadline passed while the daemon was down wait this
+        /// long for replies already in the queues before they time out.
+        public var startupGraceMs: Int = 10_000
+        public init() {}
+    }
+
+    /// One result sink. `outcomes`/`operations` empty means "all".
+    public struct Sink: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            case stdout
+            case file(path: String)
+            case http(HTTP)
+            case amqp(AMQP)
+        }
+
+        public var name: String
+        public var kind: Kind
+        /// Outcome names the sink receives (`matched`, `timeout`, `late`, `duplicate`,
+        /// `unmatched`, `invalid`); empty = all.
+        public var outcomes: Set<String> = []
+        /// Operation names the sink receives; empty = all. Records without an operation
+        /// (unmatched, some invalid) pass an operations filter only when it is empty.
+        public var operations: Set<String> = []
+        public var retry = Retry()
+
+        public init(name: String, kind: Kind, outcomes: Set<String> = [], operations: Set<String> = []) {
+            self.name = name
+            self.kind = kind
+            self.outcomes = outcomes
+            self.operations = operations
+        }
+    }
+
+    /// Shared retry settings of the http and amqp sinks: exponential backoff with jitter.
+    public struct Retry: Sendable, Equatable {
+        public var initialDelayMs: Int = 100
+        public var maxDelayMs: Int = 30_000
+        public init() {}
+    }
+
+    public struct HTTP: Sendable, Equatable {
+        public var url: String
+        public var timeoutMs: Int = 5000
+        /// Records per POST; 1 posts one JSON object, more post a JSON array.
+        public var batchSize: Int = 1
+        /// Header name to value; a value `${NAME}` is read from the environment variable NAME.
+        public var headers: [String: String] = [:]
+        /// Where records refused permanently (4xx other than 429) are appended.
+        public var deadLetterPath: String
+        public init(url: String, deadLetterPath: String) {
+            self.url = url
+            self.deadLetterPath = deadLetterPath
+        }
+    }
+
+    public struct AMQP: Sendable, Equatable {
+        /// Defaults to `broker.url`.
+        public var url: String?
+        public var exchange: String
+        /// Template with `{outcome}` and `{operation}` placeholders.
+        public var routingKey: String = "{outcome}.{operation}"
+        public init(exchange: String) { self.exchange = exchange }
+    }
+
+    public struct Log: Sendable, Equatable {
+        public enum Format: String, Sendable, Equatable { case json, logfmt }
+        public var format: Format = .logfmt
+        /// trace, debug, info, notice, warning, error, critical
+        public var level: String = "info"
+        public init() {}
+    }
+
+    public struct Metrics: Sendable, Equatable {
+        public var intervalSeconds: Int = 10
+        /// `host:port` for a Prometheus endpoint; nil = off.
+        public var prometheusListen: String?
+        public init() {}
+    }
+
+    public struct Shutdown: Sendable, Equatable {
+        /// The daemon exits within this bound after SIGTERM/SIGINT (seconds).
+        public var timeoutSeconds: Int = 10
+        public init() {}
+    }
+}

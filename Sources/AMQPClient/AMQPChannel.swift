@@ -113,15 +113,15 @@ public struct AMQPChannel: Sendable {
     public func consume(
         queue: String, consumerTag: String = "", exclusive: Bool = false, arguments: AMQPTable = [:]
     ) async throws -> AMQPConsumer {
-        let (stream, continuation) = AsyncThrowingStream<AMQPDelivery, any Error>.makeStream()
+        let buffer = DeliveryBuffer()
         let (number, generation) = (number, generation)
         let tag = try await connection.perform { io throws(AMQPError) in
             try io.consume(
                 number, generation, queue: queue, tag: consumerTag, exclusive: exclusive,
                 arguments: arguments,
-                continuation: continuation)
+                buffer: buffer)
         }
-        return AMQPConsumer(tag: tag, channel: self, stream: stream)
+        return AMQPConsumer(tag: tag, channel: self, handle: AMQPConsumer.Handle(buffer: buffer))
     }
 
     /// Cancels a consumer; its sequence ends cleanly.

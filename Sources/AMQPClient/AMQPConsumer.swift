@@ -1,7 +1,12 @@
 /// The deliveries of one consumer, in the order the broker sent them.
 ///
-/// Iterate it once. Leaving the loop early (or cancelling the task) cancels the consumer on
-/// the broker; unacknowledged deliveries return to the queue when the channel closes.
+/// Iterate it (one delivery at a time) or call `nextBatch(max:)` (what is already there, at
+/// least one), from one task at a time. The sequence ends with an error when the channel or
+/// connection fails or the broker cancels the consumer (e.g. its queue was deleted), and
+/// cleanly when the consumer is cancelled or the connection closed by the application.
+/// When the last copy of the consumer goes away while it still runs, the consumer is
+/// cancelled on the broker; unacknowledged deliveries return to the queue when the channel
+/// closes.
 public struct AMQPConsumer: AsyncSequence, Sendable {
     public typealias Element = AMQPDelivery
 
@@ -9,9 +14,29 @@ public struct AMQPConsumer: AsyncSequence, Sendable {
     public let tag: String
     /// The channel the consumer runs on.
     public let channel: AMQPChannel
-    let stream: AsyncThrowingStream<AMQPDelivery, any Error>
+    let handle: Handle
 
-    public func makeAsyncIterator() -> AsyncThrowingStream<AMQPDelivery, any Error>.AsyncIterator {
-        stream.makeAsyncIterator()
+    /// Keeps the buffer and cancels the consumer when the last reference goes away.
+    final class Handle: Sendable {
+        let buffer: DeliveryBuffer
+        init(buffer: DeliveryBuffer) { self.buffer = buffer }
+        deinit { buffer.abandon() }
+    }
+
+    /// Up to `max` deliveries: waits for the first, then takes what has already arrived.
+    /// An empty array means the consumer ended cleanly.
+    public func nextBatch(max: Int) async throws -> [AMQPDelivery] {
+        try await handle.buffer.next(max: max)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let handle: Handle
+        public mutating func next() async throws -> AMQPDelivery? {
+            try await handle.buffer.next(max: 1).first
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(handle: handle)
     }
 }

@@ -65,6 +65,35 @@ struct AMQPIntegrationTests {
         try await setup.deleteQueue(queue)
     }
 
+    @Test func batchesTakeWhatHasArrivedAndAMultipleAckSettlesThemAll() async throws {
+        let connection = try await TestBroker.connect()
+        defer { Task { await connection.close() } }
+        let setup = try await connection.openChannel()
+        let queue = TestBroker.uniqueName("batch")
+        try await setup.declareQueue(queue, durable: false)
+        try await TestBroker.fill(queue, on: connection, bodies: (0..<500).map { Array("b\($0)".utf8) })
+
+        let channel = try await connection.openChannel()
+        try await channel.setPrefetch(100)
+        let consumer = try await channel.consume(queue: queue)
+        // Let the prefetch window fill, so the first batch is a full one.
+        try await Task.sleep(for: .milliseconds(300))
+        var received: [String] = []
+        var largestBatch = 0
+        while received.count < 500 {
+            let batch = try await consumer.nextBatch(max: 64)
+            #expect(!batch.isEmpty && batch.count <= 64)
+            largestBatch = max(largestBatch, batch.count)
+            received += batch.map { String(decoding: $0.body, as: UTF8.self) }
+            batch.last?.ack(multiple: true)
+        }
+        #expect(received == (0..<500).map { "b\($0)" })
+        #expect(largestBatch == 64)
+        try await channel.close()
+        #expect(try await setup.inspectQueue(queue).messageCount == 0)
+        try await setup.deleteQueue(queue)
+    }
+
     @Test func tenThousandPublishesEachGetAConfirm() async throws {
         let connection = try await TestBroker.connect()
         defer { Task { await connection.close() } }

@@ -146,7 +146,7 @@ extension ConnectionIO {
     func consume(
         _ channel: UInt16, _ generation: UInt64, queue: String, tag: String, exclusive: Bool,
         arguments: AMQPTable,
-        continuation: DeliveryContinuation
+        buffer: DeliveryBuffer
     ) throws(AMQPError) -> String {
         let connection = try usableConnection(channel, generation)
         let arena = CArena()
@@ -160,12 +160,11 @@ extension ConnectionIO {
         }
         let consumerTag = ok.pointee.consumer_tag.string
         mutateMachine { $0.consumerStarted(channel: channel, tag: consumerTag) }
-        registerConsumer(consumerTag, continuation: continuation)
-        // When the application stops iterating, cancel the consumer so the broker stops
-        // sending; unacknowledged deliveries go back to the queue when the channel closes.
+        registerConsumer(consumerTag, buffer: buffer)
+        // When the application drops the consumer, cancel it so the broker stops sending;
+        // unacknowledged deliveries go back to the queue when the channel closes.
         let inbox = self.inbox
-        continuation.onTermination = { reason in
-            guard case .cancelled = reason else { return }
+        buffer.setAbandonHandler {
             inbox.submit(
                 ConnectionCommand(
                     run: { io in try? io.cancelConsumer(channel, generation, tag: consumerTag) },

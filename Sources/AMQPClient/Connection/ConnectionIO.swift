@@ -10,7 +10,6 @@ import Logging
 /// thread: the library is not thread-safe, and it services heartbeats only inside its own
 /// calls, so this thread never waits on anything but the socket and its inbox.
 final class ConnectionIO {
-    typealias DeliveryContinuation = AsyncThrowingStream<AMQPDelivery, any Error>.Continuation
     typealias PublishContinuation = CheckedContinuation<AMQPPublishConfirmation, any Error>
 
     let configuration: AMQPConnectionConfiguration
@@ -21,7 +20,7 @@ final class ConnectionIO {
     private var connection: amqp_connection_state_t?
 
     private var publishWaiters: [UInt16: [UInt64: PublishContinuation]] = [:]
-    private var consumers: [String: DeliveryContinuation] = [:]
+    private var consumers: [String: DeliveryBuffer] = [:]
     /// Deliveries whose content frames are still arriving, by channel.
     private var partialDeliveries: [UInt16: PartialDelivery] = [:]
     private var everOpened = false
@@ -248,8 +247,7 @@ final class ConnectionIO {
     }
 
     private func finishConsumer(_ tag: String, error: AMQPError?) {
-        guard let continuation = consumers.removeValue(forKey: tag) else { return }
-        if let error { continuation.finish(throwing: error) } else { continuation.finish() }
+        consumers.removeValue(forKey: tag)?.finish(error: error)
     }
 
     /// Maps a failed library status to the end of the connection.
@@ -306,8 +304,8 @@ final class ConnectionIO {
     /// The librabbitmq connection whatever the state, for the close handshake.
     var currentConnection: amqp_connection_state_t? { connection }
 
-    func registerConsumer(_ tag: String, continuation: DeliveryContinuation) {
-        consumers[tag] = continuation
+    func registerConsumer(_ tag: String, buffer: DeliveryBuffer) {
+        consumers[tag] = buffer
     }
 
     func registerPublishWaiter(channel: UInt16, sequence: UInt64, continuation: PublishContinuation) {
@@ -428,13 +426,13 @@ final class ConnectionIO {
         else { return }
         partialDeliveries[channel] = nil
         if partial.isReturn { return }
-        guard let continuation = consumers[partial.consumerTag] else {
+        guard let buffer = consumers[partial.consumerTag] else {
             // The consumer was cancelled while this delivery was in flight: hand it back.
             if let connection { _ = amqp_basic_reject(connection, channel, partial.deliveryTag, 1) }
             return
         }
         let generation = machine.channels[channel]?.generation ?? 0
-        continuation.yield(
+        buffer.append(
             AMQPDelivery(
                 body: partial.body, properties: partial.properties, deliveryTag: partial.deliveryTag,
                 redelivered: partial.redelivered, exchange: partial.exchange, routingKey: partial.routingKey,

@@ -1,0 +1,135 @@
+import Dispatch
+import Glibc
+import Synchronization
+
+/// Appends records as JSON lines to a file; a record counts as accepted once its line is
+/// written and fsynced.
+///
+/// Writes run on a serial dispatch queue of the sink's own, never on Swift's cooperative
+/// pool (write and fsync block). Batches that arrive while a flush is under way are merged
+/// into the next one, so one fsync covers many records (group commit). `reopen()` closes and
+/// reopens the path, which is what logrotate expects on SIGHUP.
+public final class FileSink: ResultSink {
+    public let name: String
+    public let path: String
+    private let queue: DispatchQueue
+    private let state: Mutex<State>
+
+    private struct Pending {
+        var bytes: [UInt8]
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var flushScheduled = false
+        var descriptor: Int32 = -1
+        var reopenRequested = false
+    }
+
+    /// Opens (creating) the file for appending.
+    /// - Throws: `SinkError` naming the path when it cannot be opened.
+    public init(name: String, path: String) throws {
+        self.name = name
+        self.path = path
+        self.queue = DispatchQueue(label: "mts-relay.sink.\(name)")
+        let descriptor = try Self.open(path, sink: name)
+        self.state = Mutex(State(descriptor: descriptor))
+    }
+
+    deinit {
+        let descriptor = state.withLock { $0.descriptor }
+        if descriptor >= 0 { Glibc.close(descriptor) }
+    }
+
+    public func write(_ records: [SinkRecord]) async throws {
+        guard !records.isEmpty else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(records.reduce(0) { $0 + $1.json.count + 1 })
+        for record in records {
+            bytes += record.json
+            bytes.append(0x0A)
+        }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let schedule = state.withLock { state in
+                state.pending.append(Pending(bytes: bytes, continuation: continuation))
+                guard !state.flushScheduled else { return false }
+                state.flushScheduled = true
+                return true
+            }
+            if schedule { queue.async { self.flush() } }
+        }
+    }
+
+    /// Closes and reopens the file at `path` before the next write (logrotate's SIGHUP).
+    public func reopen() {
+        state.withLock { $0.reopenRequested = true }
+        queue.async { self.reopenIfRequested() }
+    }
+
+    /// On `queue`: writes everything pending, fsyncs once, then resumes the writers.
+    private func flush() {
+        reopenIfRequested()
+        let (batch, descriptor) = state.withLock { state in
+            defer {
+                state.pending.removeAll(keepingCapacity: true)
+                state.flushScheduled = false
+            }
+            return (state.pending, state.descriptor)
+        }
+        var failure: SinkError?
+        for item in batch where failure == nil {
+            failure = Self.writeAll(item.bytes, to: descriptor, sink: name, path: path)
+        }
+        if failure == nil, fsync(descriptor) != 0 {
+            failure = SinkError(
+                sink: name, reason: "fsync \(path) failed: \(String(cString: strerror(errno)))")
+        }
+        for item in batch {
+            if let failure { item.continuation.resume(throwing: failure) } else { item.continuation.resume() }
+        }
+    }
+
+    private func reopenIfRequested() {
+        let requested = state.withLock { state in
+            defer { state.reopenRequested = false }
+            return state.reopenRequested
+        }
+        guard requested else { return }
+        // Opened before the old one is closed, so a failure keeps the sink writing where it was.
+        guard let fresh = try? Self.open(path, sink: name) else { return }
+        let old = state.withLock { state in
+            defer { state.descriptor = fresh }
+            return state.descriptor
+        }
+        if old >= 0 { Glibc.close(old) }
+    }
+
+    private static func open(_ path: String, sink: String) throws -> Int32 {
+        let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else {
+            throw SinkError(
+                sink: sink, reason: "cannot open \(path) for appending: \(String(cString: strerror(errno)))",
+                isRetryable: false)
+        }
+        return descriptor
+    }
+
+    private static func writeAll(
+        _ bytes: [UInt8], to descriptor: Int32, sink: String, path: String
+    ) -> SinkError? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return SinkError(
+                    sink: sink, reason: "write to \(path) failed: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+        return nil
+    }
+}

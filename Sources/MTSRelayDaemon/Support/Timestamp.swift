@@ -1,0 +1,59 @@
+/// Milliseconds since the Unix epoch, and their ISO-8601 form.
+enum Timestamp {
+    /// The wall clock now, in milliseconds since the epoch.
+    static func nowMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
+    /// `2024-01-28T14:33:01.123Z`: UTC with milliseconds. Written by hand (days-to-civil,
+    /// H. Hinnant's algorithm) because it runs for every record and log line, and
+    /// Foundation's formatters allocate and lock.
+    static func iso8601(milliseconds: Int64) -> String {
+        let millis = Int(((milliseconds % 1000) + 1000) % 1000)
+        let totalSeconds = (milliseconds - Int64(millis)) / 1000
+        var days = Int(totalSeconds / 86_400)
+        var secondsOfDay = Int(totalSeconds % 86_400)
+        if secondsOfDay < 0 {
+            secondsOfDay += 86_400
+            days -= 1
+        }
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+
+        var text = ""
+        text.reserveCapacity(24)
+        func pad(_ value: Int, _ width: Int) {
+            let digits = String(value)
+            if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
+            text += digits
+        }
+        pad(year, 4)
+        text += "-"
+        pad(month, 2)
+        text += "-"
+        pad(day, 2)
+        text += "T"
+        pad(secondsOfDay / 3600, 2)
+        text += ":"
+        pad(secondsOfDay / 60 % 60, 2)
+        text += ":"
+        pad(secondsOfDay % 60, 2)
+        text += "."
+        pad(millis, 3)
+        text += "Z"
+        return text
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

@@ -1,0 +1,81 @@
+import AMQPClient
+import Logging
+
+/// Keeps one broker connection's work going: connects, runs a session on the connection
+/// until it ends, and reconnects with exponential backoff and jitter (100 ms to 5 s, as the
+/// MTS SDKs do), logging why it disconnected and when it is back.
+///
+/// A session is a fresh start every time: topology declared again, consumers started
+/// again. Deliveries of a dead connection are never acknowledged on the new one (AMQPClient
+/// drops such acknowledgements).
+struct ReconnectingConnection: Sendable {
+    /// What the session found that makes retrying pointless (e.g. conflicting queue
+    /// arguments): the daemon stops with this error.
+    struct FatalError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let configuration: AMQPConnectionConfiguration
+    let role: String
+    let logger: Logger
+    var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+    /// Called after every reconnect (for the metrics).
+    var onReconnect: @Sendable () -> Void = {}
+
+    /// Runs `session` on successive connections until the task is cancelled or the session
+    /// throws `FatalError`. `session` should return (or throw) when its connection ends.
+    func run(session: @Sendable (AMQPConnection) async throws -> Void) async throws {
+        var backoff = backoff
+        var connectedBefore = false
+        while !Task.isCancelled {
+            let connection: AMQPConnection
+            do {
+                connection = try await AMQPConnection.connect(configuration, logger: logger)
+            } catch {
+                let delay = backoff.next()
+                logger.error(
+                    "Cannot connect to the broker; retrying",
+                    metadata: ["role": "\(role)", "error": "\(error)", "retryInMs": "\(delay.milliseconds)"])
+                try await Task.sleep(for: delay)
+                continue
+            }
+            if connectedBefore {
+                logger.notice(
+                    "Reconnected to the broker", metadata: ["role": "\(role)", "broker": "\(configuration)"])
+                onReconnect()
+            }
+            connectedBefore = true
+            backoff.reset()
+
+            var ended: (any Error)?
+            do {
+                try await session(connection)
+            } catch let fatal as FatalError {
+                await connection.close()
+                throw fatal
+            } catch is CancellationError {
+                await connection.close()
+                return
+            } catch {
+                ended = error
+            }
+            if Task.isCancelled {
+                await connection.close()
+                return
+            }
+            let reason = await endReason(connection, sessionError: ended)
+            await connection.close()
+            let delay = backoff.next()
+            logger.error(
+                "Lost the broker connection; reconnecting",
+                metadata: ["role": "\(role)", "reason": "\(reason)", "retryInMs": "\(delay.milliseconds)"])
+            try await Task.sleep(for: delay)
+        }
+    }
+
+    private func endReason(_ connection: AMQPConnection, sessionError: (any Error)?) async -> String {
+        if !connection.isOpen, let error = await connection.closed() { return "\(error)" }
+        if let sessionError { return "\(sessionError)" }
+        return "the session ended"
+    }
+}

@@ -12,7 +12,7 @@ public enum MTSContentType {
         if replyContentType == errorReply { return true }
         let reply = replyContentType.utf8
         let request = requestContentType.utf8
-        guard reply.count == request.count + replySuffix.utf8.count else { return false }
+        guard !request.isEmpty, reply.count == request.count + replySuffix.utf8.count else { return false }
         return reply.starts(with: request)
             && reply.suffix(replySuffix.utf8.count).elementsEqual(replySuffix.utf8)
     }

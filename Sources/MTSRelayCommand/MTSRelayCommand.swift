@@ -9,6 +9,7 @@ struct MTSRelayCommand: AsyncParsableCommand {
         version: MTSRelayVersion.current,
         subcommands: [
             // Each subcommand is one file in this folder; register it here.
+            ValidateCommand.self
         ]
     )
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PropertyBased
 import Testing
 
@@ -5,8 +6,14 @@ import Testing
 
 /// Property-based fuzzing: mutated seed messages and random JSON-ish token soup must never crash
 /// the decoders, and each result is either a valid message or at least one violation.
+///
+/// `MTS_FUZZ_ITERATIONS=200000 swift test --filter FuzzTests` runs a longer campaign; the default
+/// keeps `swift test` quick.
 @Suite("Fuzz: decoders never crash")
 struct FuzzTests {
+    static let iterations =
+        ProcessInfo.processInfo.environment["MTS_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 3000
+
     static let seeds: [[UInt8]] = Fixture.allCases.map { fixture in (try? fixture.bytes) ?? [] }
 
     static let tokens = [
@@ -58,7 +65,8 @@ struct FuzzTests {
     @Test("mutated seed messages")
     func mutatedSeeds() async {
         await propertyCheck(
-            count: 3000, input: Gen.int(in: 0...(Self.seeds.count - 1)), Gen.int(in: 0...5).array(of: 1...6),
+            count: Self.iterations, input: Gen.int(in: 0...(Self.seeds.count - 1)),
+            Gen.int(in: 0...5).array(of: 1...6),
             Gen.int(in: 0...100_000).array(of: 1...6), Gen.uint8(in: 0...255).array(of: 1...6)
         ) { seedIndex, operations, positions, bytes in
             Self.checkAllDecoders(
@@ -69,14 +77,16 @@ struct FuzzTests {
 
     @Test("random token soup")
     func randomTokens() async {
-        await propertyCheck(count: 3000, input: Gen.element(of: Self.tokens).array(of: 0...60)) { tokens in
+        await propertyCheck(count: Self.iterations, input: Gen.element(of: Self.tokens).array(of: 0...60)) {
+            tokens in
             Self.checkAllDecoders(Array(tokens.compactMap { $0 }.joined().utf8))
         }
     }
 
     @Test("random bytes")
     func randomBytes() async {
-        await propertyCheck(count: 2000, input: Gen.uint8(in: 0...255).array(of: 0...200)) { bytes in
+        await propertyCheck(count: Self.iterations, input: Gen.uint8(in: 0...255).array(of: 0...200)) {
+            bytes in
             Self.checkAllDecoders(bytes)
         }
     }

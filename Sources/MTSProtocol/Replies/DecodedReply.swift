@@ -5,7 +5,7 @@ public struct DecodedReply: Sendable, Hashable {
     public var reply: MTSReply?
     /// What could be read, even from an invalid reply.
     public var summary: MTSReplySummary
-    /// Every rule the message breaks, in document walk order.
+    /// Every rule the message breaks, in validation order (envelope first, then content).
     public var violations: [Violation]
 
     /// Whether the message breaks no rule.

@@ -3,12 +3,19 @@
 /// Each field holds a value only where the message has it with the right JSON type; rules beyond
 /// the type (lengths, ranges, enumerations) are not applied here, they are in the violations.
 public struct MTSReplySummary: Sendable, Hashable {
+    /// The envelope's `correlationId`, when it is a string.
     public var correlationId: String?
+    /// The envelope's `operation`, when it is a string.
     public var operation: String?
+    /// `content.type`, when it is a string.
     public var contentType: String?
+    /// The envelope's `timestampUtc`, when it is an integer within `Int64` (range not applied).
     public var timestampUtc: Int64?
+    /// `content.status`, when it is `accepted` or `rejected`.
     public var status: ReplyStatus?
+    /// `content.code`, when it is an integer within `Int64`.
     public var code: Int64?
+    /// `content.ticketId`, when it is a string.
     public var ticketId: String?
 
     /// The code described from the code tables for the content type.

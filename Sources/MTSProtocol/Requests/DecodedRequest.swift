@@ -5,7 +5,7 @@ public struct DecodedRequest: Sendable, Hashable {
     public var request: MTSRequest?
     /// What could be read, even from an invalid request.
     public var summary: MTSRequestSummary
-    /// Every rule the message breaks, in document walk order.
+    /// Every rule the message breaks, in validation order (envelope first, then content).
     public var violations: [Violation]
 
     /// Whether the message breaks no rule.

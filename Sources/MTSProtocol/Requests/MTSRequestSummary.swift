@@ -2,11 +2,17 @@
 ///
 /// Each field holds a value only where the message has it with the right JSON type.
 public struct MTSRequestSummary: Sendable, Hashable {
+    /// The envelope's `correlationId`, when it is a string.
     public var correlationId: String?
+    /// The envelope's `operation`, when it is a string.
     public var operation: String?
+    /// `content.type`, when it is a string.
     public var contentType: String?
+    /// The envelope's `timestampUtc`, when it is an integer within `Int64` (range not applied).
     public var timestampUtc: Int64?
+    /// The envelope's `operatorId`, when it is an integer within `Int64`.
     public var operatorId: Int64?
+    /// `content.ticketId`, when it is a string.
     public var ticketId: String?
 
     /// Reads the summary from a parsed message without judging it.

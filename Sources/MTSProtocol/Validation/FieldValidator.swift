@@ -3,7 +3,7 @@
 /// Each read returns the typed value, or nil after recording why not; reads never stop at the
 /// first problem, so one pass reports every violation of a message.
 struct FieldValidator {
-    /// Everything found so far, in document walk order.
+    /// Everything found so far, in validation order (envelope first, then content).
     private(set) var violations: [Violation] = []
 
     /// Records that the value at `path` breaks a rule for `reason`.

@@ -2,7 +2,7 @@
 public struct Validated<Value: Sendable & Hashable>: Sendable, Hashable {
     /// The value; nil exactly when there are violations.
     public var value: Value?
-    /// Every rule the input breaks, in document walk order.
+    /// Every rule the input breaks, in validation order (envelope first, then content).
     public var violations: [Violation]
 
     /// Whether the input breaks no rule.

@@ -25,8 +25,10 @@ public struct JSONObject: Sendable, Hashable {
     /// The value of the first member named `key`, or nil when there is none.
     ///
     /// A linear search: message objects have a handful of members, where this beats hashing.
+    /// Comparing UTF-8 lengths first skips most full string comparisons.
     public subscript(key: String) -> JSONValue? {
-        for member in members where member.key == key {
+        let length = key.utf8.count
+        for member in members where member.key.utf8.count == length && member.key == key {
             return member.value
         }
         return nil

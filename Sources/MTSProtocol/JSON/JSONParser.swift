@@ -62,6 +62,8 @@ struct JSONParser: ~Copyable {
         try enterContainer()
         index += 1  // {
         var members: [JSONObject.Member] = []
+        // Message objects have a handful of members: one allocation instead of a chain of regrowths.
+        members.reserveCapacity(8)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -113,6 +115,7 @@ struct JSONParser: ~Copyable {
         try enterContainer()
         index += 1  // [
         var elements: [JSONValue] = []
+        elements.reserveCapacity(4)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1

@@ -1,9 +1,10 @@
 /// A single-pass JSON parser (RFC 8259) over UTF-8 bytes, building a `JSONValue`.
 ///
-/// Chosen by measurement (`Benchmarks/Benchmarks/ProtocolBenchmarks`, release, this 2-core machine,
-/// the pre-validated ticket placement seed, median messages/s): this parser plus validation 318 000;
-/// this parser alone 536 000; Foundation `JSONSerialization` parse alone 157 000; `JSONDecoder`
-/// into Codable types without any rule 115 000. Decisions where JSON leaves room:
+/// Chosen by measurement (`Benchmarks/Benchmarks/ProtocolBenchmarks`, release, this 2-core machine
+/// shared with other builds, the pre-validated ticket placement seed, median messages/s): this
+/// parser plus validation 370 000; this parser alone 854 000; Foundation `JSONSerialization` parse
+/// alone 160 000; `JSONDecoder` into Codable types without any rule 115 000. Decisions where JSON
+/// leaves room:
 /// - strings must be valid UTF-8, and `\u` escapes must form whole surrogate pairs;
 /// - nesting deeper than `maximumDepth` is an error, so hostile input cannot exhaust the stack;
 /// - duplicate keys are kept (the parser only notes that one occurred; validation reports them).

@@ -1,1 +1,0 @@
-// Placeholder: the MTS protocol models arrive with the protocol issue.

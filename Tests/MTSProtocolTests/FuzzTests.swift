@@ -1,0 +1,101 @@
+import Foundation
+import PropertyBased
+import Testing
+
+@testable import MTSProtocol
+
+/// Property-based fuzzing: mutated seed messages and random JSON-ish token soup must never crash
+/// the decoders, and each result is either a valid message or at least one violation.
+///
+/// `MTS_FUZZ_ITERATIONS=200000 swift test --filter FuzzTests` runs a longer campaign; the default
+/// keeps `swift test` quick.
+@Suite("Fuzz: decoders never crash")
+struct FuzzTests {
+    static let iterations =
+        ProcessInfo.processInfo.environment["MTS_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 3000
+
+    static let seeds: [[UInt8]] = Fixture.allCases.map { fixture in (try? fixture.bytes) ?? [] }
+
+    static let tokens = [
+        "{", "}", "[", "]", ",", ":", " ", "\"content\"", "\"type\"", "\"code\"", "\"version\"", "\"3.0\"",
+        "\"ticket-reply\"", "\"error-reply\"", "\"timestampUtc\"", "\"operation\"", "\"ticket-placement\"",
+        "\"correlationId\"", "\"exchangeRate\"", "\"rate\"", "\"betDetails\"", "\"suggestion\"",
+        "\"reoffer\"",
+        "0", "-1", "1.5e3", "9223372036854775808", "-9223372036854775809", "1e999", "true", "false", "null",
+        "\"\\u00e9\"", "\"\\ud800\"", "\"\\ud83d\\ude00\"", "\"\\\"\"", "\"", "\\", "\u{0}", "é",
+    ]
+
+    /// Applies byte-level mutations (flip, delete, insert, truncate, duplicate a span) to `seed`.
+    static func mutate(_ seed: [UInt8], operations: [Int], positions: [Int], bytes: [UInt8]) -> [UInt8] {
+        var message = seed
+        for (step, operation) in operations.enumerated() {
+            let position = positions[step % positions.count]
+            let byte = bytes[step % bytes.count]
+            let index = message.isEmpty ? 0 : abs(position % message.count)
+            switch operation {
+            case 0 where !message.isEmpty: message[index] ^= byte | 1
+            case 1 where !message.isEmpty: message.remove(at: index)
+            case 2: message.insert(byte, at: index)
+            case 3: message.removeLast(message.count - index)
+            case 4 where !message.isEmpty:
+                let end = min(message.count, index + Int(byte % 16) + 1)
+                message.insert(contentsOf: message[index..<end], at: index)
+            default: message.insert(UInt8(ascii: "\""), at: index)
+            }
+        }
+        return message
+    }
+
+    /// Decodes `bytes` with every decoder and checks each result is consistent.
+    static func checkAllDecoders(_ bytes: [UInt8]) {
+        let reply = MTSReply.decode(bytes)
+        #expect((reply.reply != nil) != !reply.violations.isEmpty)
+        let request = MTSRequest.decode(bytes)
+        #expect((request.request != nil) != !request.violations.isEmpty)
+        let jackpotRequest = JackpotTicketRequest.decode(bytes)
+        #expect((jackpotRequest.value != nil) != !jackpotRequest.violations.isEmpty)
+        let jackpotTicket = JackpotTicket.decode(bytes)
+        #expect((jackpotTicket.value != nil) != !jackpotTicket.violations.isEmpty)
+        for violation in reply.violations + request.violations {
+            #expect(!violation.path.isEmpty && !violation.reason.isEmpty)
+        }
+        _ = MessageReport.check(bytes, as: .auto)
+    }
+
+    @Test("mutated seed messages")
+    func mutatedSeeds() async {
+        await propertyCheck(
+            count: Self.iterations, input: Gen.int(in: 0...(Self.seeds.count - 1)),
+            Gen.int(in: 0...5).array(of: 1...6),
+            Gen.int(in: 0...100_000).array(of: 1...6), Gen.uint8(in: 0...255).array(of: 1...6)
+        ) { seedIndex, operations, positions, bytes in
+            Self.checkAllDecoders(
+                Self.mutate(Self.seeds[seedIndex], operations: operations, positions: positions, bytes: bytes)
+            )
+        }
+    }
+
+    @Test("random token soup")
+    func randomTokens() async {
+        await propertyCheck(count: Self.iterations, input: Gen.element(of: Self.tokens).array(of: 0...60)) {
+            tokens in
+            Self.checkAllDecoders(Array(tokens.compactMap { $0 }.joined().utf8))
+        }
+    }
+
+    @Test("random bytes")
+    func randomBytes() async {
+        await propertyCheck(count: Self.iterations, input: Gen.uint8(in: 0...255).array(of: 0...200)) {
+            bytes in
+            Self.checkAllDecoders(bytes)
+        }
+    }
+
+    @Test("mutations do change the seeds, so the fuzz test exercises broken input")
+    func mutationsBreakSeeds() {
+        let seed = Self.seeds[1]
+        #expect(Self.mutate(seed, operations: [3], positions: [10], bytes: [0]) == Array(seed.prefix(10)))
+        #expect(!MTSReply.decode(Self.mutate(seed, operations: [3], positions: [10], bytes: [0])).isValid)
+        #expect(Self.mutate(seed, operations: [0], positions: [0], bytes: [2]).first == seed.first! ^ 3)
+    }
+}

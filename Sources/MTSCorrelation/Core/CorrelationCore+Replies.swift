@@ -6,6 +6,8 @@ extension CorrelationCore {
     ///   stays as it was.
     /// - Outstanding request, `now <= deadline`: `matched` now.
     /// - Outstanding request but `now > deadline` (the timer has not fired yet): `timeout`, then `late`.
+    ///   Exception: for a request recovered from the store, a reply whose own `timestampUtc` is
+    ///   at or before the deadline matches (it waited in the broker while the daemon was down).
     /// - Timed-out tombstone: `late`. Matched tombstone: `duplicate`, except a redelivered reply whose
     ///   body equals the one that matched, which is `matched` again (the same input, repeated).
     /// - Unknown id: held, no result yet; `matched` (or another outcome) when its request is
@@ -64,7 +66,11 @@ extension CorrelationCore {
         }
         switch record.state {
         case .outstanding:
-            if receivedAt > record.deadline {
+            // A recovered request's reply may have waited in the broker while the daemon was
+            // down: its own timestamp, set by MTS, is the evidence that it came in time.
+            let inTime =
+                receivedAt <= record.deadline || (record.recovered && reply.timestampUtc <= record.deadline)
+            if !inTime {
                 timeOut(slot: slot, now: now, into: &step)
                 appendReplyResult(
                     .late, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)

@@ -34,6 +34,14 @@ let package = Package(
             providers: [.apt(["librabbitmq-dev"])]
         ),
 
+        /// Debian's libsqlite3-dev, reached only through MTSCorrelation's store. Chosen over
+        /// vapor/sqlite-nio by measurement (see Sources/MTSCorrelation/Store/CorrelationStore.swift).
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
         // MARK: Libraries
 
         /// A Swift AMQP 0-9-1 client over librabbitmq: one owning thread per connection.
@@ -54,6 +62,7 @@ let package = Package(
         /// The correlation engine: pending table, timeouts, outcomes, durable store.
         .target(
             name: "MTSCorrelation",
+            dependencies: ["CSQLite"],
             swiftSettings: swiftSettings
         ),
 

@@ -1,0 +1,29 @@
+/// Response timeouts per MTS operation, in milliseconds.
+public struct OperationTimeouts: Sendable, Hashable {
+    /// The timeout of any operation not listed in ``byOperation``.
+    public var defaultTimeout: Int64
+    /// Timeouts of named operations.
+    public var byOperation: [String: Int64]
+
+    /// Creates a timeout table.
+    public init(defaultTimeout: Int64, byOperation: [String: Int64]) {
+        self.defaultTimeout = defaultTimeout
+        self.byOperation = byOperation
+    }
+
+    /// The defaults of the MTS SDKs (reference §2).
+    public static let mtsDefaults = OperationTimeouts(
+        defaultTimeout: 30_000,
+        byOperation: [
+            "ticket-placement": 17_000,
+            "ticket-cancel": 600_000,
+            "ticket-cashout": 600_000,
+            "ticket-ext-settlement": 600_000,
+        ]
+    )
+
+    /// The timeout of `operation`.
+    public func timeout(for operation: String) -> Int64 {
+        byOperation[operation] ?? defaultTimeout
+    }
+}

@@ -1,0 +1,141 @@
+// Replies: matching, late, duplicate, invalid, and holding unknown ones.
+extension CorrelationCore {
+    /// Receives a well-formed reply at `now`.
+    ///
+    /// - Known request, content type or operation not answering it: `invalid` now; the request
+    ///   stays as it was.
+    /// - Outstanding request, `now <= deadline`: `matched` now.
+    /// - Outstanding request but `now > deadline` (the timer has not fired yet): `timeout`, then `late`.
+    ///   Exception: for a request recovered from the store, a reply whose own `timestampUtc` is
+    ///   at or before the deadline matches (it waited in the broker while the daemon was down).
+    /// - Timed-out tombstone: `late`. Matched tombstone: `duplicate`, except a redelivered reply whose
+    ///   body equals the one that matched, which is `matched` again (the same input, repeated).
+    /// - Unknown id: held, no result yet; `matched` (or another outcome) when its request is
+    ///   registered, `unmatched` when the grace ends.
+    public mutating func receive(_ reply: CorrelationReply, now: Int64) -> CorrelationStep {
+        var step = CorrelationStep()
+        if let slot = lookup(reply.correlationId) {
+            resolve(slot: slot, reply: reply, receivedAt: now, now: now, into: &step)
+            return step
+        }
+        let idBytes = Array(reply.correlationId.utf8)
+        heldSequence += 1
+        held[idBytes, default: []].append(HeldReply(sequence: heldSequence, reply: reply, receivedAt: now))
+        heldReplyCount += 1
+        heldTimers.insert(
+            HeldTimer(expiresAt: now + configuration.unmatchedGrace, sequence: heldSequence, idBytes: idBytes)
+        )
+        return step
+    }
+
+    /// Receives a message the daemon found invalid: always one `invalid` result, now.
+    public mutating func receiveRejected(_ message: RejectedMessage, now: Int64) -> CorrelationStep {
+        var step = CorrelationStep()
+        let request = message.correlationId.flatMap { lookup($0) }.map { requestValue(of: slots[Int($0)]) }
+        step.results.append(
+            CorrelationResult(
+                id: makeResultID(), outcome: .invalid, correlationId: message.correlationId, request: request,
+                reply: nil, rejected: message, invalidReason: .validationFailed(message.reason),
+                resolvedAt: now,
+                replyReceivedAt: now, afterRecovery: false))
+        return step
+    }
+
+    /// Decides a reply for a known slot. `receivedAt` is when the reply reached the engine
+    /// (earlier than `now` for a held reply).
+    mutating func resolve(
+        slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64, into step: inout CorrelationStep
+    ) {
+        let record = slots[Int(slot)]
+        let requestType = names[Int(record.contentType)]
+        let requestOperation = names[Int(record.operation)]
+        var reason: InvalidReason?
+        if reply.operation != requestOperation {
+            reason = .operationMismatch(requestOperation: requestOperation, replyOperation: reply.operation)
+        } else if !Self.answers(reply.contentType, requestType: requestType) {
+            reason = .contentTypeDoesNotAnswer(
+                requestContentType: requestType, replyContentType: reply.contentType)
+        }
+        if let reason {
+            step.results.append(
+                CorrelationResult(
+                    id: makeResultID(), outcome: .invalid, correlationId: reply.correlationId,
+                    request: requestValue(of: record), reply: reply, invalidReason: reason, resolvedAt: now,
+                    replyReceivedAt: receivedAt, afterRecovery: record.recovered))
+            return
+        }
+        switch record.state {
+        case .outstanding:
+            // A recovered request's reply may have waited in the broker while the daemon was
+            // down: its own timestamp, set by MTS, is the evidence that it came in time.
+            let inTime =
+                receivedAt <= record.deadline || (record.recovered && reply.timestampUtc <= record.deadline)
+            if !inTime {
+                timeOut(slot: slot, now: now, into: &step)
+                appendReplyResult(
+                    .late, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
+            } else {
+                match(slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
+            }
+        case .matched:
+            if reply.redelivered && FNV1a.hash(reply.body) == record.replyHash {
+                // The same reply again: repeat its outcome, and its resolution in case the first
+                // result was never confirmed.
+                appendReplyResult(
+                    .matched, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step,
+                    persistOnConfirm: .resolve(
+                        correlationId: reply.correlationId, state: .matched, resolvedAt: record.resolvedAt,
+                        replyHash: record.replyHash))
+            } else {
+                appendReplyResult(
+                    .duplicate, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
+            }
+        case .timedOut:
+            appendReplyResult(.late, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
+        case .free:
+            preconditionFailure("a looked-up slot is never free")
+        }
+    }
+
+    /// `error-reply` answers everything; otherwise a reply answers `X` with `X-reply`.
+    static func answers(_ replyType: String, requestType: String) -> Bool {
+        if replyType == "error-reply" { return true }
+        return replyType.utf8.count == requestType.utf8.count + 6 && replyType.hasPrefix(requestType)
+            && replyType.hasSuffix("-reply")
+    }
+
+    private mutating func match(
+        slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64, into step: inout CorrelationStep
+    ) {
+        let request = requestValue(of: slots[Int(slot)])
+        let replyHash = FNV1a.hash(reply.body)
+        timers.remove(slot: slot)
+        slots[Int(slot)].state = .matched
+        slots[Int(slot)].replyHash = replyHash
+        slots[Int(slot)].resolvedAt = now
+        slots[Int(slot)].dropBody()
+        outstandingCount -= 1
+        tombstoneCount += 1
+        timers.insert(slot: slot, fireAt: now.addingReportingOverflow(configuration.retention).partialValue)
+        step.results.append(
+            CorrelationResult(
+                id: makeResultID(), outcome: .matched, correlationId: reply.correlationId, request: request,
+                reply: reply, resolvedAt: now, replyReceivedAt: receivedAt,
+                afterRecovery: slots[Int(slot)].recovered,
+                persistOnConfirm: .resolve(
+                    correlationId: reply.correlationId, state: .matched, resolvedAt: now, replyHash: replyHash
+                )))
+    }
+
+    private mutating func appendReplyResult(
+        _ outcome: CorrelationOutcome, slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64,
+        into step: inout CorrelationStep, persistOnConfirm: PersistenceEffect? = nil
+    ) {
+        let record = slots[Int(slot)]
+        step.results.append(
+            CorrelationResult(
+                id: makeResultID(), outcome: outcome, correlationId: reply.correlationId,
+                request: requestValue(of: record), reply: reply, resolvedAt: now, replyReceivedAt: receivedAt,
+                afterRecovery: record.recovered, persistOnConfirm: persistOnConfirm))
+    }
+}

@@ -1,0 +1,12 @@
+/// FNV-1a, 64 bits: a stable (unseeded) hash of message bodies, kept in the store to recognise
+/// redelivered registrations and replies. Not a security measure.
+enum FNV1a {
+    static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}

@@ -1,0 +1,278 @@
+/// The correlation engine: owns a ``CorrelationCore`` (the decisions), an optional durable
+/// ``CorrelationStore`` and one ordered stream of results.
+///
+/// ## How the daemon drives it
+/// - Intake: `try await register(request)` for each request message, concurrently if it likes
+///   (concurrent registrations share one SQLite transaction). When it returns, the request is
+///   durable and the intake message may be acked. When the table holds
+///   ``CorrelationConfiguration/capacity`` outstanding requests it suspends (backpressure).
+/// - Replies: `receive(reply)` or `receiveRejected(message)`. Results arrive on ``results``,
+///   now or later (a reply for an unknown id waits through the unmatched grace).
+/// - Time: `run()` as a service; it fires timeouts, grace expiries and purges from the injected
+///   clock and returns when its task is cancelled.
+/// - Sinks: after the sinks accepted results, `try await confirm(ids)`, then ack the replies'
+///   deliveries.
+///
+/// ## At-least-once: the confirm contract
+/// The store holds outstanding requests and the tombstones of resolved ones. A registration is
+/// written before ``register(_:)`` returns. A resolution (`matched`, `timeout`) is written only
+/// when its result is confirmed, in a batch, before ``confirm(_:)`` returns. So a crash between
+/// emitting and confirming leaves the request outstanding in the store, and after the restart:
+/// - a reply that matched is redelivered by the broker (it was never acked) and matches again,
+///   marked ``CorrelationResult/redelivered``;
+/// - a timeout is emitted again, marked ``CorrelationResult/afterRecovery``.
+/// A crash after confirm but before the ack redelivers a reply that hits the matched tombstone:
+/// because it is redelivered and its body equals the matching reply's, it is `matched` again,
+/// not `duplicate`. `late`, `duplicate`, `unmatched` and `invalid` persist nothing: the redelivered
+/// reply yields the same outcome again. Replies held in their unmatched grace are not stored:
+/// they are unacked deliveries, which the broker redelivers after a crash.
+///
+/// ## Startup and backlog
+/// After a restart, recovered requests whose deadline falls inside the startup grace
+/// (``CorrelationConfiguration/startupGrace``) do not time out before it ends or before
+/// ``replyBacklogDrained()``, whichever comes first. ``intakeFellBehind()`` and
+/// ``intakeCaughtUp()`` stop and restart the unmatched grace: a held reply expires at
+/// max(arrival, caught-up time) + grace, and never while intake is behind.
+public actor CorrelationEngine {
+    /// Every result, in the order decided. Consume it from one task.
+    public nonisolated let results: AsyncStream<CorrelationResult>
+    /// The settings the engine runs with.
+    public nonisolated let configuration: CorrelationConfiguration
+
+    private let resultsContinuation: AsyncStream<CorrelationResult>.Continuation
+    private var core: CorrelationCore
+    private let clock: any CorrelationClock
+    private let store: CorrelationStore?
+    /// Resolutions waiting for their result's confirm (store on only).
+    private var unconfirmed: [CorrelationResult.ID: PersistenceEffect] = [:]
+    private let capacityWaiters = CapacityWaiters()
+    private var nextWaiterID: UInt64 = 0
+
+    /// Creates an engine.
+    ///
+    /// - Parameters:
+    ///   - configuration: timeouts, retention, graces, capacity.
+    ///   - clock: the source of time; ``SystemCorrelationClock`` in production.
+    ///   - storePath: the SQLite file (created if absent; its directory must exist), or nil to
+    ///     keep everything in memory. An existing file is recovered: outstanding requests and
+    ///     tombstones come back, subject to the startup grace.
+    /// - Throws: ``CorrelationStoreError`` naming the path when the directory is missing or the
+    ///   file is not a valid database.
+    public init(
+        configuration: CorrelationConfiguration = CorrelationConfiguration(),
+        clock: any CorrelationClock = SystemCorrelationClock(), storePath: String? = nil
+    ) throws {
+        try self.init(configuration: configuration, clock: clock, storePath: storePath, beforeCommit: nil)
+    }
+
+    /// As the public initialiser, with a hook the store calls inside each transaction just
+    /// before `COMMIT` (tests use it to capture the files as a crash would leave them).
+    init(
+        configuration: CorrelationConfiguration, clock: any CorrelationClock, storePath: String?,
+        beforeCommit: (@Sendable () -> Void)?
+    ) throws {
+        self.configuration = configuration
+        self.clock = clock
+        (results, resultsContinuation) = AsyncStream.makeStream(
+            of: CorrelationResult.self, bufferingPolicy: .unbounded)
+        let now = clock.now()
+        if let storePath {
+            let store = try CorrelationStore(path: storePath, beforeCommit: beforeCommit)
+            let recovered: (core: CorrelationCore, effects: [PersistenceEffect])
+            do {
+                recovered = try CorrelationCore.recovering(
+                    store.recoveredRows, configuration: configuration, now: now)
+            } catch {
+                store.close()
+                throw error
+            }
+            store.enqueue(recovered.effects)
+            self.store = store
+            core = recovered.core
+        } else {
+            store = nil
+            core = CorrelationCore(configuration: configuration, now: now)
+        }
+    }
+
+    deinit {
+        resultsContinuation.finish()
+        store?.close()
+    }
+
+    // MARK: Inputs
+
+    /// Registers a request; returns once it is durable (store on).
+    ///
+    /// Suspends while ``CorrelationConfiguration/capacity`` requests are outstanding, and
+    /// resumes in arrival order as requests resolve; cancelling the task ends the wait with
+    /// `CancellationError`. A known id is answered without waiting.
+    ///
+    /// - Returns: ``RegistrationStatus/registered``, or ``RegistrationStatus/alreadyRegistered``
+    ///   for a redelivered intake message (same id, same body); ack it either way.
+    /// - Throws: ``CorrelationError/conflictingRegistration(correlationId:existingState:)`` for a
+    ///   known id with another body (the existing request is kept);
+    ///   ``CorrelationError/storeFailed(_:)`` when the store cannot write.
+    @discardableResult
+    public func register(_ request: CorrelationRequest) async throws -> RegistrationStatus {
+        try checkStore()
+        while core.outstandingCount >= configuration.capacity, !core.isKnown(request.correlationId) {
+            try await waitForCapacity()
+        }
+        let step = try core.register(request, now: clock.now())
+        apply(step)
+        // Also for .alreadyRegistered: the first registration may still be in the open batch.
+        if let store { try await store.waitDurable() }
+        return step.registration ?? .registered
+    }
+
+    /// Receives a well-formed reply; its result is emitted on ``results`` now or, for an
+    /// unknown correlation id, after the unmatched grace at the latest.
+    public func receive(_ reply: CorrelationReply) {
+        apply(core.receive(reply, now: clock.now()))
+    }
+
+    /// Receives a message the daemon found invalid: one `invalid` result, now.
+    public func receiveRejected(_ message: RejectedMessage) {
+        apply(core.receiveRejected(message, now: clock.now()))
+    }
+
+    /// Makes the resolutions of confirmed results durable; returns when they are.
+    ///
+    /// Call it once the sinks accepted the results, and ack the replies' deliveries after it
+    /// returns. Unknown and already-confirmed ids are ignored; results that persist nothing
+    /// (`late`, `duplicate`, `unmatched`, `invalid`) need no confirm but may be passed.
+    public func confirm(_ ids: [CorrelationResult.ID]) async throws {
+        guard let store else { return }
+        try checkStore()
+        var effects: [PersistenceEffect] = []
+        for id in ids {
+            if let effect = unconfirmed.removeValue(forKey: id) { effects.append(effect) }
+        }
+        guard !effects.isEmpty else { return }
+        store.enqueue(effects)
+        try await store.waitDurable()
+    }
+
+    // MARK: Backlog signals
+
+    /// Intake has a backlog: held replies stop expiring (their request may be in it).
+    public func intakeFellBehind() {
+        core.intakeFellBehind()
+    }
+
+    /// Intake has caught up: held replies expire at max(arrival, now) + unmatched grace.
+    public func intakeCaughtUp() {
+        core.intakeCaughtUp(now: clock.now())
+    }
+
+    /// The replies waiting at startup have been received: the startup grace ends now, and
+    /// recovered requests already past their deadline time out at once.
+    public func replyBacklogDrained() {
+        let now = clock.now()
+        core.replyBacklogDrained(now: now)
+        fireDueTimers(now: now, limit: .max)
+    }
+
+    // MARK: Time
+
+    /// Fires every timer due at the clock's current time; returns the number of results.
+    /// ``run()`` does this on its own; tests with a ``ManualCorrelationClock`` call it directly.
+    @discardableResult
+    public func processDueTimers() -> Int {
+        fireDueTimers(now: clock.now(), limit: .max)
+    }
+
+    /// The timer loop, for a service: fires due timers, then sleeps until the next one (at most
+    /// ``CorrelationConfiguration/timerResolution``). Emits at most
+    /// ``CorrelationConfiguration/timerBatchLimit`` results per actor turn so that a burst of
+    /// timeouts does not starve registrations. Returns when its task is cancelled.
+    ///
+    /// - Throws: ``CorrelationError/storeFailed(_:)`` once the store has failed.
+    public func run() async throws {
+        while !Task.isCancelled {
+            try checkStore()
+            let now = clock.now()
+            fireDueTimers(now: now, limit: configuration.timerBatchLimit)
+            if let wake = core.nextWake, wake <= now {
+                await Task.yield()
+                continue
+            }
+            let target = min(core.nextWake ?? .max, now + configuration.timerResolution)
+            do {
+                try await clock.sleep(untilMilliseconds: target)
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Finishes ``results``, fails waiting registrations and closes the store (committing what
+    /// is queued). The engine must not be used afterwards.
+    public func shutdown() {
+        resultsContinuation.finish()
+        capacityWaiters.failAll(CancellationError())
+        store?.close()
+    }
+
+    // MARK: Figures
+
+    /// Requests waiting for a reply.
+    public var outstandingCount: Int { core.outstandingCount }
+    /// Resolved requests kept for retention.
+    public var tombstoneCount: Int { core.tombstoneCount }
+    /// Replies waiting through their unmatched grace.
+    public var heldReplyCount: Int { core.heldReplyCount }
+    /// Results whose resolution waits for ``confirm(_:)``.
+    public var unconfirmedCount: Int { unconfirmed.count }
+    /// Registrations suspended by backpressure.
+    public var waitingRegistrationCount: Int { capacityWaiters.count }
+    /// The store's batch figures, when the store is on.
+    public var storeStatistics: CorrelationStoreStatistics? { store?.currentStatistics }
+
+    // MARK: Internals
+
+    @discardableResult
+    private func fireDueTimers(now: Int64, limit: Int) -> Int {
+        var emitted = 0
+        repeat {
+            let step = core.advance(to: now, limit: limit)
+            emitted += step.results.count
+            apply(step)
+            if limit != .max { break }
+        } while (core.nextWake ?? .max) <= now
+        return emitted
+    }
+
+    private func apply(_ step: CorrelationStep) {
+        if let store {
+            store.enqueue(step.effects)
+            for result in step.results {
+                if let effect = result.persistOnConfirm { unconfirmed[result.id] = effect }
+            }
+        }
+        for result in step.results { resultsContinuation.yield(result) }
+        let free = configuration.capacity - core.outstandingCount
+        if free > 0 { capacityWaiters.resume(upTo: free) }
+    }
+
+    private func checkStore() throws {
+        if let failure = store?.currentFailure { throw CorrelationError.storeFailed(failure) }
+    }
+
+    private func waitForCapacity() async throws {
+        nextWaiterID += 1
+        let id = nextWaiterID
+        let waiters = capacityWaiters
+        // Both closures below run synchronously on this actor before it suspends, so a waiter is
+        // registered before any later actor turn can free capacity; no wake-up is lost.
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<Void, any Error>) in
+                waiters.add(id: id, continuation)
+            }
+        } onCancel: {
+            waiters.cancel(id: id)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: the correlation engine arrives with the engine issue.

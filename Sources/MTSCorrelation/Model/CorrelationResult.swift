@@ -1,0 +1,75 @@
+/// One decision of the engine, delivered on ``CorrelationEngine/results``.
+///
+/// Every registered request ends in exactly one `matched` or `timeout` result, and every reply
+/// yields exactly one result — within one engine lifetime. Across a restart a result can be
+/// produced again when it was not confirmed before the crash (see ``CorrelationEngine/confirm(_:)``);
+/// ``redelivered`` and ``afterRecovery`` mark the results that may repeat one a sink already saw.
+public struct CorrelationResult: Sendable {
+    /// Identifies a result within one engine lifetime, for ``CorrelationEngine/confirm(_:)``.
+    public struct ID: Sendable, Hashable, Comparable, CustomStringConvertible {
+        /// The raw sequence number; starts at 1 for each engine instance.
+        public let rawValue: UInt64
+
+        /// Wraps a raw sequence number.
+        public init(rawValue: UInt64) { self.rawValue = rawValue }
+
+        public static func < (lhs: ID, rhs: ID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+        public var description: String { "#\(rawValue)" }
+    }
+
+    /// This result's identity.
+    public let id: ID
+    /// What happened.
+    public let outcome: CorrelationOutcome
+    /// The correlation id, when one is known.
+    public let correlationId: String?
+    /// The request, when known. For `late` and `duplicate` results, and for a `matched` result
+    /// re-emitted from a tombstone, the body is empty: the engine drops request bodies once a
+    /// request is resolved (the sinks received it with the resolving result).
+    public let request: CorrelationRequest?
+    /// The reply, for every outcome but `timeout` and a rejected message.
+    public let reply: CorrelationReply?
+    /// The message the daemon found invalid, for `invalid` results of ``InvalidReason/validationFailed(_:)``.
+    public let rejected: RejectedMessage?
+    /// Why the result is `invalid`; nil otherwise.
+    public let invalidReason: InvalidReason?
+    /// When the engine decided, in ms since the Unix epoch (engine clock).
+    public let resolvedAt: Int64
+    /// When the reply reached the engine, in ms since the Unix epoch (engine clock).
+    public let replyReceivedAt: Int64?
+    /// True when the request was recovered from the store after a restart. A `timeout` so marked
+    /// may repeat one emitted (but not confirmed) before the crash.
+    public let afterRecovery: Bool
+    /// What becomes durable when the daemon confirms this result.
+    let persistOnConfirm: PersistenceEffect?
+
+    /// The daemon's token of the reply or rejected message, if any.
+    public var token: UInt64? { reply?.token ?? rejected?.token }
+    /// The broker's redelivered flag of the reply or rejected message; a redelivered input
+    /// repeats its earlier outcome.
+    public var redelivered: Bool { reply?.redelivered ?? rejected?.redelivered ?? false }
+    /// The request's `timestampUtc`, if the request is known.
+    public var requestTimestampUtc: Int64? { request?.timestampUtc }
+    /// The reply's `timestampUtc`, if there is a reply.
+    public var replyTimestampUtc: Int64? { reply?.timestampUtc }
+
+    init(
+        id: ID, outcome: CorrelationOutcome, correlationId: String?, request: CorrelationRequest?,
+        reply: CorrelationReply?, rejected: RejectedMessage? = nil, invalidReason: InvalidReason? = nil,
+        resolvedAt: Int64, replyReceivedAt: Int64?, afterRecovery: Bool,
+        persistOnConfirm: PersistenceEffect? = nil
+    ) {
+        self.id = id
+        self.outcome = outcome
+        self.correlationId = correlationId
+        self.request = request
+        self.reply = reply
+        self.rejected = rejected
+        self.invalidReason = invalidReason
+        self.resolvedAt = resolvedAt
+        self.replyReceivedAt = replyReceivedAt
+        self.afterRecovery = afterRecovery
+        self.persistOnConfirm = persistOnConfirm
+    }
+}

@@ -1,0 +1,313 @@
+import CSQLite
+import Foundation
+
+/// The durable side of the pending table: one SQLite file in WAL mode, written by one thread
+/// in batched transactions (group commit).
+///
+/// ## Why libsqlite3 through a module map, not vapor/sqlite-nio
+/// Measured on this machine (2 cores, ext4, release build; scratch package outside the repo),
+/// inserting ~500-byte rows in WAL mode, synchronous=NORMAL:
+///
+/// | rows per transaction | libsqlite3 (module map) | sqlite-nio 1.13.2 |
+/// |---|---|---|
+/// | 1    |  32 700 rows/s |  5 850 rows/s |
+/// | 100  | 220 000 rows/s | 21 400 rows/s |
+/// | 1000 | 222 000 rows/s | 16 400 rows/s |
+///
+/// sqlite-nio hops to its thread pool and prepares the statement again for every query; with a
+/// reused prepared statement on a thread of our own, libsqlite3 is about 10x faster, and it adds
+/// no SwiftNIO build to the package.
+///
+/// ## synchronous=NORMAL
+/// With WAL, NORMAL writes every commit to the WAL file before `COMMIT` returns but only
+/// fsyncs at checkpoints. A process crash (SIGKILL) loses nothing committed: the WAL is in the
+/// OS page cache and is replayed on open. Only a power loss or kernel crash can lose the last
+/// commits, which needs FULL (an fsync per commit: 5 500 instead of 32 700 single-row commits
+/// per second here). The relay's requirement is surviving SIGKILL and restart, so NORMAL.
+///
+/// ## Threading
+/// Writes never run on Swift's cooperative pool: callers enqueue effects (a lock and an
+/// append) and, when they need durability, await a barrier that the writer thread resumes after
+/// the transaction holding everything enqueued before it has committed. Whatever accumulates
+/// while one transaction commits goes into the next one.
+final class CorrelationStore: @unchecked Sendable {
+    // @unchecked Sendable: `connection` and the statements are touched only by the thread that
+    // opens the store (during init, before the writer thread starts) and then by the writer
+    // thread alone; every other stored var is guarded by `condition`.
+
+    /// The database path, as given.
+    let path: String
+
+    private let connection: SQLiteConnection
+    private let insertStatement: OpaquePointer
+    private let resolveStatement: OpaquePointer
+    private let purgeStatement: OpaquePointer
+    private let beforeCommit: (@Sendable () -> Void)?
+
+    private enum Job {
+        case effect(PersistenceEffect)
+        case barrier(CheckedContinuation<Void, any Error>)
+    }
+
+    private let condition = NSCondition()
+    private var pending: [Job] = []
+    private var failure: CorrelationStoreError?
+    private var closing = false
+    private var writerFinished = false
+    private var statistics = CorrelationStoreStatistics()
+
+    /// The rows found at open.
+    private(set) var recoveredRows: [PersistedRequest] = []
+
+    /// Opens (or creates) the database at `path` and reads its rows.
+    ///
+    /// - Throws: ``CorrelationStoreError/directoryMissing(path:)`` when the parent directory does
+    ///   not exist; ``CorrelationStoreError/corrupt(path:reason:)`` when the file is not a SQLite
+    ///   database or is damaged; ``CorrelationStoreError/cannotOpen(path:reason:)`` otherwise.
+    init(path: String, beforeCommit: (@Sendable () -> Void)? = nil) throws(CorrelationStoreError) {
+        self.path = path
+        self.beforeCommit = beforeCommit
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else { throw .directoryMissing(path: path) }
+
+        func mapped(_ failure: SQLiteConnection.Failure) -> CorrelationStoreError {
+            failure.isCorruption
+                ? .corrupt(path: path, reason: failure.message)
+                : .cannotOpen(path: path, reason: failure.message)
+        }
+        do throws(SQLiteConnection.Failure) {
+            connection = try SQLiteConnection(path: path)
+            // journal_mode is the first statement that reads the file: a foreign file fails here.
+            let mode = try connection.scalarText("PRAGMA journal_mode=WAL")
+            guard mode == "wal" else {
+                throw SQLiteConnection.Failure(
+                    code: SQLITE_CANTOPEN, message: "journal_mode is \(mode ?? "nil"), not wal")
+            }
+            try connection.execute("PRAGMA synchronous=NORMAL")
+            try connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS request(
+                    correlation_id TEXT PRIMARY KEY NOT NULL,
+                    operation TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    timestamp_utc INTEGER NOT NULL,
+                    ticket_id TEXT,
+                    body BLOB,
+                    body_hash INTEGER NOT NULL,
+                    deadline INTEGER NOT NULL,
+                    state INTEGER NOT NULL,
+                    resolved_at INTEGER,
+                    reply_hash INTEGER
+                ) WITHOUT ROWID
+                """)
+            insertStatement = try connection.prepare(
+                """
+                INSERT OR REPLACE INTO request(correlation_id, operation, content_type, timestamp_utc, ticket_id,
+                    body, body_hash, deadline, state, resolved_at, reply_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL)
+                """)
+            resolveStatement = try connection.prepare(
+                "UPDATE request SET state = ?, resolved_at = ?, reply_hash = ?, body = NULL WHERE correlation_id = ?"
+            )
+            purgeStatement = try connection.prepare("DELETE FROM request WHERE correlation_id = ?")
+            recoveredRows = try Self.readRows(connection)
+        } catch {
+            throw mapped(error)
+        }
+        let thread = Thread { [self] in self.writerLoop() }
+        thread.name = "mts-correlation-store"
+        thread.start()
+    }
+
+    deinit {
+        sqlite3_finalize(insertStatement)
+        sqlite3_finalize(resolveStatement)
+        sqlite3_finalize(purgeStatement)
+        connection.close()
+    }
+
+    private static func readRows(
+        _ connection: SQLiteConnection
+    ) throws(SQLiteConnection.Failure) -> [PersistedRequest] {
+        let statement = try connection.prepare(
+            """
+            SELECT correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
+                state, resolved_at, reply_hash FROM request
+            """)
+        defer { sqlite3_finalize(statement) }
+        var rows: [PersistedRequest] = []
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw connection.failure(status) }
+            guard let state = PersistedRequest.State(rawValue: connection.int64(statement, 8) ?? -1) else {
+                throw SQLiteConnection.Failure(code: SQLITE_CORRUPT, message: "unknown request state")
+            }
+            let request = CorrelationRequest(
+                correlationId: connection.text(statement, 0) ?? "",
+                operation: connection.text(statement, 1) ?? "",
+                contentType: connection.text(statement, 2) ?? "",
+                timestampUtc: connection.int64(statement, 3) ?? 0,
+                ticketId: connection.text(statement, 4), body: connection.blob(statement, 5))
+            rows.append(
+                PersistedRequest(
+                    request: request, bodyHash: UInt64(bitPattern: connection.int64(statement, 6) ?? 0),
+                    deadline: connection.int64(statement, 7) ?? 0, state: state,
+                    resolvedAt: connection.int64(statement, 9),
+                    replyHash: connection.int64(statement, 10).map { UInt64(bitPattern: $0) }))
+        }
+        return rows
+    }
+
+    // MARK: Enqueueing (any thread)
+
+    /// Queues effects for the next transaction. Does not wait.
+    func enqueue(_ effects: some Sequence<PersistenceEffect>) {
+        condition.lock()
+        var added = false
+        for effect in effects {
+            pending.append(.effect(effect))
+            added = true
+        }
+        if added { condition.signal() }
+        condition.unlock()
+    }
+
+    /// Returns once everything enqueued before the call is committed.
+    func waitDurable() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            condition.lock()
+            if let failure {
+                condition.unlock()
+                continuation.resume(throwing: CorrelationError.storeFailed(failure))
+                return
+            }
+            if closing {
+                condition.unlock()
+                continuation.resume(throwing: CorrelationError.storeFailed(.closed(path: path)))
+                return
+            }
+            pending.append(.barrier(continuation))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// The failure that stopped the store, if any.
+    var currentFailure: CorrelationStoreError? {
+        condition.lock()
+        defer { condition.unlock() }
+        return failure
+    }
+
+    /// Batch figures since open.
+    var currentStatistics: CorrelationStoreStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return statistics
+    }
+
+    /// Commits what is queued, stops the writer thread and closes the database. Blocks until done.
+    func close() {
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        while !writerFinished { condition.wait() }
+        condition.unlock()
+        connection.close()
+    }
+
+    // MARK: The writer thread
+
+    private func writerLoop() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !closing { condition.wait() }
+            if pending.isEmpty {
+                writerFinished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            var batchError = failure
+            condition.unlock()
+
+            let started = DispatchTime.now().uptimeNanoseconds
+            var effectCount = 0
+            if batchError == nil {
+                do {
+                    effectCount = try write(batch)
+                } catch {
+                    let failure = CorrelationStoreError.writeFailed(path: path, reason: error.message)
+                    condition.lock()
+                    self.failure = failure
+                    condition.unlock()
+                    batchError = failure
+                }
+            }
+            let elapsed = DispatchTime.now().uptimeNanoseconds - started
+            condition.lock()
+            if effectCount > 0 { statistics.record(effects: effectCount, nanoseconds: elapsed) }
+            condition.unlock()
+            for job in batch {
+                guard case .barrier(let continuation) = job else { continue }
+                if let batchError {
+                    continuation.resume(throwing: CorrelationError.storeFailed(batchError))
+                } else {
+                    continuation.resume()
+                }
+            }
+        }
+    }
+
+    /// Writes a batch in one transaction; returns the number of effects written.
+    private func write(_ batch: [Job]) throws(SQLiteConnection.Failure) -> Int {
+        var count = 0
+        for job in batch { if case .effect = job { count += 1 } }
+        guard count > 0 else { return 0 }
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            for job in batch {
+                guard case .effect(let effect) = job else { continue }
+                try apply(effect)
+            }
+            beforeCommit?()
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+        return count
+    }
+
+    private func apply(_ effect: PersistenceEffect) throws(SQLiteConnection.Failure) {
+        switch effect {
+        case .insert(let row):
+            let statement = insertStatement
+            connection.bind(statement, 1, row.request.correlationId)
+            connection.bind(statement, 2, row.request.operation)
+            connection.bind(statement, 3, row.request.contentType)
+            connection.bind(statement, 4, row.request.timestampUtc)
+            connection.bind(statement, 5, row.request.ticketId)
+            connection.bind(statement, 6, blob: row.request.body)
+            connection.bind(statement, 7, Int64(bitPattern: row.bodyHash))
+            connection.bind(statement, 8, row.deadline)
+            try connection.run(statement)
+        case .resolve(let correlationId, let state, let resolvedAt, let replyHash):
+            let statement = resolveStatement
+            connection.bind(statement, 1, state.rawValue)
+            connection.bind(statement, 2, resolvedAt)
+            connection.bind(statement, 3, replyHash.map { Int64(bitPattern: $0) })
+            connection.bind(statement, 4, correlationId)
+            try connection.run(statement)
+        case .purge(let correlationId):
+            connection.bind(purgeStatement, 1, correlationId)
+            try connection.run(purgeStatement)
+        }
+    }
+}

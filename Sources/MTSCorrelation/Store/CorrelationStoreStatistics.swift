@@ -1,0 +1,24 @@
+/// Figures about the store's batched transactions, for benchmarks and diagnostics.
+public struct CorrelationStoreStatistics: Sendable, Hashable {
+    /// Transactions committed.
+    public var transactions = 0
+    /// Effects (rows inserted, updated or deleted) written.
+    public var effects = 0
+    /// The most effects in one transaction.
+    public var largestTransaction = 0
+    /// The longest transaction, in nanoseconds.
+    public var longestTransactionNanoseconds: UInt64 = 0
+    /// All transactions' time together, in nanoseconds.
+    public var totalNanoseconds: UInt64 = 0
+
+    /// Creates empty statistics.
+    public init() {}
+
+    mutating func record(effects count: Int, nanoseconds: UInt64) {
+        transactions += 1
+        effects += count
+        largestTransaction = max(largestTransaction, count)
+        longestTransactionNanoseconds = max(longestTransactionNanoseconds, nanoseconds)
+        totalNanoseconds += nanoseconds
+    }
+}

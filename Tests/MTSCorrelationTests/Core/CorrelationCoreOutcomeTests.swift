@@ -1,0 +1,221 @@
+import MTSCorrelation
+import Testing
+
+/// Every outcome and the races, on the pure core with explicit times.
+@Suite struct CorrelationCoreOutcomeTests {
+    let t0 = Fixtures.epoch
+    var core = CorrelationCore(configuration: Fixtures.configuration, now: Fixtures.epoch)
+
+    @Test mutating func matchedByTypedReplyAndByErrorReply() throws {
+        let step = try core.register(Fixtures.request("a"), now: t0)
+        #expect(step.registration == .registered)
+        #expect(step.effects.count == 1)
+        let matched = core.receive(Fixtures.reply("a", token: 7), now: t0 + 10)
+        #expect(matched.outcomes == [.matched])
+        let result = try #require(matched.results.first)
+        #expect(result.token == 7)
+        #expect(result.request?.body == Fixtures.request("a").body)
+        #expect(result.request?.ticketId == "T-1")
+        #expect(result.requestTimestampUtc == t0)
+        #expect(result.resolvedAt == t0 + 10)
+        #expect(core.outstandingCount == 0)
+        #expect(core.tombstoneCount == 1)
+
+        _ = try core.register(Fixtures.request("b"), now: t0)
+        #expect(
+            core.receive(Fixtures.reply("b", contentType: "error-reply"), now: t0 + 10).outcomes == [.matched]
+        )
+    }
+
+    @Test mutating func timeoutAfterTheDeadlineNotAtIt() throws {
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        #expect(core.nextWake == t0 + 1_001)
+        #expect(core.advance(to: t0 + 1_000).results.isEmpty)
+        let step = core.advance(to: t0 + 1_001)
+        #expect(step.outcomes == [.timeout])
+        #expect(step.results.first?.request?.correlationId == "a")
+        #expect(step.results.first?.reply == nil)
+    }
+
+    @Test mutating func replyExactlyAtTheDeadlineMatches() throws {
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        #expect(core.receive(Fixtures.reply("a"), now: t0 + 1_000).outcomes == [.matched])
+        #expect(core.advance(to: t0 + 5_000).results.isEmpty)
+    }
+
+    @Test mutating func replyOneMillisecondAfterTheDeadlineIsLateEvenBeforeTheTimerFired() throws {
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        #expect(core.receive(Fixtures.reply("a"), now: t0 + 1_001).outcomes == [.timeout, .late])
+        #expect(core.advance(to: t0 + 5_000).results.isEmpty)
+    }
+
+    @Test mutating func lateAfterTimeoutThenPurgedAfterRetention() throws {
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        #expect(core.advance(to: t0 + 2_000).outcomes == [.timeout])
+        let late = core.receive(Fixtures.reply("a", token: 3), now: t0 + 3_000)
+        #expect(late.outcomes == [.late])
+        #expect(late.results.first?.request?.correlationId == "a")
+        #expect(late.results.first?.request?.body == [], "tombstones keep no body")
+        // Retention 10 s from the timeout at t0+2000: purged at t0+12000.
+        #expect(core.advance(to: t0 + 11_999).effects.isEmpty)
+        #expect(core.advance(to: t0 + 12_000).effects == [.purge(correlationId: "a")])
+        #expect(core.tombstoneCount == 0)
+        #expect(!core.isKnown("a"))
+    }
+
+    @Test mutating func duplicateAfterMatchButRedeliveredSameReplyMatchesAgain() throws {
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        #expect(
+            core.receive(Fixtures.reply("a", token: 1, body: "first"), now: t0 + 1).outcomes == [.matched])
+        #expect(
+            core.receive(Fixtures.reply("a", token: 2, body: "second"), now: t0 + 2).outcomes == [.duplicate])
+        // The same reply body again without the redelivered flag: a second reply from MTS.
+        #expect(
+            core.receive(Fixtures.reply("a", token: 3, body: "first"), now: t0 + 3).outcomes == [.duplicate])
+        // Redelivered by the broker: the same input, the same outcome.
+        let again = core.receive(Fixtures.reply("a", token: 4, redelivered: true, body: "first"), now: t0 + 4)
+        #expect(again.outcomes == [.matched])
+        #expect(again.results.first?.redelivered == true)
+        // Redelivered, but another body: still a duplicate.
+        #expect(
+            core.receive(Fixtures.reply("a", token: 5, redelivered: true, body: "second"), now: t0 + 5)
+                .outcomes
+                == [.duplicate])
+    }
+
+    @Test mutating func replyBeforeRequestWaitsThroughGraceAndMatches() throws {
+        #expect(core.receive(Fixtures.reply("a", token: 9), now: t0).results.isEmpty)
+        #expect(core.heldReplyCount == 1)
+        #expect(core.advance(to: t0 + 199).results.isEmpty)
+        let step = try core.register(Fixtures.request("a"), now: t0 + 150)
+        #expect(step.outcomes == [.matched])
+        #expect(step.results.first?.token == 9)
+        #expect(step.results.first?.replyReceivedAt == t0)
+        #expect(core.heldReplyCount == 0)
+        #expect(core.advance(to: t0 + 500).results.isEmpty, "the grace timer of a matched reply is dropped")
+    }
+
+    @Test mutating func unknownReplyBecomesUnmatchedWhenGraceEnds() {
+        _ = core.receive(Fixtures.reply("x"), now: t0)
+        #expect(core.nextWake == t0 + 200)
+        #expect(core.advance(to: t0 + 199).results.isEmpty)
+        let step = core.advance(to: t0 + 200)
+        #expect(step.outcomes == [.unmatched])
+        #expect(step.results.first?.request == nil)
+    }
+
+    @Test mutating func twoRepliesBeforeTheRequestMatchThenDuplicate() throws {
+        _ = core.receive(Fixtures.reply("a", token: 1, body: "one"), now: t0)
+        _ = core.receive(Fixtures.reply("a", token: 2, body: "two"), now: t0 + 5)
+        let step = try core.register(Fixtures.request("a"), now: t0 + 10)
+        #expect(step.outcomes == [.matched, .duplicate])
+        #expect(step.results.map(\.token) == [1, 2])
+    }
+
+    @Test mutating func heldReplyThatArrivedAfterTheDeadlineIsLate() throws {
+        // The request's deadline is t0+1000; the reply arrived at t0+1500, the request at t0+1600.
+        _ = core.receive(Fixtures.reply("a"), now: t0 + 1_500)
+        let step = try core.register(Fixtures.request("a", at: t0), now: t0 + 1_600)
+        #expect(step.outcomes == [.timeout, .late])
+    }
+
+    @Test mutating func intakeBehindStopsTheGraceAndCatchingUpRestartsIt() {
+        _ = core.receive(Fixtures.reply("x"), now: t0)
+        core.intakeFellBehind()
+        #expect(core.nextWake == nil)
+        #expect(core.advance(to: t0 + 5_000).results.isEmpty)
+        core.intakeCaughtUp(now: t0 + 5_000)
+        #expect(core.advance(to: t0 + 5_199).results.isEmpty, "grace counts from the catch-up")
+        #expect(core.advance(to: t0 + 5_200).outcomes == [.unmatched])
+    }
+
+    @Test mutating func invalidContentTypeLeavesTheRequestOutstanding() throws {
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        let step = core.receive(Fixtures.reply("a", contentType: "cancel-reply"), now: t0 + 1)
+        #expect(step.outcomes == [.invalid])
+        #expect(
+            step.results.first?.invalidReason
+                == .contentTypeDoesNotAnswer(requestContentType: "ticket", replyContentType: "cancel-reply"))
+        #expect(core.state(of: "a") == .outstanding)
+        #expect(core.receive(Fixtures.reply("a"), now: t0 + 2).outcomes == [.matched])
+    }
+
+    @Test mutating func invalidOperationLeavesTheRequestOutstanding() throws {
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        let step = core.receive(Fixtures.reply("a", operation: "ticket-cancel"), now: t0 + 1)
+        #expect(
+            step.results.first?.invalidReason
+                == .operationMismatch(requestOperation: "ticket-placement", replyOperation: "ticket-cancel"))
+        #expect(core.state(of: "a") == .outstanding)
+    }
+
+    @Test mutating func rejectedMessageIsInvalidAtOnce() throws {
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        let message = RejectedMessage(correlationId: "a", body: Array("{".utf8), token: 4, reason: "not JSON")
+        let step = core.receiveRejected(message, now: t0 + 1)
+        #expect(step.outcomes == [.invalid])
+        #expect(step.results.first?.invalidReason == .validationFailed("not JSON"))
+        #expect(step.results.first?.request?.correlationId == "a")
+        #expect(step.results.first?.rejected == message)
+        #expect(core.state(of: "a") == .outstanding)
+    }
+
+    @Test mutating func requestAlreadyPastItsDeadlineTimesOutAtOnce() throws {
+        let step = try core.register(Fixtures.request("a", at: t0 - 5_000), now: t0)
+        #expect(step.registration == .registered)
+        #expect(step.outcomes == [.timeout])
+        #expect(step.effects.count == 1, "the registration is still persisted")
+        #expect(core.outstandingCount == 0)
+    }
+
+    @Test mutating func duplicateRegistrationIsRefusedButIdenticalOneIsRecognised() throws {
+        _ = try core.register(Fixtures.request("a", body: "one"), now: t0)
+        let again = try core.register(Fixtures.request("a", body: "one"), now: t0 + 1)
+        #expect(again.registration == .alreadyRegistered)
+        #expect(again.effects.isEmpty)
+        #expect(
+            throws: CorrelationError.conflictingRegistration(correlationId: "a", existingState: .outstanding)
+        ) {
+            try core.register(Fixtures.request("a", body: "two"), now: t0 + 2)
+        }
+        #expect(core.outstandingCount == 1)
+        // Never overwritten: the original request is the one that matches.
+        let matched = core.receive(Fixtures.reply("a"), now: t0 + 3)
+        #expect(matched.results.first?.request?.body == Array("one".utf8))
+        // Resolved and in retention: the identical one is still recognised, another refused.
+        #expect(
+            try core.register(Fixtures.request("a", body: "one"), now: t0 + 4).registration
+                == .alreadyRegistered)
+        #expect(throws: CorrelationError.conflictingRegistration(correlationId: "a", existingState: .matched))
+        {
+            try core.register(Fixtures.request("a", body: "two"), now: t0 + 5)
+        }
+    }
+
+    @Test mutating func timeoutsComeFromTheOperation() throws {
+        var core = CorrelationCore(configuration: CorrelationConfiguration(), now: t0)
+        for (operation, timeout) in [
+            ("ticket-placement", 17_000), ("ticket-cancel", 600_000), ("ticket-cashout", 600_000),
+            ("ticket-ext-settlement", 600_000), ("casino-sessions-inform", 30_000),
+        ] as [(String, Int64)] {
+            _ = try core.register(Fixtures.request(operation, operation: operation), now: t0)
+            #expect(core.advance(to: t0 + timeout).results.isEmpty, "\(operation)")
+            #expect(core.advance(to: t0 + timeout + 1).outcomes == [.timeout], "\(operation)")
+        }
+    }
+
+    @Test mutating func resultIdentifiersAreUniqueAndIncreasing() throws {
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        let first = core.receive(Fixtures.reply("a"), now: t0)
+        let second = core.receive(Fixtures.reply("a", token: 2, body: "other"), now: t0)
+        #expect(first.results[0].id < second.results[0].id)
+    }
+
+    @Test func idsAreComparedByteForByte() throws {
+        // "é" precomposed and decomposed are equal Strings but different bytes on the wire.
+        var core = CorrelationCore(configuration: Fixtures.configuration, now: t0)
+        _ = try core.register(Fixtures.request("caf\u{E9}"), now: t0)
+        #expect(core.receive(Fixtures.reply("cafe\u{301}"), now: t0).results.isEmpty, "held, not matched")
+        #expect(core.receive(Fixtures.reply("caf\u{E9}"), now: t0).outcomes == [.matched])
+    }
+}

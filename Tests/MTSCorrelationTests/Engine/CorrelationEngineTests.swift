@@ -1,0 +1,123 @@
+import MTSCorrelation
+import Testing
+
+/// The actor: the ordered stream, the timer loop, backpressure, re-registration.
+@Suite struct CorrelationEngineTests {
+    let t0 = Fixtures.epoch
+
+    @Test func resultsFromCallsAndFromTimeShareOneOrderedStream() async throws {
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try CorrelationEngine(configuration: Fixtures.configuration, clock: clock)
+        var reader = ResultReader(engine)
+        try await engine.register(Fixtures.request("a"))
+        try await engine.register(Fixtures.request("b"))
+        await engine.receive(Fixtures.reply("a", token: 1))
+        await engine.receive(Fixtures.reply("zzz", token: 2))
+        clock.advance(by: 1_001)
+        #expect(await engine.processDueTimers() == 2)
+        let results = await reader.next(3)
+        #expect(results.map(\.outcome) == [.matched, .unmatched, .timeout])
+        #expect(results.map(\.correlationId) == ["a", "zzz", "b"])
+        #expect(results.map(\.id.rawValue) == [1, 2, 3])
+        await reader.expectNothingPending(engine)
+        await engine.shutdown()
+    }
+
+    @Test func runFiresTimersFromTheInjectedClockAndEndsOnCancellation() async throws {
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try CorrelationEngine(configuration: Fixtures.configuration, clock: clock)
+        var reader = ResultReader(engine)
+        try await engine.register(Fixtures.request("a"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await engine.run() }
+            await clock.waitForSleepers()
+            clock.advance(by: 1_001)
+            let result = await reader.next()
+            #expect(result?.outcome == .timeout)
+            #expect(result?.resolvedAt == t0 + 1_001)
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+        await engine.shutdown()
+    }
+
+    @Test func registrationWaitsAtCapacityAndResumesWhenARequestResolves() async throws {
+        var configuration = Fixtures.configuration
+        configuration.capacity = 2
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try CorrelationEngine(configuration: configuration, clock: clock)
+        var reader = ResultReader(engine)
+        try await engine.register(Fixtures.request("a"))
+        try await engine.register(Fixtures.request("b"))
+        try await withThrowingTaskGroup(of: RegistrationStatus.self) { group in
+            group.addTask { try await engine.register(Fixtures.request("c")) }
+            while await engine.waitingRegistrationCount < 1 { await Task.yield() }
+            #expect(await engine.outstandingCount == 2, "nothing dropped, nothing overwritten")
+            // A known id is answered without waiting, even at capacity.
+            let again = try await engine.register(Fixtures.request("a"))
+            #expect(again == .alreadyRegistered)
+            await engine.receive(Fixtures.reply("a"))
+            let waited = try await group.next()
+            #expect(waited == .registered)
+        }
+        #expect(await engine.outstandingCount == 2)
+        #expect(await reader.next()?.outcome == .matched)
+        await engine.shutdown()
+    }
+
+    @Test func aWaitingRegistrationCanBeCancelled() async throws {
+        var configuration = Fixtures.configuration
+        configuration.capacity = 1
+        let engine = try CorrelationEngine(
+            configuration: configuration, clock: ManualCorrelationClock(now: t0))
+        try await engine.register(Fixtures.request("a"))
+        let waiting = Task { try await engine.register(Fixtures.request("b")) }
+        while await engine.waitingRegistrationCount < 1 { await Task.yield() }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(await engine.waitingRegistrationCount == 0)
+        #expect(await engine.outstandingCount == 1)
+        await engine.shutdown()
+    }
+
+    @Test func timeoutsFreeCapacityToo() async throws {
+        var configuration = Fixtures.configuration
+        configuration.capacity = 1
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try CorrelationEngine(configuration: configuration, clock: clock)
+        try await engine.register(Fixtures.request("a"))
+        try await withThrowingTaskGroup(of: RegistrationStatus.self) { group in
+            group.addTask { try await engine.register(Fixtures.request("b", at: t0 + 1_001)) }
+            while await engine.waitingRegistrationCount < 1 { await Task.yield() }
+            clock.advance(by: 1_001)
+            await engine.processDueTimers()
+            let waited = try await group.next()
+            #expect(waited == .registered)
+        }
+        #expect(await engine.outstandingCount == 1)
+        await engine.shutdown()
+    }
+
+    @Test func conflictingReRegistrationIsAnErrorAndIdenticalOneIsRecognised() async throws {
+        let engine = try CorrelationEngine(
+            configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0))
+        #expect(try await engine.register(Fixtures.request("a", body: "x")) == .registered)
+        #expect(try await engine.register(Fixtures.request("a", body: "x")) == .alreadyRegistered)
+        await #expect(
+            throws: CorrelationError.conflictingRegistration(correlationId: "a", existingState: .outstanding)
+        ) {
+            try await engine.register(Fixtures.request("a", body: "y"))
+        }
+        await engine.shutdown()
+    }
+
+    @Test func replyBacklogDrainedIsHarmlessWithoutRecovery() async throws {
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try CorrelationEngine(configuration: Fixtures.configuration, clock: clock)
+        var reader = ResultReader(engine)
+        try await engine.register(Fixtures.request("a"))
+        await engine.replyBacklogDrained()
+        await reader.expectNothingPending(engine)
+        await engine.shutdown()
+    }
+}

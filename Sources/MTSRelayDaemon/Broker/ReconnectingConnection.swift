@@ -22,8 +22,10 @@ struct ReconnectingConnection: Sendable {
     /// Called after every reconnect (for the metrics).
     var onReconnect: @Sendable () -> Void = {}
 
-    /// Runs `session` on successive connections until the task is cancelled or the session
-    /// throws `FatalError`. `session` should return (or throw) when its connection ends.
+    /// Runs `session` on successive connections until the session returns (it is done: the
+    /// daemon is stopping), the task is cancelled, or the session throws `FatalError`. A
+    /// session that throws anything else (its connection ended) is started again on a new
+    /// connection.
     func run(session: @Sendable (AMQPConnection) async throws -> Void) async throws {
         var backoff = backoff
         var connectedBefore = false
@@ -50,6 +52,8 @@ struct ReconnectingConnection: Sendable {
             var ended: (any Error)?
             do {
                 try await session(connection)
+                await connection.close()
+                return
             } catch let fatal as FatalError {
                 await connection.close()
                 throw fatal

@@ -1,0 +1,135 @@
+import AMQPClient
+import Logging
+import MTSCorrelation
+import MTSProtocol
+import ServiceLifecycle
+
+/// Consumes the intake queue (the requests the platform sent to MTS) and registers each
+/// request in the engine; a message is acknowledged once its registration is durable.
+///
+/// Invalid requests are republished to the dead-letter exchange with their reason, get an
+/// `invalid` record, and only then are acknowledged. While the intake has a backlog (at
+/// start, or after losing its connection) the engine holds unknown replies instead of
+/// declaring them unmatched.
+struct IntakeSide: Service {
+    let configuration: RelayConfiguration
+    let connection: AMQPConnectionConfiguration
+    let engine: CorrelationEngine
+    let dispatcher: ResultDispatcher
+    let counters: RelayCounters
+    let logger: Logger
+    let readiness: Readiness
+
+    func run() async throws {
+        var reconnecting = ReconnectingConnection(configuration: connection, role: "intake", logger: logger)
+        let counters = counters
+        reconnecting.onReconnect = { counters.recordReconnect() }
+        try await reconnecting.run { connection in
+            do {
+                try await session(on: connection)
+            } catch {
+                // Requests may pile up until the next session has read them.
+                await engine.intakeFellBehind()
+                throw error
+            }
+        }
+    }
+
+    private func session(on connection: AMQPConnection) async throws {
+        let queue = configuration.intake.queue
+        try await RelayTopology(
+            intakeQueue: queue, replyQueues: [], deadLetterExchange: configuration.deadLetter.exchange,
+            deadLetterQueue: configuration.deadLetter.queue
+        ).declare(on: connection, logger: logger)
+        let deadLetter = DeadLetterPublisher(
+            channel: try await connection.openChannel(publisherConfirms: true),
+            exchange: configuration.deadLetter.exchange)
+        let channel = try await connection.openChannel()
+        let backlog = Int(try await channel.inspectQueue(queue).messageCount)
+        let tracker = BacklogTracker(remaining: backlog)
+        if backlog == 0 { await engine.intakeCaughtUp() } else { await engine.intakeFellBehind() }
+        try await channel.setPrefetch(UInt16(configuration.intake.prefetch))
+        let consumer = try await channel.consume(queue: queue)
+        logger.info("Consuming intake", metadata: ["queue": "\(queue)", "backlog": "\(backlog)"])
+        readiness.markReady(.intake)
+
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    let batch = try await consumer.nextBatch(max: configuration.intake.prefetch)
+                    if batch.isEmpty { break }
+                    counters.recordConsumed(queue: queue, count: batch.count)
+                    // Concurrent registrations share one store transaction (group commit).
+                    await withTaskGroup(of: Void.self) { group in
+                        for delivery in batch {
+                            group.addTask { await register(delivery, queue: queue, deadLetter: deadLetter) }
+                        }
+                    }
+                    if tracker.consumed(batch.count) {
+                        logger.info("Intake caught up with its backlog", metadata: ["queue": "\(queue)"])
+                        await engine.intakeCaughtUp()
+                    }
+                }
+            }
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            return
+        }
+        throw AMQPError(code: .connectionClosed, reason: "the intake consumer ended")
+    }
+
+    private func register(_ delivery: AMQPDelivery, queue: String, deadLetter: DeadLetterPublisher) async {
+        if let tooLarge = MessageChecks.sizeViolation(delivery, limit: configuration.replies.maxMessageBytes) {
+            await reject(delivery, queue: queue, reason: tooLarge, summary: nil, isJSONObject: false, deadLetter: deadLetter)
+            return
+        }
+        let decoded = MTSRequest.decode(delivery.body)
+        let summary = decoded.summary
+        let (violations, correlationId) = MessageChecks.correlate(
+            violations: decoded.violations, bodyCorrelationId: summary.correlationId,
+            property: delivery.properties.correlationID)
+        guard violations.isEmpty, let correlationId, let operation = summary.operation,
+            let contentType = summary.contentType, let timestamp = summary.timestampUtc
+        else {
+            await reject(
+                delivery, queue: queue, reason: MessageChecks.describe(violations), summary: summary,
+                isJSONObject: MessageChecks.isJSONObject(violations), deadLetter: deadLetter)
+            return
+        }
+        do {
+            try await engine.register(
+                CorrelationRequest(
+                    correlationId: correlationId, operation: operation, contentType: contentType,
+                    timestampUtc: timestamp, ticketId: summary.ticketId, body: delivery.body))
+            delivery.ack()
+        } catch let error as CorrelationError {
+            if case .storeFailed = error {
+                // Not the message's fault: leave it unacknowledged; it comes back.
+                logger.critical("Cannot register a request", metadata: ["error": "\(error)"])
+                return
+            }
+            await reject(
+                delivery, queue: queue, reason: "\(error)", summary: summary, isJSONObject: true, deadLetter: deadLetter)
+        } catch {
+            // Cancelled while waiting for capacity: unacknowledged, delivered again later.
+        }
+    }
+
+    private func reject(
+        _ delivery: AMQPDelivery, queue: String, reason: String, summary: MTSRequestSummary?, isJSONObject: Bool,
+        deadLetter: DeadLetterPublisher
+    ) async {
+        do {
+            try await deadLetter.publish(delivery, queue: queue, reason: reason)
+            let record = RecordBuilder.invalidRequest(
+                body: delivery.body, isJSONObject: isJSONObject, summary: summary,
+                correlationId: delivery.properties.correlationID, queue: queue, redelivered: delivery.redelivered,
+                reason: reason, now: Timestamp.nowMilliseconds())
+            try await dispatcher.dispatch(record)
+            delivery.ack()
+        } catch {
+            logger.error(
+                "Could not dead-letter an invalid request; it stays in the queue",
+                metadata: ["queue": "\(queue)", "error": "\(error)"])
+        }
+    }
+}

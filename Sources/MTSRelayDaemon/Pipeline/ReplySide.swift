@@ -1,0 +1,144 @@
+import AMQPClient
+import Logging
+import MTSCorrelation
+import MTSProtocol
+import ServiceLifecycle
+
+/// Consumes the MTS reply queues and hands every reply to the engine, valid or not; the
+/// result loop acknowledges each delivery once its record is in every sink.
+///
+/// On graceful shutdown it stops consuming, waits (bounded) until the results already under
+/// way are acknowledged, then closes its connection: deliveries still held (e.g. in their
+/// unmatched grace) go back to the queue and come again after the restart.
+struct ReplySide: Service {
+    let configuration: RelayConfiguration
+    let connection: AMQPConnectionConfiguration
+    let engine: CorrelationEngine
+    let registry: DeliveryRegistry
+    let counters: RelayCounters
+    let logger: Logger
+    let readiness: Readiness
+
+    func run() async throws {
+        var reconnecting = ReconnectingConnection(configuration: connection, role: "replies", logger: logger)
+        let counters = counters
+        reconnecting.onReconnect = { counters.recordReconnect() }
+        try await reconnecting.run { connection in try await session(on: connection) }
+    }
+
+    private func session(on connection: AMQPConnection) async throws {
+        let queues = configuration.replies.queues
+        try await RelayTopology(
+            intakeQueue: nil, replyQueues: queues, deadLetterExchange: configuration.deadLetter.exchange,
+            deadLetterQueue: configuration.deadLetter.queue
+        ).declare(on: connection, logger: logger)
+        let deadLetter = DeadLetterPublisher(
+            channel: try await connection.openChannel(publisherConfirms: true),
+            exchange: configuration.deadLetter.exchange)
+
+        let inspector = try await connection.openChannel()
+        var backlog = 0
+        for queue in queues { backlog += Int(try await inspector.inspectQueue(queue).messageCount) }
+        try? await inspector.close()
+        let tracker = BacklogTracker(remaining: backlog)
+        if backlog == 0 { await engine.replyBacklogDrained() }
+
+        let channel = try await connection.openChannel()
+        try await channel.setPrefetch(UInt16(configuration.replies.prefetch))
+        let connectionID = ObjectIdentifier(connection)
+        defer {
+            // Deliveries of this connection can no longer be acknowledged; the broker has them.
+            registry.removeAll { $0.connectionID == connectionID }
+        }
+
+        var started: [(String, AMQPConsumer)] = []
+        for queue in queues { started.append((queue, try await channel.consume(queue: queue))) }
+        let consumers = started
+        logger.info("Consuming replies", metadata: ["queues": "\(queues.joined(separator: ","))"])
+        readiness.markReady(.replies)
+
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (queue, consumer) in consumers {
+                        group.addTask {
+                            try await consume(consumer, queue: queue, deadLetter: deadLetter, connectionID: connectionID, tracker: tracker)
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            await drain()
+            return
+        }
+        throw AMQPError(code: .connectionClosed, reason: "a reply consumer ended")
+    }
+
+    private func consume(
+        _ consumer: AMQPConsumer, queue: String, deadLetter: DeadLetterPublisher, connectionID: ObjectIdentifier,
+        tracker: BacklogTracker
+    ) async throws {
+        let limit = configuration.replies.maxMessageBytes
+        while true {
+            let batch = try await consumer.nextBatch(max: 256)
+            if batch.isEmpty { return }
+            counters.recordConsumed(queue: queue, count: batch.count)
+            for delivery in batch {
+                await hand(delivery, queue: queue, limit: limit, deadLetter: deadLetter, connectionID: connectionID)
+            }
+            if tracker.consumed(batch.count) { await engine.replyBacklogDrained() }
+        }
+    }
+
+    /// Decodes one reply and gives it to the engine, which answers on its result stream.
+    private func hand(
+        _ delivery: AMQPDelivery, queue: String, limit: Int, deadLetter: DeadLetterPublisher,
+        connectionID: ObjectIdentifier
+    ) async {
+        var entry = DeliveryRegistry.Entry(
+            delivery: delivery, queue: queue, summary: nil, isJSONObject: false, deadLetter: deadLetter,
+            connectionID: connectionID)
+        if let tooLarge = MessageChecks.sizeViolation(delivery, limit: limit) {
+            let token = registry.add(entry)
+            await engine.receiveRejected(
+                RejectedMessage(
+                    correlationId: delivery.properties.correlationID, body: delivery.body, token: token,
+                    redelivered: delivery.redelivered, reason: tooLarge))
+            return
+        }
+        let decoded = MTSReply.decode(delivery.body)
+        let summary = decoded.summary
+        let (violations, correlationId) = MessageChecks.correlate(
+            violations: decoded.violations, bodyCorrelationId: summary.correlationId,
+            property: delivery.properties.correlationID)
+        entry.summary = summary
+        entry.isJSONObject = MessageChecks.isJSONObject(violations)
+        let token = registry.add(entry)
+        guard violations.isEmpty, let correlationId, let operation = summary.operation,
+            let contentType = summary.contentType, let timestamp = summary.timestampUtc
+        else {
+            await engine.receiveRejected(
+                RejectedMessage(
+                    correlationId: correlationId, body: delivery.body, token: token, redelivered: delivery.redelivered,
+                    reason: MessageChecks.describe(violations)))
+            return
+        }
+        await engine.receive(
+            CorrelationReply(
+                correlationId: correlationId, operation: operation, contentType: contentType, timestampUtc: timestamp,
+                body: delivery.body, token: token, redelivered: delivery.redelivered))
+    }
+
+    /// Waits until no result is being delivered for two checks in a row, at most half the
+    /// shutdown bound.
+    private func drain() async {
+        let deadline = ContinuousClock.now + .seconds(configuration.shutdown.timeoutSeconds) / 2
+        var quietChecks = 0
+        while quietChecks < 2, ContinuousClock.now < deadline {
+            quietChecks = registry.inFlightCount == 0 ? quietChecks + 1 : 0
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

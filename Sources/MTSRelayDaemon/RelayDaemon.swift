@@ -1,0 +1,171 @@
+import AMQPClient
+import Dispatch
+import Glibc
+import Logging
+import MTSCorrelation
+import ServiceLifecycle
+
+/// `mts-relay run`: builds the daemon's parts from its configuration and runs them as
+/// services of one `ServiceGroup` until SIGTERM or SIGINT.
+///
+/// Shutdown runs in reverse order of the services: the intake stops consuming, then the
+/// replies stop consuming and wait for the results under way to be acknowledged, then the
+/// result loop stops, then the engine commits its store. A second signal exits at once.
+public struct RelayDaemon: Sendable {
+    public let configuration: RelayConfiguration
+    public let logger: Logger
+
+    public init(configuration: RelayConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until a shutdown signal; throws what made it impossible to start or go on.
+    public func run() async throws {
+        let brokerConnection = try connectionConfiguration(
+            url: configuration.broker.url, name: "\(configuration.broker.connectionName) replies")
+        let intakeConnection = try connectionConfiguration(
+            url: configuration.intake.url ?? configuration.broker.url,
+            name: "\(configuration.broker.connectionName) intake")
+
+        let engine = try CorrelationEngine(configuration: engineConfiguration, storePath: configuration.store.path)
+        let counters = RelayCounters()
+        let (routes, fileSinks) = try makeRoutes(counters: counters)
+        let dispatcher = ResultDispatcher(routes: routes, logger: logger, counters: counters)
+        let registry = DeliveryRegistry()
+        let logger = logger
+        let readiness = Readiness {
+            logger.notice("mts-relay is ready: consuming intake and replies")
+        }
+
+        let services: [any Service] = [
+            EngineService(engine: engine),
+            ResultLoop(engine: engine, registry: registry, dispatcher: dispatcher, logger: logger),
+            ReplySide(
+                configuration: configuration, connection: brokerConnection, engine: engine, registry: registry,
+                counters: counters, logger: logger, readiness: readiness),
+            IntakeSide(
+                configuration: configuration, connection: intakeConnection, engine: engine, dispatcher: dispatcher,
+                counters: counters, logger: logger, readiness: readiness),
+        ]
+        var group = ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(configuration.shutdown.timeoutSeconds)
+        group.maximumCancellationDuration = .seconds(1)
+
+        let signals = SignalWatchers(fileSinks: fileSinks, logger: logger)
+        logger.info(
+            "mts-relay starting",
+            metadata: [
+                "broker": "\(brokerConnection)", "intake": "\(configuration.intake.queue)",
+                "replies": "\(configuration.replies.queues.joined(separator: ","))",
+                "store": "\(configuration.store.path)", "sinks": "\(routes.map(\.sink.name).joined(separator: ","))",
+            ])
+        defer { signals.cancel() }
+        try await ServiceGroup(configuration: group).run()
+        logger.info("mts-relay stopped")
+    }
+
+    private var engineConfiguration: CorrelationConfiguration {
+        CorrelationConfiguration(
+            timeouts: OperationTimeouts(
+                defaultTimeout: Int64(configuration.timeouts.defaultMs),
+                byOperation: configuration.timeouts.byOperation.mapValues(Int64.init)),
+            retention: Int64(configuration.retentionSeconds) * 1000,
+            unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
+            startupGrace: Int64(configuration.engine.startupGraceMs),
+            capacity: configuration.engine.capacity)
+    }
+
+    private func connectionConfiguration(url: String, name: String) throws -> AMQPConnectionConfiguration {
+        let tls = configuration.broker.tls
+        var connection = try AMQPConnectionConfiguration(
+            url: url,
+            tls: .init(
+                caFile: tls.caFile, certificateFile: tls.certificateFile, keyFile: tls.keyFile,
+                verifyPeer: tls.verifyPeer, verifyHostname: tls.verifyHostname))
+        connection.heartbeatSeconds = configuration.broker.heartbeatSeconds
+        connection.connectionName = name
+        return connection
+    }
+
+    private func makeRoutes(counters: RelayCounters) throws -> ([SinkRoute], [FileSink]) {
+        var routes: [SinkRoute] = []
+        var files: [FileSink] = []
+        for sink in configuration.sinks {
+            let instance: any ResultSink
+            switch sink.kind {
+            case .stdout:
+                instance = StdoutSink(name: sink.name)
+            case .file(let path):
+                let file = try FileSink(name: sink.name, path: path)
+                files.append(file)
+                instance = file
+            case .http, .amqp:
+                throw SinkError(
+                    sink: sink.name, reason: "http and amqp sinks are not available in this version", isRetryable: false)
+            }
+            var route = SinkRoute(
+                sink: instance, outcomes: Set(sink.outcomes.compactMap(ResultRecord.Outcome.init(rawValue:))),
+                operations: sink.operations, retry: sink.retry)
+            let name = sink.name
+            route.onRetry = { _ in counters.recordRetry(sink: name) }
+            routes.append(route)
+        }
+        return (routes, files)
+    }
+}
+
+/// Runs the engine's timer loop; on shutdown, closes the engine (committing its store).
+struct EngineService: Service {
+    let engine: CorrelationEngine
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await engine.run() }
+        await engine.shutdown()
+    }
+}
+
+/// SIGHUP reopens the file sinks (logrotate); a second SIGTERM or SIGINT exits at once.
+///
+/// Dispatch signal sources live beside ServiceGroup's own: every source of a signal is told.
+final class SignalWatchers {
+    private let sources: [any DispatchSourceSignal]
+
+    init(fileSinks: [FileSink], logger: Logger) {
+        let queue = DispatchQueue(label: "mts-relay.signals")
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+        hangup.setEventHandler {
+            logger.info("SIGHUP: reopening file sinks")
+            for sink in fileSinks { sink.reopen() }
+        }
+        let stops = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
+        let count = SignalCount()
+        for source in stops {
+            source.setEventHandler {
+                if count.increment() >= 2 {
+                    logger.warning("Second stop signal: exiting at once")
+                    exit(1)
+                }
+            }
+        }
+        sources = [hangup] + stops
+        for source in sources { source.resume() }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+
+    /// Counts stop signals across both sources (they share one serial queue).
+    private final class SignalCount: @unchecked Sendable {
+        // Only touched on the watchers' serial dispatch queue.
+        private var value = 0
+        func increment() -> Int {
+            value += 1
+            return value
+        }
+    }
+}

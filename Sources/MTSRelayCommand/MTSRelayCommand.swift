@@ -10,6 +10,7 @@ struct MTSRelayCommand: AsyncParsableCommand {
         subcommands: [
             // Each subcommand is one file in this folder; register it here.
             CheckBrokerCommand.self,
+            CheckConfigCommand.self,
         ]
     )
 }

@@ -1,4 +1,4 @@
-/// Every problem found while loading a configuration, in document order, then the environment.
+/// Every problem found while loading a configuration: section by section, then the environment's.
 ///
 /// Loading does not stop at the first problem: an operator fixes a file in one pass. The
 /// description has one `<keyPath>: <reason>` line per problem.

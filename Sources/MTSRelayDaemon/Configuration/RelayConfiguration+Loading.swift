@@ -31,7 +31,7 @@ extension RelayConfiguration {
     /// Keys left out keep their defaults; `timeouts` entries are merged over the built-in
     /// per-operation timeouts. An empty document is the default configuration.
     ///
-    /// - Throws: `ConfigurationErrors` with every problem found, in document order, then the
+    /// - Throws: `ConfigurationErrors` with every problem found, section by section, then the
     ///   environment's.
     public init(yaml: String, environment: [String: String]) throws(ConfigurationErrors) {
         try self.init(yaml: yaml, environment: environment, source: nil)

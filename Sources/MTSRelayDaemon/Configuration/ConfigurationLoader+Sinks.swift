@@ -151,7 +151,7 @@ extension ConfigurationLoader {
                 reader.report(path, error.reason)
                 continue
             }
-            guard !value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+            guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
                 reader.report(path, "the value contains a line break or NUL, which a header cannot carry")
                 continue
             }

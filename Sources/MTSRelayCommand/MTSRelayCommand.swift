@@ -11,6 +11,8 @@ struct MTSRelayCommand: AsyncParsableCommand {
             // Each subcommand is one file in this folder; register it here.
             CheckBrokerCommand.self,
             ValidateCommand.self,
+            CheckConfigCommand.self,
+            RunCommand.self,
         ]
     )
 }

@@ -134,6 +134,9 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var batchSize: Int = 1
         /// Header name to value; a value `${NAME}` is read from the environment variable NAME.
         public var headers: [String: String] = [:]
+        /// Header name to its value as written, for the headers whose value named environment
+        /// variables (`Bearer ${TOKEN}`): descriptions show this instead of the secret.
+        public var headerTemplates: [String: String] = [:]
         /// Where records refused permanently (4xx other than 429) are appended.
         public var deadLetterPath: String
         public init(url: String, deadLetterPath: String) {

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MTSRelayDaemon
+
+/// `mts-relay run`: the daemon.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: consume intake and replies, correlate, forward results to the sinks.")
+
+    @Option(help: ArgumentHelp("The YAML configuration file.", valueName: "file"))
+    var config: String = RelayConfiguration.defaultPath
+
+    func run() async throws {
+        let configuration: RelayConfiguration
+        do {
+            configuration = try RelayConfiguration.load(path: config, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            let report = error.errors.map { "\($0)\n" }.joined()
+            FileHandle.standardError.write(Data("mts-relay: invalid configuration \(config):\n\(report)".utf8))
+            throw ExitCode(1)
+        }
+        let level = Logger.Level(rawValue: configuration.log.level) ?? .info
+        let format = configuration.log.format
+        // Bootstrapped once, here: every part gets its Logger from this backend.
+        LoggingSystem.bootstrap { label in RelayLogHandler(label: label, format: format, level: level) }
+        let logger = Logger(label: "mts-relay")
+        do {
+            try await RelayDaemon(configuration: configuration, logger: logger).run()
+        } catch {
+            logger.critical("mts-relay stopped on an error", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// Runs the built `mts-relay` executable, as an operator would.
+@Suite("mts-relay check-config")
+struct CheckConfigCommandTests {
+    typealias Support = ConfigurationTestSupport
+
+    struct Run {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    /// The executable next to the test bundle (any build directory), else `.build/debug`.
+    static func executable() throws -> URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("mts-relay")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+        let debug = Support.packageRoot.appendingPathComponent(".build/debug/mts-relay")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: debug.path),
+            "mts-relay is not built; run `swift build --product mts-relay` first")
+        return debug
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = ["check-config"] + arguments
+        process.currentDirectoryURL = Support.packageRoot
+        // A clean environment, so that the machine's MTS_RELAY_* variables do not interfere.
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self))
+    }
+
+    @Test func validFileExitsZeroAndPrintsItMasked() throws {
+        let run = try Self.run(["--config", "config/mts-relay.yaml"])
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        #expect(run.standardError.isEmpty)
+        #expect(run.standardOutput.hasPrefix("# config/mts-relay.yaml: valid"))
+        #expect(run.standardOutput.contains("url: amqp://guest:****@127.0.0.1:5672\n"))
+        #expect(run.standardOutput.contains("path: var/pending.sqlite\n"))
+        #expect(run.standardOutput.contains("path: var/results.jsonl\n"))
+        #expect(!run.standardOutput.contains("guest:guest"))
+    }
+
+    @Test func environmentIsApplied() throws {
+        let run = try Self.run(
+            ["--config", "config/mts-relay.yaml"],
+            environment: ["MTS_RELAY_BROKER_URL": "amqp://ops:hunter2@mq.example/"])
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        #expect(run.standardOutput.contains("url: amqp://ops:****@mq.example:5672\n"))
+        #expect(!run.standardOutput.contains("hunter2"))
+    }
+
+    @Test func invalidFileExitsOneWithOneLinePerProblem() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mts-relay-\(UUID().uuidString).yaml")
+        try """
+        broker:
+          url: amqp://relay:hunter2@broker:99999/
+        intake:
+          prefetch: "17"
+        sinks:
+          - type: file
+        """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        let run = try Self.run(["--config", file.path])
+        #expect(run.status == 1)
+        #expect(run.standardOutput.isEmpty)
+        let lines = run.standardError.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(lines)")
+        #expect(lines.first?.hasPrefix("broker.url: invalid AMQP URL: port '99999'") == true)
+        #expect(
+            lines.dropFirst().first?.hasPrefix("intake.prefetch: expected an integer, found a string") == true
+        )
+        #expect(
+            lines.dropFirst(2).first
+                == "sinks[0].path: missing required key (the file results are appended to)")
+        #expect(lines.last == "mts-relay check-config: 3 problems in \(file.path)")
+        #expect(!run.standardError.contains("hunter2"))
+    }
+
+    @Test func missingFileExitsOneNamingThePath() throws {
+        let path = "/nonexistent/mts-relay-\(UUID().uuidString).yaml"
+        let run = try Self.run(["--config", path])
+        #expect(run.status == 1)
+        #expect(run.standardError.hasPrefix("\(path): cannot read the configuration: no such file\n"))
+    }
+}

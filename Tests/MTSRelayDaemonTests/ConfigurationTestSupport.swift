@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+@testable import MTSRelayDaemon
+
+/// Shared helpers of the configuration tests.
+enum ConfigurationTestSupport {
+    /// The package root, derived from this file's path (Tests/MTSRelayDaemonTests/...).
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The example configuration shipped in the repository.
+    static let examplePath = packageRoot.appendingPathComponent("config/mts-relay.yaml").path
+
+    /// Every problem loading `yaml` reports; empty when it loads.
+    static func problems(_ yaml: String, environment: [String: String] = [:]) -> [ConfigurationError] {
+        do {
+            _ = try RelayConfiguration(yaml: yaml, environment: environment)
+            return []
+        } catch {
+            return error.errors
+        }
+    }
+
+    /// The one problem loading `yaml` reports; records an issue when there is not exactly one.
+    static func onlyProblem(
+        _ yaml: String, environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
+    ) -> ConfigurationError? {
+        let found = problems(yaml, environment: environment)
+        guard found.count == 1 else {
+            Issue.record(
+                "expected exactly one problem, found \(found.count): \(found)", sourceLocation: sourceLocation
+            )
+            return nil
+        }
+        return found[0]
+    }
+
+    /// Loads `yaml`, recording the problems as an issue when it does not load.
+    static func load(_ yaml: String, environment: [String: String] = [:]) throws -> RelayConfiguration {
+        do {
+            return try RelayConfiguration(yaml: yaml, environment: environment)
+        } catch {
+            Issue.record("unexpected problems:\n\(error)")
+            throw error
+        }
+    }
+}

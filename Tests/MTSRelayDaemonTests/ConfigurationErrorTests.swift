@@ -22,6 +22,12 @@ struct ConfigurationErrorTests {
         #expect(tls?.keyPath == "broker.tls.verify")
 
         // Keys belong to sink types: a stdout sink has no path.
+        // With '@host' forgotten, the parser takes the password for the port.
+        let noHost = Support.onlyProblem("broker:\n  url: amqp://relay:hunter2/mts\n")
+        #expect(noHost?.keyPath == "broker.url")
+        #expect(noHost?.reason.contains("port '****' is not a number") == true)
+        #expect(noHost?.description.contains("hunter2") == false)
+
         let sink = Support.onlyProblem("sinks:\n  - {type: stdout, path: x}\n")
         #expect(sink?.keyPath == "sinks[0].path")
         #expect(sink?.reason.contains("for a stdout sink: type, name, outcomes, operations") == true)
@@ -77,6 +83,12 @@ struct ConfigurationErrorTests {
         #expect(scheme?.keyPath == "intake.url")
         #expect(scheme?.reason.contains("unsupported scheme 'http'") == true)
         #expect(scheme?.description.contains("hunter2") == false)
+
+        // With '@host' forgotten, the parser takes the password for the port.
+        let noHost = Support.onlyProblem("broker:\n  url: amqp://relay:hunter2/mts\n")
+        #expect(noHost?.keyPath == "broker.url")
+        #expect(noHost?.reason.contains("port '****' is not a number") == true)
+        #expect(noHost?.description.contains("hunter2") == false)
 
         let sink = Support.onlyProblem("sinks:\n  - {type: amqp, exchange: x, url: \"amqp://u:hunter2@\"}\n")
         #expect(sink?.keyPath == "sinks[0].url")

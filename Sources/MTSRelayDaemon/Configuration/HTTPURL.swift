@@ -8,7 +8,7 @@ enum HTTPURL {
             return "invalid URL: expected http://host[:port]/path or https://..."
         }
         guard ["http", "https"].contains(scheme.lowercased()) else {
-            return "invalid URL: unsupported scheme '\(scheme.prefix(16))' (expected http or https)"
+            return "invalid URL: the scheme must be http or https"
         }
         guard let host = components.host, !host.isEmpty else {
             return "invalid URL: the URL has no host"

@@ -8,5 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+mkdir -p var   # the example configuration keeps its store and result file here
 swift build -c release --product mts-relay
 .build/release/mts-relay check-broker --count "${MTS_RELAY_DEMO_COUNT:-10000}"

@@ -18,7 +18,9 @@ struct CheckBrokerCommand: AsyncParsableCommand {
     var count: Int = 1000
 
     func run() async throws {
-        let url = url ?? ProcessInfo.processInfo.environment["MTS_RELAY_BROKER_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/"
+        let url =
+            url ?? ProcessInfo.processInfo.environment["MTS_RELAY_BROKER_URL"]
+            ?? "amqp://guest:guest@127.0.0.1:5672/"
         var configuration = try AMQPConnectionConfiguration(url: url)
         configuration.connectionName = "mts-relay check-broker"
         var logger = Logger(label: "mts-relay")

@@ -15,10 +15,12 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration: RelayConfiguration
         do {
-            configuration = try RelayConfiguration.load(path: config, environment: ProcessInfo.processInfo.environment)
+            configuration = try RelayConfiguration.load(
+                path: config, environment: ProcessInfo.processInfo.environment)
         } catch {
             let report = error.errors.map { "\($0)\n" }.joined()
-            FileHandle.standardError.write(Data("mts-relay: invalid configuration \(config):\n\(report)".utf8))
+            FileHandle.standardError.write(
+                Data("mts-relay: invalid configuration \(config):\n\(report)".utf8))
             throw ExitCode(1)
         }
         let level = Logger.Level(rawValue: configuration.log.level) ?? .info

@@ -28,7 +28,8 @@ public struct RelayDaemon: Sendable {
             url: configuration.intake.url ?? configuration.broker.url,
             name: "\(configuration.broker.connectionName) intake")
 
-        let engine = try CorrelationEngine(configuration: engineConfiguration, storePath: configuration.store.path)
+        let engine = try CorrelationEngine(
+            configuration: engineConfiguration, storePath: configuration.store.path)
         let counters = RelayCounters()
         let (routes, fileSinks) = try makeRoutes(counters: counters)
         let dispatcher = ResultDispatcher(routes: routes, logger: logger, counters: counters)
@@ -42,10 +43,12 @@ public struct RelayDaemon: Sendable {
             EngineService(engine: engine),
             ResultLoop(engine: engine, registry: registry, dispatcher: dispatcher, logger: logger),
             ReplySide(
-                configuration: configuration, connection: brokerConnection, engine: engine, registry: registry,
+                configuration: configuration, connection: brokerConnection, engine: engine,
+                registry: registry,
                 counters: counters, logger: logger, readiness: readiness),
             IntakeSide(
-                configuration: configuration, connection: intakeConnection, engine: engine, dispatcher: dispatcher,
+                configuration: configuration, connection: intakeConnection, engine: engine,
+                dispatcher: dispatcher,
                 counters: counters, logger: logger, readiness: readiness),
         ]
         var group = ServiceGroupConfiguration(
@@ -60,7 +63,8 @@ public struct RelayDaemon: Sendable {
             metadata: [
                 "broker": "\(brokerConnection)", "intake": "\(configuration.intake.queue)",
                 "replies": "\(configuration.replies.queues.joined(separator: ","))",
-                "store": "\(configuration.store.path)", "sinks": "\(routes.map(\.sink.name).joined(separator: ","))",
+                "store": "\(configuration.store.path)",
+                "sinks": "\(routes.map(\.sink.name).joined(separator: ","))",
             ])
         defer { signals.cancel() }
         try await ServiceGroup(configuration: group).run()
@@ -104,7 +108,8 @@ public struct RelayDaemon: Sendable {
                 instance = file
             case .http, .amqp:
                 throw SinkError(
-                    sink: sink.name, reason: "http and amqp sinks are not available in this version", isRetryable: false)
+                    sink: sink.name, reason: "http and amqp sinks are not available in this version",
+                    isRetryable: false)
             }
             var route = SinkRoute(
                 sink: instance, outcomes: Set(sink.outcomes.compactMap(ResultRecord.Outcome.init(rawValue:))),

@@ -79,6 +79,13 @@ struct AMQPConnectionConfigurationTests {
         #expect(configuration.description == "amqp://relay:****@host:5672/v")
         #expect(!"\(configuration)".contains("TopSecret42"))
         do {
+            // No "@host": the password sits where the port would be.
+            _ = try AMQPConnectionConfiguration(url: "amqp://relay:TopSecret42/v")
+            Issue.record("expected an error")
+        } catch {
+            #expect(!"\(error)".contains("TopSecret42"))
+        }
+        do {
             _ = try AMQPConnectionConfiguration(url: "amqp://relay:TopSecret42@host:70000/v")
             Issue.record("expected an error")
         } catch {

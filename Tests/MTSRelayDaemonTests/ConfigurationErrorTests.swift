@@ -25,7 +25,7 @@ struct ConfigurationErrorTests {
         // With '@host' forgotten, the parser takes the password for the port.
         let noHost = Support.onlyProblem("broker:\n  url: amqp://relay:hunter2/mts\n")
         #expect(noHost?.keyPath == "broker.url")
-        #expect(noHost?.reason.contains("port '****' is not a number") == true)
+        #expect(noHost?.reason.contains("the port is not a number") == true)
         #expect(noHost?.description.contains("hunter2") == false)
 
         let sink = Support.onlyProblem("sinks:\n  - {type: stdout, path: x}\n")
@@ -87,7 +87,7 @@ struct ConfigurationErrorTests {
         // With '@host' forgotten, the parser takes the password for the port.
         let noHost = Support.onlyProblem("broker:\n  url: amqp://relay:hunter2/mts\n")
         #expect(noHost?.keyPath == "broker.url")
-        #expect(noHost?.reason.contains("port '****' is not a number") == true)
+        #expect(noHost?.reason.contains("the port is not a number") == true)
         #expect(noHost?.description.contains("hunter2") == false)
 
         let sink = Support.onlyProblem("sinks:\n  - {type: amqp, exchange: x, url: \"amqp://u:hunter2@\"}\n")

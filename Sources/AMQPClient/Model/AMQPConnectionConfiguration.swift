@@ -124,7 +124,12 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable, CustomStringConve
         var port: Int?
         if let portText {
             guard let value = Int(portText), (1...65535).contains(value) else {
-                throw Self.invalid("port '\(portText)' is not a number in 1...65535")
+                // Quoted only when it is digits: in `amqp://user:secret/vhost` (the `@host`
+                // forgotten) the "port" is the password.
+                if portText.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                    throw Self.invalid("port '\(portText)' is not a number in 1...65535")
+                }
+                throw Self.invalid("the port is not a number in 1...65535 (is '@host' missing?)")
             }
             port = value
         }

@@ -240,21 +240,10 @@ struct ConfigurationLoader {
             _ = try AMQPConnectionConfiguration(url: url)
             return true
         } catch {
-            let reason = Self.withoutSecrets((error as? AMQPError)?.reason ?? "invalid AMQP URL")
+            let reason = (error as? AMQPError)?.reason ?? "invalid AMQP URL"
             reader.report(path, key.map { "\(reason) (this variable overrides \($0))" } ?? reason)
             return false
         }
-    }
-
-    /// The parser's reason, except that a port it quotes must be digits: in
-    /// `amqp://user:secret/vhost` (the `@host` forgotten) the "port" is the password.
-    static func withoutSecrets(_ reason: String) -> String {
-        guard let start = reason.range(of: "port '"),
-            let end = reason[start.upperBound...].firstIndex(of: "'")
-        else { return reason }
-        let port = reason[start.upperBound..<end]
-        guard !port.allSatisfy({ $0.isASCII && $0.isNumber }) else { return reason }
-        return reason[..<start.lowerBound] + "port '****' is not a number in 1...65535 (is '@host' missing?)"
     }
 
     /// `nil` when `text` is `host:port` with a port in 1...65535 (IPv6 hosts in brackets).

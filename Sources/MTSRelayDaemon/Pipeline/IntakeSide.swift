@@ -78,8 +78,11 @@ struct IntakeSide: Service {
     }
 
     private func register(_ delivery: AMQPDelivery, queue: String, deadLetter: DeadLetterPublisher) async {
-        if let tooLarge = MessageChecks.sizeViolation(delivery, limit: configuration.replies.maxMessageBytes) {
-            await reject(delivery, queue: queue, reason: tooLarge, summary: nil, isJSONObject: false, deadLetter: deadLetter)
+        if let tooLarge = MessageChecks.sizeViolation(delivery, limit: configuration.replies.maxMessageBytes)
+        {
+            await reject(
+                delivery, queue: queue, reason: tooLarge, summary: nil, isJSONObject: false,
+                deadLetter: deadLetter)
             return
         }
         let decoded = MTSRequest.decode(delivery.body)
@@ -108,21 +111,24 @@ struct IntakeSide: Service {
                 return
             }
             await reject(
-                delivery, queue: queue, reason: "\(error)", summary: summary, isJSONObject: true, deadLetter: deadLetter)
+                delivery, queue: queue, reason: "\(error)", summary: summary, isJSONObject: true,
+                deadLetter: deadLetter)
         } catch {
             // Cancelled while waiting for capacity: unacknowledged, delivered again later.
         }
     }
 
     private func reject(
-        _ delivery: AMQPDelivery, queue: String, reason: String, summary: MTSRequestSummary?, isJSONObject: Bool,
+        _ delivery: AMQPDelivery, queue: String, reason: String, summary: MTSRequestSummary?,
+        isJSONObject: Bool,
         deadLetter: DeadLetterPublisher
     ) async {
         do {
             try await deadLetter.publish(delivery, queue: queue, reason: reason)
             let record = RecordBuilder.invalidRequest(
                 body: delivery.body, isJSONObject: isJSONObject, summary: summary,
-                correlationId: delivery.properties.correlationID, queue: queue, redelivered: delivery.redelivered,
+                correlationId: delivery.properties.correlationID, queue: queue,
+                redelivered: delivery.redelivered,
                 reason: reason, now: Timestamp.nowMilliseconds())
             try await dispatcher.dispatch(record)
             delivery.ack()

@@ -7,7 +7,8 @@ enum MessageChecks {
     /// Why the message is too large, or nil.
     static func sizeViolation(_ delivery: AMQPDelivery, limit: Int) -> String? {
         guard delivery.body.count > limit else { return nil }
-        return "$: message of \(delivery.body.count) bytes exceeds the limit of \(limit) bytes (replies.maxMessageBytes)"
+        return
+            "$: message of \(delivery.body.count) bytes exceeds the limit of \(limit) bytes (replies.maxMessageBytes)"
     }
 
     /// The violations that count, and the correlation id to use.
@@ -23,7 +24,9 @@ enum MessageChecks {
             violations.append(
                 Violation(
                     path: "correlationId",
-                    reason: "\"\(bodyCorrelationId)\" differs from the AMQP correlation_id property \"\(property)\""))
+                    reason:
+                        "\"\(bodyCorrelationId)\" differs from the AMQP correlation_id property \"\(property)\""
+                ))
         }
         if bodyCorrelationId == nil, property != nil {
             violations.removeAll { $0.path == "correlationId" && $0.reason == "missing" }

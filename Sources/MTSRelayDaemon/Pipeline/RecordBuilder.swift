@@ -11,14 +11,18 @@ enum RecordBuilder {
         let request = result.request
         let replyTimestamp = result.reply?.timestampUtc ?? summary?.timestampUtc
         var latency: Int64?
-        if outcome == .matched || outcome == .late, let requested = request?.timestampUtc, let replied = replyTimestamp {
+        if outcome == .matched || outcome == .late, let requested = request?.timestampUtc,
+            let replied = replyTimestamp
+        {
             latency = replied - requested
         }
         // A request body is empty when the engine already handed it out with the resolving
         // result (late, duplicate): null rather than an empty, invalid splice.
         let requestBody = request.flatMap { $0.body.isEmpty ? nil : $0.body }
         let replyBody: [UInt8]? =
-            if let body = result.reply?.body ?? result.rejected?.body, entry?.isJSONObject ?? (result.reply != nil) {
+            if let body = result.reply?.body ?? result.rejected?.body,
+                entry?.isJSONObject ?? (result.reply != nil)
+            {
                 body
             } else {
                 nil

@@ -14,8 +14,12 @@ final class RelayCounters: Sendable {
 
     private let state = Mutex(Snapshot())
 
-    func recordConsumed(queue: String, count: Int = 1) { state.withLock { $0.consumed[queue, default: 0] += count } }
-    func recordResult(_ outcome: ResultRecord.Outcome) { state.withLock { $0.results[outcome.rawValue, default: 0] += 1 } }
+    func recordConsumed(queue: String, count: Int = 1) {
+        state.withLock { $0.consumed[queue, default: 0] += count }
+    }
+    func recordResult(_ outcome: ResultRecord.Outcome) {
+        state.withLock { $0.results[outcome.rawValue, default: 0] += 1 }
+    }
     func recordUnrouted() { state.withLock { $0.unrouted += 1 } }
     func recordAccepted(sink: String) { state.withLock { $0.sinkAccepted[sink, default: 0] += 1 } }
     func recordRetry(sink: String) { state.withLock { $0.sinkRetried[sink, default: 0] += 1 } }

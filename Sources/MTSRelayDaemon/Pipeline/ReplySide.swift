@@ -62,7 +62,9 @@ struct ReplySide: Service {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for (queue, consumer) in consumers {
                         group.addTask {
-                            try await consume(consumer, queue: queue, deadLetter: deadLetter, connectionID: connectionID, tracker: tracker)
+                            try await consume(
+                                consumer, queue: queue, deadLetter: deadLetter, connectionID: connectionID,
+                                tracker: tracker)
                         }
                     }
                     try await group.next()
@@ -77,7 +79,8 @@ struct ReplySide: Service {
     }
 
     private func consume(
-        _ consumer: AMQPConsumer, queue: String, deadLetter: DeadLetterPublisher, connectionID: ObjectIdentifier,
+        _ consumer: AMQPConsumer, queue: String, deadLetter: DeadLetterPublisher,
+        connectionID: ObjectIdentifier,
         tracker: BacklogTracker
     ) async throws {
         let limit = configuration.replies.maxMessageBytes
@@ -86,7 +89,8 @@ struct ReplySide: Service {
             if batch.isEmpty { return }
             counters.recordConsumed(queue: queue, count: batch.count)
             for delivery in batch {
-                await hand(delivery, queue: queue, limit: limit, deadLetter: deadLetter, connectionID: connectionID)
+                await hand(
+                    delivery, queue: queue, limit: limit, deadLetter: deadLetter, connectionID: connectionID)
             }
             if tracker.consumed(batch.count) { await engine.replyBacklogDrained() }
         }
@@ -121,13 +125,15 @@ struct ReplySide: Service {
         else {
             await engine.receiveRejected(
                 RejectedMessage(
-                    correlationId: correlationId, body: delivery.body, token: token, redelivered: delivery.redelivered,
+                    correlationId: correlationId, body: delivery.body, token: token,
+                    redelivered: delivery.redelivered,
                     reason: MessageChecks.describe(violations)))
             return
         }
         await engine.receive(
             CorrelationReply(
-                correlationId: correlationId, operation: operation, contentType: contentType, timestampUtc: timestamp,
+                correlationId: correlationId, operation: operation, contentType: contentType,
+                timestampUtc: timestamp,
                 body: delivery.body, token: token, redelivered: delivery.redelivered))
     }
 

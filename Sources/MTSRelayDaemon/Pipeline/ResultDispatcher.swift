@@ -27,7 +27,8 @@ public struct ResultDispatcher: Sendable {
             logger.debug(
                 "Result",
                 metadata: [
-                    "outcome": "\(record.outcome.rawValue)", "correlationId": "\(record.correlationId ?? "-")",
+                    "outcome": "\(record.outcome.rawValue)",
+                    "correlationId": "\(record.correlationId ?? "-")",
                     "operation": "\(record.operation ?? "-")",
                 ])
         }

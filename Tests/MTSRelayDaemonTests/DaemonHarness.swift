@@ -1,0 +1,284 @@
+import AMQPClient
+import Foundation
+import Logging
+import Testing
+
+/// Runs the real `mts-relay run` as a child process against the test broker, with queues,
+/// a store and a result file of its own, and publishes requests and replies to it.
+final class DaemonHarness: @unchecked Sendable {
+    // @unchecked: `process` is only touched by the test that owns the harness, from one task
+    // at a time; everything else is immutable.
+
+    static var brokerURL: String {
+        ProcessInfo.processInfo.environment["MTS_RELAY_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/"
+    }
+
+    let directory: URL
+    let prefix: String
+    var intakeQueue: String { "\(prefix).intake" }
+    var replyQueue: String { "\(prefix).replies" }
+    var deadLetterExchange: String { "\(prefix).dlx" }
+    var deadLetterQueue: String { "\(prefix).dlq" }
+    var connectionName: String { prefix }
+    var resultsPath: String { directory.appendingPathComponent("results.jsonl").path }
+    var logPath: String { directory.appendingPathComponent("daemon.log").path }
+    var configPath: String { directory.appendingPathComponent("mts-relay.yaml").path }
+    private var process: Process?
+    private var publisher: AMQPConnection?
+    private var publishChannel: AMQPChannel?
+
+    /// - Parameter extraYAML: more top-level configuration, e.g. `timeouts:` entries.
+    init(
+        name: String, replies: String = "", timeouts: String = "", engine: String = "",
+        shutdownSeconds: Int = 10
+    )
+        throws
+    {
+        prefix = "relay-test.\(name).\(UUID().uuidString.prefix(6))"
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let yaml = """
+            broker:
+              url: \(Self.brokerURL)
+              heartbeatSeconds: 5
+              connectionName: \(connectionName)
+            intake:
+              queue: \(intakeQueue)
+              prefetch: 200
+            replies:
+              queues: [\(replyQueue)]
+              prefetch: 200
+              unmatchedGraceMs: 300
+            \(replies)
+            deadLetter:
+              exchange: \(deadLetterExchange)
+              queue: \(deadLetterQueue)
+            store:
+              path: \(directory.appendingPathComponent("pending.sqlite").path)
+            timeouts:
+              default: 120000
+              ticket-placement: 120000
+            \(timeouts)
+            engine:
+              startupGraceMs: 3000
+            \(engine)
+            sinks:
+              - type: file
+                name: results
+                path: \(resultsPath)
+            log:
+              format: logfmt
+              level: info
+            shutdown:
+              timeoutSeconds: \(shutdownSeconds)
+            """
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    // MARK: The daemon
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = try CheckConfigCommandTests.executable()
+        process.arguments = ["run", "--config", configPath]
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.standardError = log
+        process.standardOutput = log
+        readyMarksAtStart = readyMarks
+        try process.run()
+        self.process = process
+    }
+
+    /// Waits until the daemon logged that its consumers are up (once more than before).
+    func waitUntilReady(timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if readyMarks > readyMarksAtStart { return }
+            guard process?.isRunning == true else {
+                throw HarnessError("the daemon exited with \(process?.terminationStatus ?? -1):\n\(log)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HarnessError("the daemon did not become ready within \(timeout):\n\(log)")
+    }
+
+    private var readyMarksAtStart = 0
+    private var readyMarks: Int { log.components(separatedBy: "mts-relay is ready").count - 1 }
+
+    func startAndWait() async throws {
+        try start()
+        try await waitUntilReady()
+    }
+
+    /// Sends a signal and waits for the exit; returns the exit status and how long it took.
+    func stop(
+        signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)
+    ) async throws -> (status: Int32, took: Duration) {
+        guard let process else { throw HarnessError("not running") }
+        let start = ContinuousClock.now
+        kill(process.processIdentifier, signal)
+        while process.isRunning {
+            if ContinuousClock.now - start > timeout {
+                throw HarnessError("the daemon did not exit within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        self.process = nil
+        return (process.terminationStatus, ContinuousClock.now - start)
+    }
+
+    var isRunning: Bool { process?.isRunning == true }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    // MARK: Results
+
+    func results() throws -> [[String: Any]] {
+        guard let text = try? String(contentsOfFile: resultsPath, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n").map { line in
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            else {
+                throw HarnessError("a result line is not an object: \(line)")
+            }
+            return object
+        }
+    }
+
+    /// Polls the result file until `done` holds.
+    func waitForResults(
+        timeout: Duration = .seconds(30), until done: ([[String: Any]]) -> Bool
+    ) async throws -> [[String: Any]] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let records = try results()
+            if done(records) { return records }
+            if ContinuousClock.now > deadline {
+                throw HarnessError(
+                    "results incomplete after \(timeout): \(records.count) records\n\(log.suffix(3000))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    // MARK: Publishing
+
+    private func channel() async throws -> AMQPChannel {
+        if let publishChannel { return publishChannel }
+        var configuration = try AMQPConnectionConfiguration(url: Self.brokerURL)
+        configuration.connectionName = "\(prefix)-publisher"
+        var logger = Logger(label: "harness")
+        logger.logLevel = .critical
+        let connection = try await AMQPConnection.connect(configuration, logger: logger)
+        let channel = try await connection.openChannel(publisherConfirms: true)
+        // Declared here too, so messages published before the daemon's first start are kept.
+        try await channel.declareQueue(intakeQueue, durable: true)
+        try await channel.declareQueue(replyQueue, durable: true)
+        publisher = connection
+        publishChannel = channel
+        return channel
+    }
+
+    func publish(_ body: String, to queue: String, correlationID: String?) async throws {
+        try await publish(Array(body.utf8), to: queue, correlationID: correlationID)
+    }
+
+    func publish(_ body: [UInt8], to queue: String, correlationID: String?) async throws {
+        let confirmation = try await channel().publish(
+            body, routingKey: queue,
+            properties: AMQPProperties(
+                contentType: "application/json", deliveryMode: .persistent, correlationID: correlationID))
+        guard confirmation == .acked else { throw HarnessError("publish to \(queue) was \(confirmation)") }
+    }
+
+    /// Publishes many messages concurrently, each confirmed.
+    func publishAll(_ messages: [(body: String, queue: String, correlationID: String?)]) async throws {
+        let channel = try await channel()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, message) in messages.enumerated() {
+                if index >= 500 { try await group.next() }
+                group.addTask {
+                    let confirmation = try await channel.publish(
+                        Array(message.body.utf8), routingKey: message.queue,
+                        properties: AMQPProperties(
+                            deliveryMode: .persistent, correlationID: message.correlationID))
+                    guard confirmation == .acked else { throw HarnessError("publish was \(confirmation)") }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// The messages in the dead-letter queue, acknowledged.
+    func deadLetters(count: Int, timeout: Duration = .seconds(10)) async throws -> [AMQPDelivery] {
+        let consumeChannel = try await publisher!.openChannel()
+        var iterator = try await consumeChannel.consume(queue: deadLetterQueue).makeAsyncIterator()
+        var letters: [AMQPDelivery] = []
+        let deadline = ContinuousClock.now + timeout
+        while letters.count < count, ContinuousClock.now < deadline {
+            guard let delivery = try await iterator.next() else { break }
+            delivery.ack()
+            letters.append(delivery)
+        }
+        try await consumeChannel.close()
+        return letters
+    }
+
+    /// Deletes the queues and the directory; stops a daemon still running.
+    func tearDown() async {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        if let publisher, let cleanup = try? await publisher.openChannel() {
+            for queue in [intakeQueue, replyQueue, deadLetterQueue] {
+                _ = try? await cleanup.deleteQueue(queue)
+            }
+            try? await cleanup.deleteExchange(deadLetterExchange)
+            await publisher.close()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// MTS messages for the daemon tests, shaped like the seeds.
+enum MTSMessages {
+    static func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    static func ticketRequest(_ correlationId: String, timestamp: Int64 = nowMilliseconds()) -> String {
+        """
+        {"operatorId":9985,"content":{"type":"ticket","ticketId":"T-\(correlationId)","bets":[{"betId":"Bet_1","stake":[{"type":"cash","currency":"EUR","amount":"10.00","mode":"total"}]}],"context":{"channel":{"type":"internet","lang":"EN"},"limitId":4268}},"correlationId":"\(correlationId)","timestampUtc":\(timestamp),"operation":"ticket-placement","version":"3.0"}
+        """
+    }
+
+    static func ticketReply(
+        _ correlationId: String, timestamp: Int64 = nowMilliseconds(), status: String = "accepted",
+        code: Int = 0
+    )
+        -> String
+    {
+        """
+        {"content":{"type":"ticket-reply","signature":"gOxOcWAjiPn8hEjyPlzDYu0B7aNA85fOeAB8m1j+Wm0=","status":"\(status)","ticketId":"T-\(correlationId)","code":\(code),"message":"Transaction processed","exchangeRate":[{"fromCurrency":"USD","toCurrency":"EUR","rate":"1.07326"}],"x-vendor-extra":{"kept":true}},"correlationId":"\(correlationId)","timestampUtc":\(timestamp),"operation":"ticket-placement","version":"3.0"}
+        """
+    }
+
+    static func cancelRequest(_ correlationId: String, timestamp: Int64 = nowMilliseconds()) -> String {
+        """
+        {"operatorId":9985,"content":{"type":"cancel","cancellationId":"C-\(correlationId)","ticketId":"T-\(correlationId)","details":{"type":"ticket","code":102}},"correlationId":"\(correlationId)","timestampUtc":\(timestamp),"operation":"ticket-cancel","version":"3.0"}
+        """
+    }
+
+    static func cancelReply(_ correlationId: String, timestamp: Int64 = nowMilliseconds()) -> String {
+        """
+        {"content":{"type":"cancel-reply","cancellationId":"C-\(correlationId)","signature":"ouHgh3Yn+1p9C0Ms3brurfLBlLTcweMdP0vM2HI+Lx8=","status":"rejected","ticketId":"T-\(correlationId)","code":-2013,"message":"Ticket time for cancellation expired"},"correlationId":"\(correlationId)","timestampUtc":\(timestamp),"operation":"ticket-cancel","version":"3.0"}
+        """
+    }
+}

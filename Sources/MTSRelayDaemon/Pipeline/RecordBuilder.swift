@@ -29,7 +29,7 @@ enum RecordBuilder {
             }
         var error: String?
         if outcome == .invalid {
-            error = result.invalidReason?.description ?? result.rejected?.reason ?? "invalid"
+            error = invalidReason(of: result)
         }
         return ResultRecord(
             outcome: outcome,
@@ -49,6 +49,11 @@ enum RecordBuilder {
             request: requestBody,
             reply: replyBody,
             error: error)
+    }
+
+    /// Why a result is invalid, in the daemon's own words when the daemon rejected it.
+    static func invalidReason(of result: CorrelationResult) -> String {
+        result.rejected?.reason ?? result.invalidReason?.description ?? "invalid"
     }
 
     /// A record for an intake message that could not be registered.

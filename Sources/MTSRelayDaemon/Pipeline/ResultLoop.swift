@@ -36,7 +36,7 @@ struct ResultLoop: Service {
         defer { if entry != nil { registry.finished() } }
         do {
             if result.outcome == .invalid, let entry {
-                let reason = result.invalidReason?.description ?? result.rejected?.reason ?? "invalid"
+                let reason = RecordBuilder.invalidReason(of: result)
                 try await entry.deadLetter.publish(entry.delivery, queue: entry.queue, reason: reason)
             }
             let record = RecordBuilder.record(for: result, entry: entry, now: Timestamp.nowMilliseconds())

@@ -139,7 +139,10 @@ final class DaemonHarness: @unchecked Sendable {
 
     func results() throws -> [[String: Any]] {
         guard let text = try? String(contentsOfFile: resultsPath, encoding: .utf8) else { return [] }
-        return try text.split(separator: "\n").map { line in
+        // A line still being written has no newline yet: only complete lines count.
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()
+        return try lines.map { line in
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             else {
                 throw HarnessError("a result line is not an object: \(line)")
@@ -167,7 +170,7 @@ final class DaemonHarness: @unchecked Sendable {
     // MARK: Publishing
 
     private func channel() async throws -> AMQPChannel {
-        if let publishChannel { return publishChannel }
+        if let publishChannel, publishChannel.connection.isOpen { return publishChannel }
         var configuration = try AMQPConnectionConfiguration(url: Self.brokerURL)
         configuration.connectionName = "\(prefix)-publisher"
         var logger = Logger(label: "harness")
@@ -241,6 +244,46 @@ final class DaemonHarness: @unchecked Sendable {
             await publisher.close()
         }
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+extension DaemonHarness {
+    /// Runs rabbitmqctl (or `MTS_RELAY_RABBITMQCTL`) and returns what it printed.
+    @discardableResult
+    static func rabbitmqctl(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments =
+            [ProcessInfo.processInfo.environment["MTS_RELAY_RABBITMQCTL"] ?? "rabbitmqctl"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HarnessError("rabbitmqctl \(arguments.joined(separator: " ")) failed: \(text)")
+        }
+        return text
+    }
+
+    /// Closes every broker connection of this harness's daemon (its names start with the
+    /// harness prefix), as `rabbitmqctl close_all_connections` would, without touching the
+    /// connections of other tests. Returns how many it closed.
+    @discardableResult
+    func closeDaemonConnections() throws -> Int {
+        let listing = try Self.rabbitmqctl([
+            "list_connections", "-q", "--no-table-headers", "pid", "client_properties",
+        ])
+        var closed = 0
+        for line in listing.split(separator: "\n")
+        where line.contains("\"\(connectionName) replies\"") || line.contains("\"\(connectionName) intake\"")
+        {
+            guard let pid = line.split(separator: "\t").first else { continue }
+            try Self.rabbitmqctl(["close_connection", String(pid), "test: closed from the broker side"])
+            closed += 1
+        }
+        return closed
     }
 }
 

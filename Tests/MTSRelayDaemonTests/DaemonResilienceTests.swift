@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// Nothing is lost when the daemon is killed, stopped, or loses its broker connections.
+///
+/// The check on the result file: every correlation id has its `matched` record; a record may
+/// repeat only when its message was redelivered (`redelivered: true`).
+@Suite("mts-relay run, crashes and connection loss", .timeLimit(.minutes(5)))
+struct DaemonResilienceTests {
+    static func pairs(
+        _ harness: DaemonHarness, count: Int
+    ) -> (ids: [String], messages: [(body: String, queue: String, correlationID: String?)]) {
+        let ids = (0..<count).map { "\(harness.prefix)-\($0)" }
+        let now = MTSMessages.nowMilliseconds()
+        let requests = ids.map {
+            (MTSMessages.ticketRequest($0, timestamp: now), harness.intakeQueue, Optional($0))
+        }
+        let replies = ids.map {
+            (MTSMessages.ticketReply($0, timestamp: now + 5), harness.replyQueue, Optional($0))
+        }
+        return (ids, requests + replies)
+    }
+
+    /// Every id has a matched record; extra records of an id are redeliveries.
+    static func checkNothingLost(_ records: [[String: Any]], ids: [String]) {
+        var byId: [String: [[String: Any]]] = [:]
+        for record in records { byId[record["correlationId"] as? String ?? "", default: []].append(record) }
+        var missing = 0
+        var unexplainedRepeats = 0
+        var wrongOutcome = 0
+        for id in ids {
+            guard let found = byId[id], !found.isEmpty else {
+                missing += 1
+                continue
+            }
+            if !found.contains(where: { $0["outcome"] as? String == "matched" }) { wrongOutcome += 1 }
+            if found.filter({ $0["redelivered"] as? Bool != true }).count > 1 { unexplainedRepeats += 1 }
+        }
+        let repeats = records.count - byId.count
+        print(
+            "checked \(ids.count) ids: \(records.count) records, \(repeats) repeated (redelivered), \(missing) missing"
+        )
+        #expect(missing == 0)
+        #expect(wrongOutcome == 0)
+        #expect(unexplainedRepeats == 0)
+        #expect(byId.count == ids.count, "records for ids that were never sent")
+    }
+
+    private static func distinctIds(_ records: [[String: Any]]) -> Int {
+        Set(records.compactMap { $0["correlationId"] as? String }).count
+    }
+
+    @Test func twentyThousandPairsSurviveTwoKills() async throws {
+        let harness = try DaemonHarness(name: "kill")
+        let (ids, messages) = Self.pairs(harness, count: 20_000)
+        try await harness.publishAll(messages)
+        try await harness.startAndWait()
+        for threshold in [4_000, 12_000] {
+            _ = try await harness.waitForResults(timeout: .seconds(120)) { Self.distinctIds($0) >= threshold }
+            _ = try await harness.stop(signal: SIGKILL)
+            try await harness.startAndWait()
+        }
+        let records = try await harness.waitForResults(timeout: .seconds(120)) {
+            Self.distinctIds($0) >= ids.count
+        }
+        Self.checkNothingLost(records, ids: ids)
+        #expect(try await harness.stop().status == 0)
+        await harness.tearDown()
+    }
+
+    @Test func twentyThousandPairsSurviveTheBrokerClosingTheDaemonsConnectionsTwice() async throws {
+        let harness = try DaemonHarness(name: "close")
+        let (ids, messages) = Self.pairs(harness, count: 20_000)
+        try await harness.publishAll(messages)
+        try await harness.startAndWait()
+        for threshold in [4_000, 12_000] {
+            _ = try await harness.waitForResults(timeout: .seconds(120)) { Self.distinctIds($0) >= threshold }
+            #expect(try harness.closeDaemonConnections() == 2)
+        }
+        let records = try await harness.waitForResults(timeout: .seconds(120)) {
+            Self.distinctIds($0) >= ids.count
+        }
+        Self.checkNothingLost(records, ids: ids)
+        #expect(harness.log.contains("Reconnected to the broker"))
+        #expect(harness.log.contains("CONNECTION_FORCED"))
+        #expect(harness.isRunning)
+        #expect(try await harness.stop().status == 0)
+        await harness.tearDown()
+    }
+
+    @Test func sigtermUnderLoadExitsZeroWithinTheBoundAndLosesNothing() async throws {
+        let harness = try DaemonHarness(name: "term", shutdownSeconds: 10)
+        let (ids, messages) = Self.pairs(harness, count: 8_000)
+        try await harness.publishAll(messages)
+        try await harness.startAndWait()
+        _ = try await harness.waitForResults(timeout: .seconds(60)) { Self.distinctIds($0) >= 1_000 }
+        let (status, took) = try await harness.stop(signal: SIGTERM)
+        print("SIGTERM under load: exit \(status) after \(took)")
+        #expect(status == 0)
+        #expect(took < .seconds(10))
+        try await harness.startAndWait()
+        let records = try await harness.waitForResults(timeout: .seconds(120)) {
+            Self.distinctIds($0) >= ids.count
+        }
+        Self.checkNothingLost(records, ids: ids)
+        #expect(try await harness.stop().status == 0)
+        await harness.tearDown()
+    }
+}

@@ -66,6 +66,8 @@ final class DaemonHarness: @unchecked Sendable {
               - type: file
                 name: results
                 path: \(resultsPath)
+            \(extraSinks)
+            \(extraYAML)
             log:
               format: logfmt
               level: info

@@ -27,13 +27,16 @@ final class DaemonHarness: @unchecked Sendable {
     private var publisher: AMQPConnection?
     private var publishChannel: AMQPChannel?
 
-    /// - Parameter extraYAML: more top-level configuration, e.g. `timeouts:` entries.
+    /// - Parameters:
+    ///   - replies, timeouts, engine: more keys of those sections, indented by two spaces.
+    ///   - extraSinks: more entries of `sinks:` (each starting `  - type: ...`), after the
+    ///     file sink every harness has.
+    ///   - extraYAML: more top-level sections (e.g. `metrics:`).
     init(
         name: String, replies: String = "", timeouts: String = "", engine: String = "",
-        shutdownSeconds: Int = 10
-    )
-        throws
-    {
+        extraSinks: String = "",
+        extraYAML: String = "", shutdownSeconds: Int = 10
+    ) throws {
         prefix = "relay-test.\(name).\(UUID().uuidString.prefix(6))"
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -59,7 +59,7 @@ public final class AMQPConnection: Sendable {
     public var isOpen: Bool { !closedSignal.isClosed }
 
     /// Waits until the connection ends. Returns the failure that ended it, or `nil` when the
-    /// application closed it.
+    /// application closed it (or when the waiting task was cancelled first).
     public func closed() async -> AMQPError? {
         await closedSignal.wait()
     }

@@ -41,6 +41,7 @@ public struct RelayDaemon: Sendable {
 
         let services: [any Service] = [
             EngineService(engine: engine),
+            SinksService(sinks: routes.map(\.sink)),
             ResultLoop(engine: engine, registry: registry, dispatcher: dispatcher, logger: logger),
             ReplySide(
                 configuration: configuration, connection: brokerConnection, engine: engine,
@@ -106,7 +107,14 @@ public struct RelayDaemon: Sendable {
                 let file = try FileSink(name: sink.name, path: path)
                 files.append(file)
                 instance = file
-            case .http, .amqp:
+            case .amqp(let amqp):
+                instance = AMQPSink(
+                    name: sink.name,
+                    connection: try connectionConfiguration(
+                        url: amqp.url ?? configuration.broker.url,
+                        name: "\(configuration.broker.connectionName) sink \(sink.name)"),
+                    exchange: amqp.exchange, routingKeyTemplate: amqp.routingKey, logger: logger)
+            case .http:
                 throw SinkError(
                     sink: sink.name, reason: "http and amqp sinks are not available in this version",
                     isRetryable: false)
@@ -129,6 +137,28 @@ struct EngineService: Service {
     func run() async throws {
         try? await cancelWhenGracefulShutdown { try await engine.run() }
         await engine.shutdown()
+    }
+}
+
+/// Runs the sinks' background work (connections); on shutdown, after the result loop.
+struct SinksService: Service {
+    let sinks: [any ResultSink]
+
+    func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            for sink in sinks {
+                group.addTask {
+                    do {
+                        try await cancelWhenGracefulShutdown { try await sink.run() }
+                    } catch is CancellationError {
+                        // Shutting down.
+                    }
+                }
+            }
+            // Most sinks have no background work and return at once; the service itself lives
+            // until shutdown (a service that returns early would stop the daemon).
+            group.addTask { try? await gracefulShutdown() }
+        }
     }
 }
 

@@ -80,6 +80,13 @@ final class DaemonHarness: @unchecked Sendable {
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// Edits the written configuration (for values that depend on the prefix).
+    func replaceInConfig(_ placeholder: String, with value: String) throws {
+        let text = try String(contentsOfFile: configPath, encoding: .utf8)
+        try text.replacingOccurrences(of: placeholder, with: value).write(
+            toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
     // MARK: The daemon
 
     func start() throws {
@@ -222,8 +229,23 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// The messages in the dead-letter queue, acknowledged.
     func deadLetters(count: Int, timeout: Duration = .seconds(10)) async throws -> [AMQPDelivery] {
+        try await drain(deadLetterQueue, count: count, timeout: timeout)
+    }
+
+    /// Declares a queue bound to `exchange` (a durable topic exchange, declared too).
+    func bindQueue(_ queue: String, to exchange: String, routingKey: String = "#") async throws {
+        let channel = try await channel()
+        try await channel.declareExchange(exchange, type: "topic", durable: true)
+        try await channel.declareQueue(queue, durable: false)
+        try await channel.bindQueue(queue, exchange: exchange, routingKey: routingKey)
+    }
+
+    /// Up to `count` messages of a queue, acknowledged.
+    func drain(_ queue: String, count: Int, timeout: Duration = .seconds(10)) async throws -> [AMQPDelivery] {
+        _ = try await channel()
         let consumeChannel = try await publisher!.openChannel()
-        var iterator = try await consumeChannel.consume(queue: deadLetterQueue).makeAsyncIterator()
+        try await consumeChannel.setPrefetch(500)
+        var iterator = try await consumeChannel.consume(queue: queue).makeAsyncIterator()
         var letters: [AMQPDelivery] = []
         let deadline = ContinuousClock.now + timeout
         while letters.count < count, ContinuousClock.now < deadline {
@@ -276,14 +298,13 @@ extension DaemonHarness {
     /// harness prefix), as `rabbitmqctl close_all_connections` would, without touching the
     /// connections of other tests. Returns how many it closed.
     @discardableResult
-    func closeDaemonConnections() throws -> Int {
+    func closeDaemonConnections(roles: [String] = ["replies", "intake"]) throws -> Int {
         let listing = try Self.rabbitmqctl([
             "list_connections", "-q", "--no-table-headers", "pid", "client_properties",
         ])
         var closed = 0
         for line in listing.split(separator: "\n")
-        where line.contains("\"\(connectionName) replies\"") || line.contains("\"\(connectionName) intake\"")
-        {
+        where roles.contains(where: { line.contains("\"\(connectionName) \($0)\"") }) {
             guard let pid = line.split(separator: "\t").first else { continue }
             try Self.rabbitmqctl(["close_connection", String(pid), "test: closed from the broker side"])
             closed += 1

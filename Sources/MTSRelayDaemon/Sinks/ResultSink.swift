@@ -29,17 +29,24 @@ extension ResultSink {
 public struct SinkRecord: Sendable, Equatable {
     public var outcome: ResultRecord.Outcome
     public var operation: String?
+    /// The record's correlation id, for sinks that carry it outside the body (AMQP property).
+    public var correlationId: String?
     /// One line of compact JSON, without the newline.
     public var json: [UInt8]
 
-    public init(outcome: ResultRecord.Outcome, operation: String?, json: [UInt8]) {
+    public init(
+        outcome: ResultRecord.Outcome, operation: String?, json: [UInt8], correlationId: String? = nil
+    ) {
         self.outcome = outcome
         self.operation = operation
         self.json = json
+        self.correlationId = correlationId
     }
 
     public init(_ record: ResultRecord) {
-        self.init(outcome: record.outcome, operation: record.operation, json: record.jsonBytes())
+        self.init(
+            outcome: record.outcome, operation: record.operation, json: record.jsonBytes(),
+            correlationId: record.correlationId)
     }
 }
 

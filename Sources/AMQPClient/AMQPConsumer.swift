@@ -29,6 +29,42 @@ public struct AMQPConsumer: AsyncSequence, Sendable {
         try await handle.buffer.next(max: max)
     }
 
+    /// Up to `max` deliveries, waiting at most `timeout` for the first: an empty array when
+    /// none came in time, nil when the consumer ended cleanly. For loops that must do
+    /// something regularly even when idle (a watchdog ping).
+    public func nextBatch(max: Int, timeout: Duration) async throws -> [AMQPDelivery]? {
+        let buffer = handle.buffer
+        return try await withThrowingTaskGroup(of: [AMQPDelivery]?.self) { group in
+            group.addTask {
+                let batch = try await buffer.next(max: max)
+                return batch.isEmpty ? nil : batch
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return []
+            }
+            // The first child to finish wins and the other is cancelled; but a batch the
+            // reader already took from the buffer is never dropped, whichever finished first.
+            var result: [AMQPDelivery]? = []
+            var first = true
+            while let outcome = await group.nextResult() {
+                if first {
+                    group.cancelAll()
+                    first = false
+                }
+                switch outcome {
+                case .success(.some(let batch)) where !batch.isEmpty: result = (result ?? []) + batch
+                case .success(.some): continue  // the timer
+                case .success(.none): result = nil
+                case .failure(let error) where error is CancellationError: continue
+                case .failure(let error): throw error
+                }
+            }
+            try Task.checkCancellation()
+            return result
+        }
+    }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
         let handle: Handle
         public mutating func next() async throws -> AMQPDelivery? {

@@ -3,6 +3,8 @@ import Dispatch
 import Glibc
 import Logging
 import MTSCorrelation
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `mts-relay run`: builds the daemon's parts from its configuration and runs them as
@@ -30,9 +32,10 @@ public struct RelayDaemon: Sendable {
 
         let engine = try CorrelationEngine(
             configuration: engineConfiguration, storePath: configuration.store.path)
-        let counters = RelayCounters()
-        let (routes, fileSinks) = try makeRoutes(counters: counters)
-        let dispatcher = ResultDispatcher(routes: routes, logger: logger, counters: counters)
+        let exportMetrics = try bootstrapPrometheus()
+        let metrics = RelayMetrics(exportToSwiftMetrics: exportMetrics)
+        let (routes, fileSinks) = try makeRoutes(metrics: metrics)
+        let dispatcher = ResultDispatcher(routes: routes, logger: logger, metrics: metrics)
         let registry = DeliveryRegistry()
         let logger = logger
         let readiness = Readiness {
@@ -41,16 +44,21 @@ public struct RelayDaemon: Sendable {
 
         let services: [any Service] = [
             EngineService(engine: engine),
+            MetricsReporter(
+                metrics: metrics, engine: engine, registry: registry,
+                interval: .seconds(configuration.metrics.intervalSeconds), logger: logger,
+                exportToSwiftMetrics: exportMetrics),
             SinksService(sinks: routes.map(\.sink)),
-            ResultLoop(engine: engine, registry: registry, dispatcher: dispatcher, logger: logger),
+            ResultLoop(
+                engine: engine, registry: registry, dispatcher: dispatcher, metrics: metrics, logger: logger),
             ReplySide(
                 configuration: configuration, connection: brokerConnection, engine: engine,
                 registry: registry,
-                counters: counters, logger: logger, readiness: readiness),
+                metrics: metrics, logger: logger, readiness: readiness),
             IntakeSide(
                 configuration: configuration, connection: intakeConnection, engine: engine,
                 dispatcher: dispatcher,
-                counters: counters, logger: logger, readiness: readiness),
+                metrics: metrics, logger: logger, readiness: readiness),
         ]
         var group = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -70,6 +78,16 @@ public struct RelayDaemon: Sendable {
         defer { signals.cancel() }
         try await ServiceGroup(configuration: group).run()
         logger.info("mts-relay stopped")
+    }
+
+    /// With `metrics.prometheus.listen` set: swift-metrics goes to a Prometheus registry,
+    /// served at `http://<listen>/metrics`. Returns whether it did.
+    private func bootstrapPrometheus() throws -> Bool {
+        guard let listen = configuration.metrics.prometheusListen else { return false }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        try PrometheusEndpoint(listen: listen, registry: registry, logger: logger).start()
+        return true
     }
 
     private var engineConfiguration: CorrelationConfiguration {
@@ -95,7 +113,7 @@ public struct RelayDaemon: Sendable {
         return connection
     }
 
-    private func makeRoutes(counters: RelayCounters) throws -> ([SinkRoute], [FileSink]) {
+    private func makeRoutes(metrics: RelayMetrics) throws -> ([SinkRoute], [FileSink]) {
         var routes: [SinkRoute] = []
         var files: [FileSink] = []
         for sink in configuration.sinks {
@@ -123,7 +141,7 @@ public struct RelayDaemon: Sendable {
                 sink: instance, outcomes: Set(sink.outcomes.compactMap(ResultRecord.Outcome.init(rawValue:))),
                 operations: sink.operations, retry: sink.retry)
             let name = sink.name
-            route.onRetry = { _ in counters.recordRetry(sink: name) }
+            route.onRetry = { _ in metrics.recordRetry(sink: name) }
             routes.append(route)
         }
         return (routes, files)

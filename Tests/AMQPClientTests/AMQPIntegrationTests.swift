@@ -94,6 +94,31 @@ struct AMQPIntegrationTests {
         try await setup.deleteQueue(queue)
     }
 
+    @Test func batchWithATimeoutReturnsEmptyWhenIdleAndNothingIsDropped() async throws {
+        let connection = try await TestBroker.connect()
+        defer { Task { await connection.close() } }
+        let channel = try await connection.openChannel()
+        let queue = TestBroker.uniqueName("timeout")
+        try await channel.declareQueue(queue, durable: false, autoDelete: true)
+        let consumer = try await channel.consume(queue: queue)
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(try await consumer.nextBatch(max: 10, timeout: .milliseconds(200))?.isEmpty == true)
+        #expect(clock.now - start >= .milliseconds(200))
+
+        try await TestBroker.fill(queue, on: connection, bodies: (0..<300).map { Array("t\($0)".utf8) })
+        var received: [String] = []
+        // Short timeouts race the arrivals: every delivery still comes out exactly once.
+        while received.count < 300 {
+            let batch = try #require(try await consumer.nextBatch(max: 7, timeout: .milliseconds(1)))
+            received += batch.map { String(decoding: $0.body, as: UTF8.self) }
+            batch.forEach { $0.ack() }
+        }
+        #expect(received == (0..<300).map { "t\($0)" })
+        try await channel.cancel(consumerTag: consumer.tag)
+        #expect(try await consumer.nextBatch(max: 10, timeout: .seconds(5)).map(\.count) == nil)
+    }
+
     @Test func tenThousandPublishesEachGetAConfirm() async throws {
         let connection = try await TestBroker.connect()
         defer { Task { await connection.close() } }

@@ -35,7 +35,7 @@ final class DaemonHarness: @unchecked Sendable {
     init(
         name: String, replies: String = "", timeouts: String = "", engine: String = "",
         extraSinks: String = "",
-        extraYAML: String = "", shutdownSeconds: Int = 10
+        extraYAML: String = "", logFormat: String = "logfmt", shutdownSeconds: Int = 10
     ) throws {
         prefix = "relay-test.\(name).\(UUID().uuidString.prefix(6))"
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
@@ -72,7 +72,7 @@ final class DaemonHarness: @unchecked Sendable {
             \(extraSinks)
             \(extraYAML)
             log:
-              format: logfmt
+              format: \(logFormat)
               level: info
             shutdown:
               timeoutSeconds: \(shutdownSeconds)

@@ -73,7 +73,12 @@ extension CorrelationCore {
         } else {
             collidedIndex[Array(request.correlationId.utf8)] = slot
         }
-        if state == .outstanding { outstandingCount += 1 } else { tombstoneCount += 1 }
+        if state == .outstanding {
+            outstandingCount += 1
+            trackOutstandingAge(slot: slot)
+        } else {
+            tombstoneCount += 1
+        }
         return slot
     }
 

@@ -28,6 +28,8 @@ public struct CorrelationCore: Sendable {
     var held: [[UInt8]: [HeldReply]] = [:]
     var heldTimers = MinHeap<HeldTimer>()
     var heldSequence: UInt64 = 0
+    /// Outstanding requests by age, for ``oldestOutstandingTimestamp()``.
+    var ages = MinHeap<OutstandingAgeEntry>()
     /// When intake last caught up; nil while the daemon reports it behind.
     var intakeCaughtUpAt: Int64?
 

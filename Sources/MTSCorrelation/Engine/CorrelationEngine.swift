@@ -221,6 +221,8 @@ public actor CorrelationEngine {
     public var outstandingCount: Int { core.outstandingCount }
     /// Resolved requests kept for retention.
     public var tombstoneCount: Int { core.tombstoneCount }
+    /// The `timestampUtc` of the oldest outstanding request, or nil.
+    public var oldestOutstandingTimestamp: Int64? { core.oldestOutstandingTimestamp() }
     /// Replies waiting through their unmatched grace.
     public var heldReplyCount: Int { core.heldReplyCount }
     /// Results whose resolution waits for ``confirm(_:)``.

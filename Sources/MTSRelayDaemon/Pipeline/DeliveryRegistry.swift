@@ -19,6 +19,8 @@ final class DeliveryRegistry: Sendable {
         var deadLetter: DeadLetterPublisher
         /// The connection the delivery came on.
         var connectionID: ObjectIdentifier
+        /// When the delivery reached the daemon, for the relay latency.
+        var receivedAt = ContinuousClock.now
     }
 
     private struct State {

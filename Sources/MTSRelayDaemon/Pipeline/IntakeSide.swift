@@ -16,14 +16,14 @@ struct IntakeSide: Service {
     let connection: AMQPConnectionConfiguration
     let engine: CorrelationEngine
     let dispatcher: ResultDispatcher
-    let counters: RelayCounters
+    let metrics: RelayMetrics
     let logger: Logger
     let readiness: Readiness
 
     func run() async throws {
         var reconnecting = ReconnectingConnection(configuration: connection, role: "intake", logger: logger)
-        let counters = counters
-        reconnecting.onReconnect = { counters.recordReconnect() }
+        let metrics = metrics
+        reconnecting.onReconnect = { metrics.recordReconnect() }
         try await reconnecting.run { connection in
             do {
                 try await session(on: connection)
@@ -58,7 +58,9 @@ struct IntakeSide: Service {
                 while true {
                     let batch = try await consumer.nextBatch(max: configuration.intake.prefetch)
                     if batch.isEmpty { break }
-                    counters.recordConsumed(queue: queue, count: batch.count)
+                    metrics.recordConsumed(queue: queue, count: batch.count)
+                    metrics.intakeInFlight(batch.count)
+                    defer { metrics.intakeInFlight(-batch.count) }
                     // Concurrent registrations share one store transaction (group commit).
                     await withTaskGroup(of: Void.self) { group in
                         for delivery in batch {

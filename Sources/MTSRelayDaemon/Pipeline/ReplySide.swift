@@ -15,14 +15,14 @@ struct ReplySide: Service {
     let connection: AMQPConnectionConfiguration
     let engine: CorrelationEngine
     let registry: DeliveryRegistry
-    let counters: RelayCounters
+    let metrics: RelayMetrics
     let logger: Logger
     let readiness: Readiness
 
     func run() async throws {
         var reconnecting = ReconnectingConnection(configuration: connection, role: "replies", logger: logger)
-        let counters = counters
-        reconnecting.onReconnect = { counters.recordReconnect() }
+        let metrics = metrics
+        reconnecting.onReconnect = { metrics.recordReconnect() }
         try await reconnecting.run { connection in try await session(on: connection) }
     }
 
@@ -87,7 +87,7 @@ struct ReplySide: Service {
         while true {
             let batch = try await consumer.nextBatch(max: 256)
             if batch.isEmpty { return }
-            counters.recordConsumed(queue: queue, count: batch.count)
+            metrics.recordConsumed(queue: queue, count: batch.count)
             for delivery in batch {
                 await hand(
                     delivery, queue: queue, limit: limit, deadLetter: deadLetter, connectionID: connectionID)

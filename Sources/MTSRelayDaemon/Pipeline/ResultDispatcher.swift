@@ -5,17 +5,18 @@ import Logging
 public struct ResultDispatcher: Sendable {
     public let routes: [SinkRoute]
     let logger: Logger
-    let counters: RelayCounters
+    let metrics: RelayMetrics
 
-    init(routes: [SinkRoute], logger: Logger, counters: RelayCounters) {
+    init(routes: [SinkRoute], logger: Logger, metrics: RelayMetrics) {
         self.routes = routes
         self.logger = logger
-        self.counters = counters
+        self.metrics = metrics
     }
 
     func dispatch(_ record: ResultRecord) async throws {
         let selected = routes.filter { $0.selects(outcome: record.outcome, operation: record.operation) }
-        counters.recordResult(record.outcome)
+        metrics.recordResult(record.outcome)
+        if let latency = record.latencyMs { metrics.recordReplyLatency(milliseconds: latency) }
         if record.outcome == .invalid {
             logger.warning(
                 "Invalid message",
@@ -33,20 +34,20 @@ public struct ResultDispatcher: Sendable {
                 ])
         }
         guard !selected.isEmpty else {
-            counters.recordUnrouted()
+            metrics.recordUnrouted()
             return
         }
         let line = SinkRecord(record)
         if selected.count == 1 {
             try await selected[0].deliver([line], logger: logger)
-            counters.recordAccepted(sink: selected[0].sink.name)
+            metrics.recordAccepted(sink: selected[0].sink.name)
             return
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for route in selected {
                 group.addTask {
                     try await route.deliver([line], logger: logger)
-                    counters.recordAccepted(sink: route.sink.name)
+                    metrics.recordAccepted(sink: route.sink.name)
                 }
             }
             try await group.waitForAll()

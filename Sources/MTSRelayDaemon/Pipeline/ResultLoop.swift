@@ -12,6 +12,7 @@ struct ResultLoop: Service {
     let engine: CorrelationEngine
     let registry: DeliveryRegistry
     let dispatcher: ResultDispatcher
+    let metrics: RelayMetrics
     let logger: Logger
     var concurrency = 512
 
@@ -41,6 +42,7 @@ struct ResultLoop: Service {
             }
             let record = RecordBuilder.record(for: result, entry: entry, now: Timestamp.nowMilliseconds())
             try await dispatcher.dispatch(record)
+            if let entry { metrics.recordRelayLatency(.now - entry.receivedAt) }
             try await engine.confirm([result.id])
             entry?.delivery.ack()
         } catch is CancellationError {

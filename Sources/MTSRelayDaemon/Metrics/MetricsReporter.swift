@@ -1,0 +1,163 @@
+import CoreMetrics
+import Logging
+import MTSCorrelation
+import ServiceLifecycle
+
+/// Every `metrics.intervalSeconds`, logs one `metrics` line with the counters since start,
+/// the gauges now and the latency quantiles since the previous line; the same figures go to
+/// swift-metrics when a backend is bootstrapped. A last line is logged at shutdown.
+struct MetricsReporter: Service {
+    let metrics: RelayMetrics
+    let engine: CorrelationEngine
+    let registry: DeliveryRegistry
+    let interval: Duration
+    let logger: Logger
+    let exportToSwiftMetrics: Bool
+    /// Told the figures of every line (systemd STATUS=, for one).
+    var onLine: @Sendable (MetricsLine) -> Void = { _ in }
+
+    func run() async throws {
+        var exporter = SwiftMetricsExporter()
+        var previous: MetricsLine?
+        let clock = ContinuousClock()
+        var last = clock.now
+        while true {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                break
+            }
+            let now = clock.now
+            let line = await sample(elapsed: now - last, previous: previous)
+            last = now
+            log(line)
+            if exportToSwiftMetrics { exporter.export(line) }
+            onLine(line)
+            previous = line
+        }
+        // One more line, so that the figures of the last interval are not lost.
+        let line = await sample(elapsed: clock.now - last, previous: previous)
+        log(line)
+    }
+
+    func sample(elapsed: Duration, previous: MetricsLine?) async -> MetricsLine {
+        let interval = metrics.takeInterval()
+        let pending = await engine.outstandingCount
+        let held = await engine.heldReplyCount
+        let oldest = await engine.oldestOutstandingTimestamp
+        let matchedBefore = previous?.counters.results["matched"] ?? 0
+        let seconds = max(Double(elapsed.nanoseconds) / 1e9, 0.001)
+        return MetricsLine(
+            counters: interval.counters, pending: pending, heldReplies: held,
+            oldestPendingAgeMs: oldest.map { max(Timestamp.nowMilliseconds() - $0, 0) } ?? 0,
+            unacked: registry.pendingCount + metrics.unackedIntake,
+            matchedPerSecond: Double((interval.counters.results["matched"] ?? 0) - matchedBefore) / seconds,
+            replyLatency: interval.replyLatency, relayLatency: interval.relayLatency)
+    }
+
+    private func log(_ line: MetricsLine) {
+        logger.info("metrics", metadata: line.metadata)
+    }
+}
+
+/// The figures of one metrics line.
+struct MetricsLine: Sendable {
+    var counters: RelayMetrics.Counters
+    var pending: Int
+    var heldReplies: Int
+    var oldestPendingAgeMs: Int64
+    var unacked: Int
+    var matchedPerSecond: Double
+    var replyLatency: RelayMetrics.Quantiles
+    var relayLatency: RelayMetrics.Quantiles
+
+    /// As log metadata: nested objects in JSON, dotted keys in logfmt
+    /// (`results.matched=12 sinks.results.accepted=40 relayLatencyMs.p99=1.25`).
+    var metadata: Logger.Metadata {
+        func numbers(_ values: [String: Int]) -> Logger.MetadataValue {
+            .dictionary(values.mapValues { .stringConvertible($0) })
+        }
+        func quantiles(_ q: RelayMetrics.Quantiles) -> Logger.MetadataValue {
+            .dictionary([
+                "count": .stringConvertible(q.count), "p50": .stringConvertible(q.p50),
+                "p90": .stringConvertible(q.p90), "p99": .stringConvertible(q.p99),
+                "max": .stringConvertible(q.max),
+            ])
+        }
+        var sinks: [String: Logger.MetadataValue] = [:]
+        let names = Set(counters.sinkAccepted.keys).union(counters.sinkRetried.keys).union(
+            counters.sinkFailed.keys)
+        for name in names {
+            sinks[name] = .dictionary([
+                "accepted": .stringConvertible(counters.sinkAccepted[name] ?? 0),
+                "retried": .stringConvertible(counters.sinkRetried[name] ?? 0),
+                "failed": .stringConvertible(counters.sinkFailed[name] ?? 0),
+            ])
+        }
+        return [
+            "consumed": numbers(counters.consumed),
+            "results": numbers(counters.results),
+            "invalid": .stringConvertible(counters.results["invalid"] ?? 0),
+            "unrouted": .stringConvertible(counters.unrouted),
+            "sinks": .dictionary(sinks),
+            "reconnects": .stringConvertible(counters.reconnects),
+            "pending": .stringConvertible(pending),
+            "heldReplies": .stringConvertible(heldReplies),
+            "oldestPendingAgeMs": .stringConvertible(oldestPendingAgeMs),
+            "unacked": .stringConvertible(unacked),
+            "matchedPerSecond": .stringConvertible((matchedPerSecond * 10).rounded() / 10),
+            "replyLatencyMs": quantiles(replyLatency),
+            "relayLatencyMs": quantiles(relayLatency),
+        ]
+    }
+}
+
+/// Pushes a metrics line into swift-metrics: counters as increments since the previous line,
+/// gauges as they are. (The latency timers are fed per record by `RelayMetrics`.)
+struct SwiftMetricsExporter {
+    private var exported: [String: Int] = [:]
+    private var counters: [String: CoreMetrics.Counter] = [:]
+    private var gauges: [String: Gauge] = [:]
+
+    mutating func export(_ line: MetricsLine) {
+        for (queue, value) in line.counters.consumed {
+            count("mts_relay_consumed_total", ("queue", queue), value)
+        }
+        for (outcome, value) in line.counters.results {
+            count("mts_relay_results_total", ("outcome", outcome), value)
+        }
+        for (sink, value) in line.counters.sinkAccepted {
+            count("mts_relay_sink_accepted_total", ("sink", sink), value)
+        }
+        for (sink, value) in line.counters.sinkRetried {
+            count("mts_relay_sink_retried_total", ("sink", sink), value)
+        }
+        for (sink, value) in line.counters.sinkFailed {
+            count("mts_relay_sink_failed_total", ("sink", sink), value)
+        }
+        count("mts_relay_unrouted_total", nil, line.counters.unrouted)
+        count("mts_relay_reconnects_total", nil, line.counters.reconnects)
+        gauge("mts_relay_pending", Double(line.pending))
+        gauge("mts_relay_held_replies", Double(line.heldReplies))
+        gauge("mts_relay_oldest_pending_age_seconds", Double(line.oldestPendingAgeMs) / 1000)
+        gauge("mts_relay_unacked_deliveries", Double(line.unacked))
+    }
+
+    private mutating func count(_ label: String, _ dimension: (String, String)?, _ total: Int) {
+        let key = "\(label)|\(dimension?.1 ?? "")"
+        let delta = total - exported[key, default: 0]
+        guard delta > 0 else { return }
+        let counter =
+            counters[key]
+            ?? CoreMetrics.Counter(label: label, dimensions: dimension.map { [$0] } ?? [])
+        counters[key] = counter
+        counter.increment(by: delta)
+        exported[key] = total
+    }
+
+    private mutating func gauge(_ label: String, _ value: Double) {
+        let gauge = gauges[label] ?? Gauge(label: label)
+        gauges[label] = gauge
+        gauge.record(value)
+    }
+}

@@ -51,7 +51,7 @@ final class DaemonHarness: @unchecked Sendable {
             replies:
               queues: [\(replyQueue)]
               prefetch: 200
-              unmatchedGraceMs: 300
+              unmatchedGraceMs: 1500
             \(replies)
             deadLetter:
               exchange: \(deadLetterExchange)

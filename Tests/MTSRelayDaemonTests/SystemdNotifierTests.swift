@@ -142,6 +142,25 @@ struct SystemdNotifierTests {
         notifier.stopping()
     }
 
+    static let systemdNotify = ["/usr/bin/systemd-notify", "/bin/systemd-notify"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    /// Cross-checks the listener (and so the address conventions the notifier shares with it)
+    /// against libsystemd's own sd_notify, which systemd-notify calls.
+    @Test(
+        .enabled(if: systemdNotify != nil, "systemd-notify is not installed (Debian package systemd)"),
+        arguments: [false, true])
+    func theListenerHearsLibsystemd(abstract: Bool) async throws {
+        let listener = try NotifySocketListener(abstract: abstract)
+        let run = try await Self.run(
+            Self.systemdNotify!, ["--no-block", "--ready", "--status=from libsystemd"],
+            environment: listener.environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(await listener.waitFor("READY=1", timeout: .seconds(10)))
+        #expect(listener.assignments.contains("STATUS=from libsystemd"))
+    }
+
     // MARK: NOTIFY_SOCKET
 
     @Test func withoutNotifySocketThereIsNoNotifier() {
@@ -361,13 +380,14 @@ struct SystemdNotifierTests {
     /// pipes are read after it exits, which is fine for outputs below the 64 KiB a pipe holds
     /// (systemd-analyze prints a few KiB).
     static func run(
-        _ executable: String, _ arguments: [String]
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil
     ) async throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
         let process = Process()
         process.executableURL = URL(filePath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout

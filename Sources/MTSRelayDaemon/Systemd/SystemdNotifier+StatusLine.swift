@@ -1,0 +1,25 @@
+extension SystemdNotifier {
+    /// The `STATUS=` text for `systemctl status`, e.g.
+    /// `pending=123 matched/s=45.6 sinks: results=ok, webhook=failing`.
+    ///
+    /// A pure function. `matchedPerSecond` is shown with one decimal (negative, NaN and
+    /// infinite rates, which only a broken rate computation produces, show as 0.0); sinks
+    /// are listed in the order given, `sinks: none` when there are none.
+    public static func statusLine(
+        pending: Int, matchedPerSecond: Double, sinks: [(name: String, healthy: Bool)]
+    ) -> String {
+        let sinkList =
+            sinks.isEmpty
+            ? "none" : sinks.map { "\($0.name)=\($0.healthy ? "ok" : "failing")" }.joined(separator: ", ")
+        return "pending=\(pending) matched/s=\(oneDecimal(matchedPerSecond)) sinks: \(sinkList)"
+    }
+
+    /// `value` rounded to one decimal, without Foundation's formatters.
+    static func oneDecimal(_ value: Double) -> String {
+        guard value.isFinite, value > 0 else { return "0.0" }
+        let tenths = (value * 10).rounded()
+        guard tenths < Double(Int64.max) else { return "\(Int64.max / 10).\(Int64.max % 10)" }
+        let whole = Int64(tenths)
+        return "\(whole / 10).\(whole % 10)"
+    }
+}

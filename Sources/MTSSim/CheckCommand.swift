@@ -15,7 +15,8 @@ struct CheckCommand: AsyncParsableCommand {
             are counted against the run's anonymous malformed replies.
             """)
 
-    @Option(name: [.customLong("check"), .customLong("results")], help: "The relay's file sink (JSON lines).")
+    @Option(
+        name: [.customLong("check"), .customLong("results")], help: "The relay's file sink (JSON lines).")
     var results: String
 
     @Option(help: "The manifest `mts-sim run --manifest` wrote.")

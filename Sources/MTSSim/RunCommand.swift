@@ -110,7 +110,9 @@ struct RunCommand: AsyncParsableCommand {
     var declare = true
 
     func validate() throws {
-        guard count != nil || duration != nil else { throw ValidationError("give --count, --duration or both") }
+        guard count != nil || duration != nil else {
+            throw ValidationError("give --count, --duration or both")
+        }
         if let count, count < 1 { throw ValidationError("--count: 1 or more") }
         if let duration, !(duration > 0) { throw ValidationError("--duration: more than 0 seconds") }
         guard rate >= 0, rate.isFinite else { throw ValidationError("--rate: 0 or more") }
@@ -157,7 +159,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let url =
-            url ?? ProcessInfo.processInfo.environment["MTS_RELAY_BROKER_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/"
+            url ?? ProcessInfo.processInfo.environment["MTS_RELAY_BROKER_URL"]
+            ?? "amqp://guest:guest@127.0.0.1:5672/"
         var connection = try AMQPConnectionConfiguration(url: url)
         connection.connectionName = "mts-sim \(scenario.runPrefix)"
         var logger = Logger(label: "mts-sim")
@@ -179,7 +182,8 @@ struct RunCommand: AsyncParsableCommand {
         print(
             "sending phase (until the last request was confirmed): \(report.messagesInSendingPhase) messages in "
                 + "\(RunTally.format(phase, digits: 3)) s, "
-                + "\(RunTally.format(phase > 0 ? Double(report.messagesInSendingPhase) / phase : 0, digits: 1)) msg/s")
+                + "\(RunTally.format(phase > 0 ? Double(report.messagesInSendingPhase) / phase : 0, digits: 1)) msg/s"
+        )
         if let manifest { print("manifest: \(manifest) (\(report.manifest.entries.count) correlation ids)") }
     }
 }

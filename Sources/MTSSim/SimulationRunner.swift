@@ -69,7 +69,8 @@ struct SimulationRunner {
                         running -= 1
                     }
                     group.addTask {
-                        try await send(exchange, on: requests, replies: replies, schedule: schedule, ledger: ledger)
+                        try await send(
+                            exchange, on: requests, replies: replies, schedule: schedule, ledger: ledger)
                     }
                     running += 1
                 }
@@ -104,7 +105,8 @@ struct SimulationRunner {
             }
             sentAt = Self.nowMilliseconds()
             try await publish(
-                exchange.requestBody(timestampUtc: sentAt), to: intakeQueue, correlationID: exchange.correlationId,
+                exchange.requestBody(timestampUtc: sentAt), to: intakeQueue,
+                correlationID: exchange.correlationId,
                 on: requests)
             await ledger.recordRequest(exchange.kind)
         }
@@ -120,7 +122,9 @@ struct SimulationRunner {
     }
 
     /// Publishes scheduled replies when due, until the schedule is closed and empty.
-    private func publishReplies(from schedule: ReplySchedule, on channel: AMQPChannel, ledger: RunLedger)
+    private func publishReplies(
+        from schedule: ReplySchedule, on channel: AMQPChannel, ledger: RunLedger
+    )
         async throws
     {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -132,7 +136,9 @@ struct SimulationRunner {
                         try await group.next()
                         running -= 1
                     }
-                    group.addTask { try await publish(item.reply, of: item.exchange, on: channel, ledger: ledger) }
+                    group.addTask {
+                        try await publish(item.reply, of: item.exchange, on: channel, ledger: ledger)
+                    }
                     running += 1
                 }
                 guard due.isEmpty else { continue }
@@ -145,19 +151,24 @@ struct SimulationRunner {
     }
 
     /// Publishes every copy of one reply, stamped now, back to back.
-    private func publish(_ reply: PlannedReply, of exchange: PlannedExchange, on channel: AMQPChannel, ledger: RunLedger)
+    private func publish(
+        _ reply: PlannedReply, of exchange: PlannedExchange, on channel: AMQPChannel, ledger: RunLedger
+    )
         async throws
     {
         let body = exchange.body(of: reply, timestampUtc: Self.nowMilliseconds())
         for _ in 0..<reply.copies {
             try await publish(
-                body, to: routing.queue(for: exchange), correlationID: exchange.correlationIDProperty(of: reply),
+                body, to: routing.queue(for: exchange),
+                correlationID: exchange.correlationIDProperty(of: reply),
                 on: channel)
         }
         await ledger.recordReplies(exchange.kind, count: reply.copies)
     }
 
-    private func publish(_ body: [UInt8], to queue: String, correlationID: String?, on channel: AMQPChannel)
+    private func publish(
+        _ body: [UInt8], to queue: String, correlationID: String?, on channel: AMQPChannel
+    )
         async throws
     {
         let confirmation = try await channel.publish(

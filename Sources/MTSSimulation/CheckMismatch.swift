@@ -18,8 +18,10 @@ public struct CheckMismatch: Sendable, Hashable, CustomStringConvertible {
             problems.append("unexpected " + unexpected.map(\.rawValue).joined(separator: ", "))
         }
         let name = correlationId ?? "(no correlationId)"
-        let fateText = fate.map { " (\($0.rawValue))" } ?? (correlationId == nil ? "" : " (not in the manifest)")
+        let fateText =
+            fate.map { " (\($0.rawValue))" } ?? (correlationId == nil ? "" : " (not in the manifest)")
         return "\(name)\(fateText): \(problems.joined(separator: "; ")); expected ["
-            + expected.map(\.rawValue).joined(separator: ", ") + "], found [" + found.joined(separator: ", ") + "]"
+            + expected.map(\.rawValue).joined(separator: ", ") + "], found [" + found.joined(separator: ", ")
+            + "]"
     }
 }

@@ -21,7 +21,8 @@ public struct CheckReport: Sendable, Hashable {
     /// The last line of a check.
     public var summary: String {
         let verdict = isMatch ? "OK" : "MISMATCH"
-        return "\(verdict): \(matchingIds)/\(expectedIds) correlation ids as expected, \(mismatches.count) mismatching; "
+        return
+            "\(verdict): \(matchingIds)/\(expectedIds) correlation ids as expected, \(mismatches.count) mismatching; "
             + "anonymous invalid \(anonymousInvalidFound)/\(anonymousInvalidExpected); "
             + "\(allowedExtras) redelivered extras allowed; \(ignoredRecords) records of other runs ignored"
     }

@@ -31,7 +31,8 @@ public struct FateRatios: Sendable, Hashable {
 
     /// The share of `fate`; `normal` gets what the others leave.
     public func ratio(of fate: Fate) -> Double {
-        fate == .normal ? max(0, 1 - entries.reduce(0) { $0 + $1.ratio }) : entries.first { $0.fate == fate }!.ratio
+        fate == .normal
+            ? max(0, 1 - entries.reduce(0) { $0 + $1.ratio }) : entries.first { $0.fate == fate }!.ratio
     }
 
     /// Throws when a ratio is outside 0...1 or they add up to more than 1.

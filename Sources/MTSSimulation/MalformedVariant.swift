@@ -16,7 +16,9 @@ public enum MalformedVariant: String, Sendable, Hashable, CaseIterable, Codable 
     case anonymous
 
     /// The variants whose record carries the correlation id.
-    public static let attributed: [MalformedVariant] = [.truncated, .wrongVersion, .codeAsString, .timestampAsString]
+    public static let attributed: [MalformedVariant] = [
+        .truncated, .wrongVersion, .codeAsString, .timestampAsString,
+    ]
 
     /// Breaks `validBody` (a reply the factory rendered) this way.
     public func apply(to validBody: [UInt8]) -> [UInt8] {

@@ -26,7 +26,8 @@ public enum MessageFactory {
         let (code, message) = codeAndMessage(kind: kind, answer: answer, using: &random)
         let jitter = 1 + (random.unit() - 0.5) / 100
         return ExchangeContent(
-            ticketId: "T-\(correlationId)", betId: "B-\(correlationId)-1", cancellationId: "C-\(correlationId)",
+            ticketId: "T-\(correlationId)", betId: "B-\(correlationId)-1",
+            cancellationId: "C-\(correlationId)",
             sessionId: "S-\(correlationId)", eventId: Int.random(in: 40_000_000...49_999_999, using: &random),
             odds: decimal(oddsCents, digits: 2), currency: currency.code, amount: decimal(cents, digits: 2),
             answer: answer, code: code, message: message, signature: signature(using: &random),

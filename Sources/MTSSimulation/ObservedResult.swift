@@ -9,7 +9,9 @@ public struct ObservedResult: Sendable, Hashable {
     public var emittedAt: Int64?
 
     /// A result with these values.
-    public init(outcome: ResultOutcome, correlationId: String?, redelivered: Bool = false, emittedAt: Int64? = nil) {
+    public init(
+        outcome: ResultOutcome, correlationId: String?, redelivered: Bool = false, emittedAt: Int64? = nil
+    ) {
         self.outcome = outcome
         self.correlationId = correlationId
         self.redelivered = redelivered
@@ -39,7 +41,8 @@ public struct ObservedResult: Sendable, Hashable {
             }
             results.append(
                 ObservedResult(
-                    outcome: outcome, correlationId: record.correlationId, redelivered: record.redelivered ?? false,
+                    outcome: outcome, correlationId: record.correlationId,
+                    redelivered: record.redelivered ?? false,
                     emittedAt: record.emittedAt.flatMap(Self.milliseconds(iso8601:))))
         }
         return results

@@ -28,7 +28,8 @@ public struct OperationTimeouts: Sendable, Hashable, CustomStringConvertible {
         for entry in text.split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let value = Int64(parts[1]), value > 0 else {
-                throw SimulationOptionError("--timeouts: '\(entry)' is not operation=milliseconds (more than 0)")
+                throw SimulationOptionError(
+                    "--timeouts: '\(entry)' is not operation=milliseconds (more than 0)")
             }
             if parts[0] == "default" {
                 defaultMilliseconds = value
@@ -44,7 +45,8 @@ public struct OperationTimeouts: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        (["default=\(defaultMilliseconds)"] + byOperation.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        (["default=\(defaultMilliseconds)"]
+            + byOperation.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
             .joined(separator: ",")
     }
 }

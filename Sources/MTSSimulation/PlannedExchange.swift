@@ -22,7 +22,8 @@ public struct PlannedExchange: Sendable, Hashable {
 
     /// The request body, stamped `timestampUtc`.
     public func requestBody(timestampUtc: Int64) -> [UInt8] {
-        MessageFactory.request(kind: kind, correlationId: correlationId, content: content, timestampUtc: timestampUtc)
+        MessageFactory.request(
+            kind: kind, correlationId: correlationId, content: content, timestampUtc: timestampUtc)
     }
 
     /// The body of `reply`, stamped `timestampUtc`.

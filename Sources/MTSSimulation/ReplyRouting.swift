@@ -26,7 +26,9 @@ public struct ReplyRouting: Sendable, Hashable {
     /// Every queue named.
     public var queues: [String] {
         var seen = Set<String>()
-        return (roundRobin + RequestKind.allCases.compactMap { byKind[$0] }).filter { seen.insert($0).inserted }
+        return (roundRobin + RequestKind.allCases.compactMap { byKind[$0] }).filter {
+            seen.insert($0).inserted
+        }
     }
 
     /// The queue of `exchange`'s replies.

@@ -15,7 +15,9 @@ public struct RunTally: Sendable, Hashable {
     public mutating func recordRequest(_ kind: RequestKind) { requestsByKind[kind, default: 0] += 1 }
 
     /// Counts `count` published reply messages.
-    public mutating func recordReplies(_ kind: RequestKind, count: Int) { repliesByKind[kind, default: 0] += count }
+    public mutating func recordReplies(_ kind: RequestKind, count: Int) {
+        repliesByKind[kind, default: 0] += count
+    }
 
     /// Counts an exchange's fate and the results it owes.
     public mutating func recordExpectations(of exchange: PlannedExchange) {

@@ -58,7 +58,8 @@ public struct ScenarioPlanner: Sendable {
             let variant =
                 anonymous
                 ? MalformedVariant.anonymous
-                : MalformedVariant.attributed[Int.random(in: 0..<MalformedVariant.attributed.count, using: &random)]
+                : MalformedVariant.attributed[
+                    Int.random(in: 0..<MalformedVariant.attributed.count, using: &random)]
             let first = latency()
             replies = [
                 PlannedReply(timing: .afterRequest(milliseconds: first), malformation: variant),
@@ -66,6 +67,7 @@ public struct ScenarioPlanner: Sendable {
             ]
         }
         return PlannedExchange(
-            index: index, correlationId: correlationId, kind: kind, fate: fate, content: content, replies: replies)
+            index: index, correlationId: correlationId, kind: kind, fate: fate, content: content,
+            replies: replies)
     }
 }

@@ -28,7 +28,9 @@ struct SimulatorSmokeTests {
     static func sim(_ arguments: [String], in directory: URL, name: String) async throws -> Run {
         let outputURL = directory.appendingPathComponent("\(name).out")
         let errorURL = directory.appendingPathComponent("\(name).err")
-        for url in [outputURL, errorURL] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
+        for url in [outputURL, errorURL] {
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
@@ -61,7 +63,8 @@ struct SimulatorSmokeTests {
                 "--drop", "0.06", "--late", "0.06", "--duplicate", "0.06", "--unsolicited", "0.06",
                 "--malformed", "0.08", "--reply-first", "0.06", "--anonymous-malformed", "0.25",
                 "--error-replies", "0.05", "--accept-ratio", "0.8", "--latency-ms", "2..40",
-                "--timeouts", "ticket-placement=120000,ticket-placement-inform=1500,ticket-cancel=1500,casino-sessions-inform=1500",
+                "--timeouts",
+                "ticket-placement=120000,ticket-placement-inform=1500,ticket-cancel=1500,casino-sessions-inform=1500",
                 "--unmatched-grace-ms", "300", "--seed", "42", "--prefix", harness.prefix,
                 "--manifest", manifest,
             ], in: harness.directory, name: "run")
@@ -79,7 +82,8 @@ struct SimulatorSmokeTests {
         let check = try await Self.sim(
             ["check", "--manifest", manifest, "--check", harness.resultsPath, "--wait-seconds", "20"],
             in: harness.directory, name: "check")
-        #expect(check.status == 0, "\(check.standardOutput)\(check.standardError)\n\(harness.log.suffix(2000))")
+        #expect(
+            check.status == 0, "\(check.standardOutput)\(check.standardError)\n\(harness.log.suffix(2000))")
         #expect(check.standardOutput.contains("OK: 300/300 correlation ids as expected"))
 
         // The same results without one `late` record: exit 1, naming its correlation id.
@@ -93,10 +97,12 @@ struct SimulatorSmokeTests {
         let truncated = harness.directory.appendingPathComponent("results-one-removed.jsonl")
         try (kept.joined(separator: "\n") + "\n").write(to: truncated, atomically: true, encoding: .utf8)
         let failing = try await Self.sim(
-            ["check", "--manifest", manifest, "--results", truncated.path], in: harness.directory, name: "check-2")
+            ["check", "--manifest", manifest, "--results", truncated.path], in: harness.directory,
+            name: "check-2")
         #expect(failing.status == 1)
         let mismatchLines = failing.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("MISMATCH") }
-        #expect(mismatchLines == ["\(removedId) (late): missing late; expected [timeout, late], found [timeout]"])
+        #expect(
+            mismatchLines == ["\(removedId) (late): missing late; expected [timeout, late], found [timeout]"])
 
         let (status, _) = try await harness.stop()
         #expect(status == 0)

@@ -8,10 +8,10 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Compare mts-relay's file sink with a run's manifest.",
         discussion: """
-            Prints one line per correlation id whose results differ (missing or unexpected
-            outcomes) and a summary. Exit status: 0 all as expected, 1 a mismatch, 2 a usage or
-            IO error. A redelivered record repeating an owed outcome is allowed (at-least-once);
-            records of ids without the run's prefix are ignored; invalid records without an id
+            Prints one line per correlation id whose results differ (missing or unexpected \
+            outcomes) and a summary. Exit status: 0 all as expected, 1 a mismatch, 2 a usage or \
+            IO error. A redelivered record repeating an owed outcome is allowed (at-least-once); \
+            records of ids without the run's prefix are ignored; invalid records without an id \
             are counted against the run's anonymous malformed replies.
             """)
 
@@ -32,30 +32,18 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let manifest: RunManifest
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: self.manifest))
-            manifest = try RunManifest(jsonLines: data)
+            manifest = try RunManifest(jsonLines: Data(contentsOf: URL(fileURLWithPath: self.manifest)))
         } catch {
             Self.fail("\(self.manifest): \(error)")
         }
-        let lastDue = manifest.entries.map(\.dueAt).max() ?? manifest.header.finishedAt
-        let giveUpAt = Double(lastDue) / 1000 + waitSeconds
-        var report: CheckReport
-        while true {
-            let observed: [ObservedResult]
-            do {
-                let data =
-                    FileManager.default.fileExists(atPath: results)
-                    ? try Data(contentsOf: URL(fileURLWithPath: results)) : Data()
-                observed = try ObservedResult.parse(jsonLines: data)
-            } catch {
-                Self.fail("\(results): \(error)")
-            }
-            report = ResultChecker.check(manifest: manifest, results: observed)
-            if report.isMatch || Date().timeIntervalSince1970 >= giveUpAt { break }
-            try await Task.sleep(for: .milliseconds(250))
+        let report: CheckReport
+        do {
+            report = try await ResultsFileCheck.check(
+                manifest: manifest, resultsPath: results, waitSeconds: waitSeconds)
+        } catch {
+            Self.fail("\(results): \(error)")
         }
-        for mismatch in report.mismatches { print(mismatch) }
-        print(report.summary)
+        ResultsFileCheck.print(report)
         if !report.isMatch { throw ExitCode(1) }
     }
 

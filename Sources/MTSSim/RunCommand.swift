@@ -103,6 +103,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write the expected outcomes per correlation id here (JSON lines).")
     var manifest: String?
 
+    @Option(
+        help: """
+            After the run, check this relay file sink against the run (as `mts-sim check`): \
+            exit 1 on a mismatch.
+            """)
+    var check: String?
+
+    @Option(help: "With --check: wait this long past the last due result for the relay.")
+    var checkWaitSeconds: Double = 30
+
     @Option(help: "Unconfirmed publishes at most, per side.")
     var inFlight = 256
 
@@ -185,6 +195,17 @@ struct RunCommand: AsyncParsableCommand {
                 + "\(RunTally.format(phase > 0 ? Double(report.messagesInSendingPhase) / phase : 0, digits: 1)) msg/s"
         )
         if let manifest { print("manifest: \(manifest) (\(report.manifest.entries.count) correlation ids)") }
+        if let check {
+            let result: CheckReport
+            do {
+                result = try await ResultsFileCheck.check(
+                    manifest: report.manifest, resultsPath: check, waitSeconds: checkWaitSeconds)
+            } catch {
+                CheckCommand.fail("\(check): \(error)")
+            }
+            ResultsFileCheck.print(result)
+            if !result.isMatch { throw ExitCode(1) }
+        }
     }
 }
 

@@ -49,9 +49,9 @@ struct SimulatorSmokeTests {
         let harness = try DaemonHarness(
             name: "sim",
             timeouts: """
-                  ticket-placement-inform: 1500
-                  ticket-cancel: 1500
-                  casino-sessions-inform: 1500
+                  ticket-placement-inform: 3000
+                  ticket-cancel: 3000
+                  casino-sessions-inform: 3000
                 """)
         try await harness.startAndWait()
         let manifest = harness.directory.appendingPathComponent("manifest.jsonl").path
@@ -59,12 +59,12 @@ struct SimulatorSmokeTests {
         let run = try await Self.sim(
             [
                 "run", "--url", DaemonHarness.brokerURL, "--intake", harness.intakeQueue,
-                "--replies", harness.replyQueue, "--count", "300", "--rate", "150",
+                "--replies", harness.replyQueue, "--count", "300", "--rate", "100",
                 "--drop", "0.06", "--late", "0.06", "--duplicate", "0.06", "--unsolicited", "0.06",
                 "--malformed", "0.08", "--reply-first", "0.06", "--anonymous-malformed", "0.25",
                 "--error-replies", "0.05", "--accept-ratio", "0.8", "--latency-ms", "2..40",
                 "--timeouts",
-                "ticket-placement=120000,ticket-placement-inform=1500,ticket-cancel=1500,casino-sessions-inform=1500",
+                "ticket-placement=120000,ticket-placement-inform=3000,ticket-cancel=3000,casino-sessions-inform=3000",
                 "--unmatched-grace-ms", "300", "--seed", "42", "--prefix", harness.prefix,
                 "--manifest", manifest,
             ], in: harness.directory, name: "run")

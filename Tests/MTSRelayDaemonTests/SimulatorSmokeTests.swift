@@ -1,4 +1,6 @@
+import AMQPClient
 import Foundation
+import Logging
 import Testing
 
 /// `mts-sim` against the real `mts-relay run`: a mixed scenario with every fate, then
@@ -106,7 +108,23 @@ struct SimulatorSmokeTests {
 
         let (status, _) = try await harness.stop()
         #expect(status == 0)
+        try await Self.deleteBrokerObjects(of: harness)
         await harness.tearDown()
+    }
+
+    /// Deletes the harness's queues and exchange: its tear-down does so only through the
+    /// publisher connection, which this test, publishing with mts-sim, never opens.
+    static func deleteBrokerObjects(of harness: DaemonHarness) async throws {
+        var logger = Logger(label: "sim-smoke")
+        logger.logLevel = .critical
+        let connection = try await AMQPConnection.connect(
+            AMQPConnectionConfiguration(url: DaemonHarness.brokerURL), logger: logger)
+        let channel = try await connection.openChannel()
+        for queue in [harness.intakeQueue, harness.replyQueue, harness.deadLetterQueue] {
+            try await channel.deleteQueue(queue)
+        }
+        try await channel.deleteExchange(harness.deadLetterExchange)
+        await connection.close()
     }
 
     @Test func checkExitsTwoOnUsageAndIOErrors() async throws {

@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mts-relay", targets: ["MTSRelayCommand"]),
+        .executable(name: "mts-sim", targets: ["MTSSim"]),
         .library(name: "AMQPClient", targets: ["AMQPClient"]),
         .library(name: "MTSProtocol", targets: ["MTSProtocol"]),
         .library(name: "MTSCorrelation", targets: ["MTSCorrelation"]),
@@ -88,6 +89,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// mts-sim's pure core: scenario planning, message generation, the manifest and its
+        /// checker. No IO.
+        .target(
+            name: "MTSSimulation",
+            dependencies: ["MTSProtocol"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Executables
 
         .executableTarget(
@@ -97,6 +106,18 @@ let package = Package(
                 "MTSProtocol",
                 "MTSCorrelation",
                 "MTSRelayDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// `mts-sim`: plays the platform and MTS against a broker, and checks a relay's results.
+        .executableTarget(
+            name: "MTSSim",
+            dependencies: [
+                "AMQPClient",
+                "MTSSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -113,6 +134,11 @@ let package = Package(
         .testTarget(
             name: "MTSRelayDaemonTests",
             dependencies: ["MTSRelayDaemon", "AMQPClient"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MTSSimulationTests",
+            dependencies: ["MTSSimulation", "MTSProtocol"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

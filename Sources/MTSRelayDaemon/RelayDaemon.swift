@@ -1,5 +1,6 @@
 import AMQPClient
 import Dispatch
+import Foundation
 import Glibc
 import Logging
 import MTSCorrelation
@@ -38,27 +39,42 @@ public struct RelayDaemon: Sendable {
         let dispatcher = ResultDispatcher(routes: routes, logger: logger, metrics: metrics)
         let registry = DeliveryRegistry()
         let logger = logger
+        let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger)
+        let watchdog = ConsumeLoopWatchdog(notifier: notifier)
+        let sinkNames = routes.map(\.sink.name)
         let readiness = Readiness {
             logger.notice("mts-relay is ready: consuming intake and replies")
+            notifier?.ready(
+                status: SystemdNotifier.statusLine(
+                    pending: 0, matchedPerSecond: 0, sinks: sinkNames.map { ($0, true) }))
+        }
+        var reporter = MetricsReporter(
+            metrics: metrics, engine: engine, registry: registry,
+            interval: .seconds(configuration.metrics.intervalSeconds), logger: logger,
+            exportToSwiftMetrics: exportMetrics)
+        reporter.onLine = { line in
+            notifier?.status(
+                SystemdNotifier.statusLine(
+                    pending: line.pending, matchedPerSecond: line.matchedPerSecond,
+                    sinks: sinkNames.map { ($0, !line.counters.failingSinks.contains($0)) }))
         }
 
         let services: [any Service] = [
             EngineService(engine: engine),
-            MetricsReporter(
-                metrics: metrics, engine: engine, registry: registry,
-                interval: .seconds(configuration.metrics.intervalSeconds), logger: logger,
-                exportToSwiftMetrics: exportMetrics),
+            reporter,
             SinksService(sinks: routes.map(\.sink)),
             ResultLoop(
                 engine: engine, registry: registry, dispatcher: dispatcher, metrics: metrics, logger: logger),
             ReplySide(
                 configuration: configuration, connection: brokerConnection, engine: engine,
                 registry: registry,
-                metrics: metrics, logger: logger, readiness: readiness),
+                metrics: metrics, logger: logger, readiness: readiness, watchdog: watchdog),
             IntakeSide(
                 configuration: configuration, connection: intakeConnection, engine: engine,
                 dispatcher: dispatcher,
-                metrics: metrics, logger: logger, readiness: readiness),
+                metrics: metrics, logger: logger, readiness: readiness, watchdog: watchdog),
+            // Last, so the first to hear of a shutdown.
+            ShutdownAnnouncer(notifier: notifier, logger: logger),
         ]
         var group = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -155,6 +171,18 @@ struct EngineService: Service {
     func run() async throws {
         try? await cancelWhenGracefulShutdown { try await engine.run() }
         await engine.shutdown()
+    }
+}
+
+/// Tells systemd (`STOPPING=1`) and the log that shutdown has begun.
+struct ShutdownAnnouncer: Service {
+    let notifier: SystemdNotifier?
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.notice("Shutting down: stopping consumers, finishing records in flight")
+        notifier?.stopping()
     }
 }
 

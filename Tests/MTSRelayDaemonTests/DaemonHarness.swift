@@ -89,10 +89,13 @@ final class DaemonHarness: @unchecked Sendable {
 
     // MARK: The daemon
 
-    func start() throws {
+    func start(environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = try CheckConfigCommandTests.executable()
         process.arguments = ["run", "--config", configPath]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         if !FileManager.default.fileExists(atPath: logPath) {
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         }

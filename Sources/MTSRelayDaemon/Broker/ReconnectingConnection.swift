@@ -21,6 +21,8 @@ struct ReconnectingConnection: Sendable {
     var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
     /// Called after every reconnect (for the metrics).
     var onReconnect: @Sendable () -> Void = {}
+    /// Called about once a second while waiting to reconnect (the watchdog's beat).
+    var onWait: @Sendable () -> Void = {}
 
     /// Runs `session` on successive connections until the session returns (it is done: the
     /// daemon is stopping), the task is cancelled, or the session throws `FatalError`. A
@@ -38,7 +40,7 @@ struct ReconnectingConnection: Sendable {
                 logger.error(
                     "Cannot connect to the broker; retrying",
                     metadata: ["role": "\(role)", "error": "\(error)", "retryInMs": "\(delay.milliseconds)"])
-                try await Task.sleep(for: delay)
+                try await sleep(delay)
                 continue
             }
             if connectedBefore {
@@ -73,7 +75,18 @@ struct ReconnectingConnection: Sendable {
             logger.error(
                 "Lost the broker connection; reconnecting",
                 metadata: ["role": "\(role)", "reason": "\(reason)", "retryInMs": "\(delay.milliseconds)"])
-            try await Task.sleep(for: delay)
+            try await sleep(delay)
+        }
+    }
+
+    /// Sleeps in steps of at most a second, calling `onWait` at each.
+    private func sleep(_ delay: Duration) async throws {
+        var left = delay
+        while left > .zero {
+            onWait()
+            let step = min(left, .seconds(1))
+            try await Task.sleep(for: step)
+            left -= step
         }
     }
 

@@ -18,6 +18,8 @@ final class RelayMetrics: Sendable {
         var sinkRetried: [String: Int] = [:]
         var sinkFailed: [String: Int] = [:]
         var reconnects = 0
+        /// Sinks whose last attempt failed and is being retried.
+        var failingSinks: Set<String> = []
     }
 
     /// Quantiles of one latency histogram, in milliseconds.
@@ -70,9 +72,17 @@ final class RelayMetrics: Sendable {
     }
     func recordUnrouted() { state.withLock { $0.counters.unrouted += 1 } }
     func recordAccepted(sink: String, count: Int = 1) {
-        state.withLock { $0.counters.sinkAccepted[sink, default: 0] += count }
+        state.withLock {
+            $0.counters.sinkAccepted[sink, default: 0] += count
+            $0.counters.failingSinks.remove(sink)
+        }
     }
-    func recordRetry(sink: String) { state.withLock { $0.counters.sinkRetried[sink, default: 0] += 1 } }
+    func recordRetry(sink: String) {
+        state.withLock {
+            $0.counters.sinkRetried[sink, default: 0] += 1
+            $0.counters.failingSinks.insert(sink)
+        }
+    }
     func recordFailed(sink: String, count: Int = 1) {
         state.withLock { $0.counters.sinkFailed[sink, default: 0] += count }
     }

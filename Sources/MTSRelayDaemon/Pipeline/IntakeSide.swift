@@ -19,9 +19,12 @@ struct IntakeSide: Service {
     let metrics: RelayMetrics
     let logger: Logger
     let readiness: Readiness
+    let watchdog: ConsumeLoopWatchdog
 
     func run() async throws {
         var reconnecting = ReconnectingConnection(configuration: connection, role: "intake", logger: logger)
+        let watchdog = watchdog
+        reconnecting.onWait = { watchdog.beat(.intake) }
         let metrics = metrics
         reconnecting.onReconnect = { metrics.recordReconnect() }
         try await reconnecting.run { connection in
@@ -56,8 +59,12 @@ struct IntakeSide: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    let batch = try await consumer.nextBatch(max: configuration.intake.prefetch)
-                    if batch.isEmpty { break }
+                    watchdog.beat(.intake)
+                    guard
+                        let batch = try await consumer.nextBatch(
+                            max: configuration.intake.prefetch, timeout: ConsumeLoopWatchdog.idleTick)
+                    else { break }
+                    if batch.isEmpty { continue }
                     metrics.recordConsumed(queue: queue, count: batch.count)
                     metrics.intakeInFlight(batch.count)
                     defer { metrics.intakeInFlight(-batch.count) }

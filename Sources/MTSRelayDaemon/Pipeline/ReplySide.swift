@@ -18,9 +18,12 @@ struct ReplySide: Service {
     let metrics: RelayMetrics
     let logger: Logger
     let readiness: Readiness
+    let watchdog: ConsumeLoopWatchdog
 
     func run() async throws {
         var reconnecting = ReconnectingConnection(configuration: connection, role: "replies", logger: logger)
+        let watchdog = watchdog
+        reconnecting.onWait = { watchdog.beat(.replies) }
         let metrics = metrics
         reconnecting.onReconnect = { metrics.recordReconnect() }
         try await reconnecting.run { connection in try await session(on: connection) }
@@ -85,8 +88,12 @@ struct ReplySide: Service {
     ) async throws {
         let limit = configuration.replies.maxMessageBytes
         while true {
-            let batch = try await consumer.nextBatch(max: 256)
-            if batch.isEmpty { return }
+            watchdog.beat(.replies)
+            guard let batch = try await consumer.nextBatch(max: 256, timeout: ConsumeLoopWatchdog.idleTick)
+            else {
+                return
+            }
+            if batch.isEmpty { continue }
             metrics.recordConsumed(queue: queue, count: batch.count)
             for delivery in batch {
                 await hand(

@@ -1,0 +1,46 @@
+import Synchronization
+
+/// Sends systemd's `WATCHDOG=1` from the consume loops, and only while every one of them
+/// goes round.
+///
+/// Each loop (intake, replies) calls `beat(_:)` on every turn: after each batch, and at
+/// least once a second when idle (its wait for deliveries has a timeout), also while it
+/// waits to reconnect. A ping goes out when it is due and every loop has beaten within the
+/// last half watchdog interval; a loop stuck in its work stops beating, the pings stop, and
+/// `WatchdogSec` restarts the service.
+final class ConsumeLoopWatchdog: Sendable {
+    enum Part: String, Sendable, CaseIterable {
+        case intake, replies
+    }
+
+    private let notifier: SystemdNotifier?
+    private let pingInterval: Duration
+    private let freshness: Duration
+    private let state = Mutex<(beats: [Part: ContinuousClock.Instant], lastPing: ContinuousClock.Instant?)>(
+        ([:], nil))
+
+    /// The longest a loop waits for deliveries before beating anyway.
+    static let idleTick: Duration = .seconds(1)
+
+    init(notifier: SystemdNotifier?) {
+        self.notifier = notifier
+        pingInterval = notifier?.watchdogPingInterval ?? .seconds(1)
+        freshness = notifier?.watchdogPingInterval ?? .seconds(1)
+    }
+
+    func beat(_ part: Part) {
+        guard let notifier, notifier.watchdogInterval != nil else { return }
+        let now = ContinuousClock.now
+        let ping: Bool = state.withLock { state in
+            state.beats[part] = now
+            if let last = state.lastPing, now - last < pingInterval { return false }
+            let allFresh = Part.allCases.allSatisfy { part in
+                state.beats[part].map { now - $0 <= freshness } ?? false
+            }
+            guard allFresh else { return false }
+            state.lastPing = now
+            return true
+        }
+        if ping { notifier.watchdog() }
+    }
+}

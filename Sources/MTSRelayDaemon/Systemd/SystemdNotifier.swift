@@ -45,6 +45,15 @@ public final class SystemdNotifier: Sendable {
     private let logger: Logger
     /// Whether the last send failed, so a lasting failure is logged once, not on every ping.
     private let failing = Mutex(false)
+    /// When `watchdog()` last sent `WATCHDOG=1`.
+    private let lastWatchdogPing = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// The least time between two `WATCHDOG=1` that `watchdog()` sends: one second, or a
+    /// quarter of the watchdog timeout when that is shorter.
+    public var watchdogSpacing: Duration {
+        guard let watchdogInterval else { return .seconds(1) }
+        return min(.seconds(1), watchdogInterval / 4)
+    }
 
     /// The longest datagram sent. systemd reads notifications into a buffer of about 4 KiB
     /// (NOTIFY_BUFFER_MAX) and ignores a truncated one, so longer `STATUS=` texts are cut.
@@ -107,8 +116,19 @@ public final class SystemdNotifier: Sendable {
 
     /// Sends `WATCHDOG=1`: the daemon is alive. Call it at least every
     /// `watchdogPingInterval` from the loop whose progress it vouches for.
+    ///
+    /// Cheap enough to call for every message: a call less than `watchdogSpacing` after the
+    /// last ping that went out sends nothing, so systemd gets at most about one ping a second
+    /// however busy the loop is.
     public func watchdog() {
-        send("WATCHDOG=1")
+        let now = ContinuousClock.now
+        let spacing = watchdogSpacing
+        let due = lastWatchdogPing.withLock { last in
+            if let previous = last, now - previous < spacing { return false }
+            last = now
+            return true
+        }
+        if due { send("WATCHDOG=1") }
     }
 
     /// Sends `STOPPING=1`: the daemon has begun shutting down.

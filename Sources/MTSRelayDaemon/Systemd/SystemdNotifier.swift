@@ -17,15 +17,16 @@ import Synchronization
 ///
 /// Sending never blocks: the socket is non-blocking and every send also passes
 /// `MSG_DONTWAIT`, so a receiver whose queue is full (it holds `net.unix.max_dgram_qlen`
-/// datagrams: 512 under systemd, which raises the kernel's default of 10) costs a dropped
+/// datagrams: 512 under systemd, which raises the kernel's small default at boot) costs a dropped
 /// datagram and a log line, never a stalled thread of the cooperative pool. `WATCHDOG=1` and
 /// `STATUS=` are dropped at once, as the next one follows shortly; `READY=1` and `STOPPING=1`,
 /// sent once each and not to be lost, are retried every 5 ms for up to 200 ms first.
 ///
-/// The class is `Sendable` without `@unchecked`: every stored property is immutable, and the
-/// one shared resource, the socket descriptor, is only passed to `sendto`, which the kernel
-/// serialises; each call sends exactly one whole datagram, so notifications from different
-/// tasks never interleave. The descriptor is closed in `deinit`, when no call can be running.
+/// The class is `Sendable` without `@unchecked`: its stored properties are immutable or
+/// `Mutex`es (the failure flag, the time of the last watchdog ping), and the one shared
+/// resource, the socket descriptor, is only passed to `sendto`, which the kernel serialises;
+/// each call sends exactly one whole datagram, so notifications from different tasks never
+/// interleave. The descriptor is closed in `deinit`, when no call can be running.
 /// The socket is unconnected and every datagram names its destination, so a systemd that
 /// re-executes itself and recreates `/run/systemd/notify` is still reached.
 public final class SystemdNotifier: Sendable {

@@ -80,7 +80,8 @@ final class NotifySocketListener: Sendable {
         receiver.stop()
     }
 
-    /// Stops receiving and removes the socket; `messages` keeps what arrived.
+    /// Stops receiving and removes the socket (at once; the receiving thread ends within
+    /// 50 ms); `messages` keeps what arrived.
     func close() {
         receiver.stop()
     }
@@ -133,7 +134,13 @@ final class NotifySocketListener: Sendable {
             self.directory = directory
         }
 
-        func stop() { stopped.store(true, ordering: .releasing) }
+        /// Removes the socket and its directory at once (not left to the thread, which a test
+        /// process may outlive by less than its 50 ms poll); the thread closes the descriptor.
+        func stop() {
+            guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            if let socketPath { unlink(socketPath) }
+            if let directory { rmdir(directory) }
+        }
 
         /// On the listener's thread: receive until stopped, then clean up.
         func run() {
@@ -151,8 +158,6 @@ final class NotifySocketListener: Sendable {
                 }
             }
             Glibc.close(descriptor)
-            if let socketPath { unlink(socketPath) }
-            if let directory { rmdir(directory) }
         }
     }
 }

@@ -217,6 +217,30 @@ struct SystemdNotifierTests {
         #expect(SystemdNotifier(environment: environment)?.watchdogInterval == .seconds(30))
     }
 
+    @Test func watchdogPingsAreSpacedOut() async throws {
+        let listener = try NotifySocketListener()
+        var environment = listener.environment
+        environment["WATCHDOG_USEC"] = "400000"  // 400 ms: pings at least 100 ms apart
+        let notifier = try #require(SystemdNotifier(environment: environment))
+        #expect(notifier.watchdogSpacing == .milliseconds(100))
+
+        let start = ContinuousClock.now
+        for _ in 0..<1000 { notifier.watchdog() }
+        let busyLoop = ContinuousClock.now - start
+        try await Task.sleep(for: .milliseconds(150))
+        notifier.watchdog()
+        notifier.watchdog()
+
+        let messages = await listener.waitForMessages(count: 2, timeout: .seconds(5))
+        try await Task.sleep(for: .milliseconds(50))  // nothing more may arrive
+        #expect(busyLoop < .milliseconds(100), "the loop should have taken far less than the spacing")
+        #expect(messages == ["WATCHDOG=1", "WATCHDOG=1"])
+        #expect(listener.messages.count == 2)
+        // Without a watchdog timeout, one ping a second at most.
+        #expect(
+            try #require(SystemdNotifier(environment: listener.environment)).watchdogSpacing == .seconds(1))
+    }
+
     @Test func watchdogPIDOfAnotherProcessTurnsTheWatchdogOff() async throws {
         let listener = try NotifySocketListener()
         var environment = listener.environment

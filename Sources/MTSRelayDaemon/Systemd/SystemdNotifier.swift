@@ -17,15 +17,16 @@ import Synchronization
 ///
 /// Sending never blocks: the socket is non-blocking and every send also passes
 /// `MSG_DONTWAIT`, so a receiver whose queue is full (it holds `net.unix.max_dgram_qlen`
-/// datagrams: 512 under systemd, which raises the kernel's default of 10) costs a dropped
+/// datagrams: 512 under systemd, which raises the kernel's small default at boot) costs a dropped
 /// datagram and a log line, never a stalled thread of the cooperative pool. `WATCHDOG=1` and
 /// `STATUS=` are dropped at once, as the next one follows shortly; `READY=1` and `STOPPING=1`,
 /// sent once each and not to be lost, are retried every 5 ms for up to 200 ms first.
 ///
-/// The class is `Sendable` without `@unchecked`: every stored property is immutable, and the
-/// one shared resource, the socket descriptor, is only passed to `sendto`, which the kernel
-/// serialises; each call sends exactly one whole datagram, so notifications from different
-/// tasks never interleave. The descriptor is closed in `deinit`, when no call can be running.
+/// The class is `Sendable` without `@unchecked`: its stored properties are immutable or
+/// `Mutex`es (the failure flag, the time of the last watchdog ping), and the one shared
+/// resource, the socket descriptor, is only passed to `sendto`, which the kernel serialises;
+/// each call sends exactly one whole datagram, so notifications from different tasks never
+/// interleave. The descriptor is closed in `deinit`, when no call can be running.
 /// The socket is unconnected and every datagram names its destination, so a systemd that
 /// re-executes itself and recreates `/run/systemd/notify` is still reached.
 public final class SystemdNotifier: Sendable {
@@ -45,6 +46,15 @@ public final class SystemdNotifier: Sendable {
     private let logger: Logger
     /// Whether the last send failed, so a lasting failure is logged once, not on every ping.
     private let failing = Mutex(false)
+    /// When `watchdog()` last sent `WATCHDOG=1`.
+    private let lastWatchdogPing = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// The least time between two `WATCHDOG=1` that `watchdog()` sends: one second, or a
+    /// quarter of the watchdog timeout when that is shorter.
+    public var watchdogSpacing: Duration {
+        guard let watchdogInterval else { return .seconds(1) }
+        return min(.seconds(1), watchdogInterval / 4)
+    }
 
     /// The longest datagram sent. systemd reads notifications into a buffer of about 4 KiB
     /// (NOTIFY_BUFFER_MAX) and ignores a truncated one, so longer `STATUS=` texts are cut.
@@ -107,8 +117,19 @@ public final class SystemdNotifier: Sendable {
 
     /// Sends `WATCHDOG=1`: the daemon is alive. Call it at least every
     /// `watchdogPingInterval` from the loop whose progress it vouches for.
+    ///
+    /// Cheap enough to call for every message: a call less than `watchdogSpacing` after the
+    /// last ping that went out sends nothing, so systemd gets at most about one ping a second
+    /// however busy the loop is.
     public func watchdog() {
-        send("WATCHDOG=1")
+        let now = ContinuousClock.now
+        let spacing = watchdogSpacing
+        let due = lastWatchdogPing.withLock { last in
+            if let previous = last, now - previous < spacing { return false }
+            last = now
+            return true
+        }
+        if due { send("WATCHDOG=1") }
     }
 
     /// Sends `STOPPING=1`: the daemon has begun shutting down.

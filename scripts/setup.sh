@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config librabbitmq-dev libsqlite3-dev rabbitmq-server)
+# systemd provides systemd-analyze, which the tests use to rate the unit's hardening.
+packages=(pkg-config librabbitmq-dev libsqlite3-dev rabbitmq-server systemd)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -11,7 +11,10 @@ struct DaemonEndToEndTests {
     }
 
     @Test func everyOutcomeReachesTheFileSink() async throws {
-        let harness = try DaemonHarness(name: "outcomes", timeouts: "  ticket-cancel: 400")
+        // A long unmatched grace: the reply-before-request case must not depend on how
+        // quickly a loaded test machine gets the request through.
+        let harness = try DaemonHarness(
+            name: "outcomes", timeouts: "  ticket-cancel: 400", unmatchedGraceMs: 5000)
         try await harness.startAndWait()
         let id = harness.prefix
         let (matched, timedOut, duplicated, unknown, early) = (

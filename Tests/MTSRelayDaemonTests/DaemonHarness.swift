@@ -35,7 +35,8 @@ final class DaemonHarness: @unchecked Sendable {
     init(
         name: String, replies: String = "", timeouts: String = "", engine: String = "",
         extraSinks: String = "",
-        extraYAML: String = "", logFormat: String = "logfmt", shutdownSeconds: Int = 10
+        extraYAML: String = "", logFormat: String = "logfmt", unmatchedGraceMs: Int = 1500,
+        shutdownSeconds: Int = 10
     ) throws {
         prefix = "relay-test.\(name).\(UUID().uuidString.prefix(6))"
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
@@ -51,7 +52,7 @@ final class DaemonHarness: @unchecked Sendable {
             replies:
               queues: [\(replyQueue)]
               prefetch: 200
-              unmatchedGraceMs: 1500
+              unmatchedGraceMs: \(unmatchedGraceMs)
             \(replies)
             deadLetter:
               exchange: \(deadLetterExchange)

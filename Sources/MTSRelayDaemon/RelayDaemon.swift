@@ -36,6 +36,9 @@ public struct RelayDaemon: Sendable {
         let exportMetrics = try bootstrapPrometheus()
         let metrics = RelayMetrics(exportToSwiftMetrics: exportMetrics)
         let (routes, fileSinks) = try makeRoutes(metrics: metrics)
+        metrics.preset(
+            queues: [configuration.intake.queue] + configuration.replies.queues,
+            sinks: routes.map(\.sink.name))
         let dispatcher = ResultDispatcher(routes: routes, logger: logger, metrics: metrics)
         let registry = DeliveryRegistry()
         let logger = logger

@@ -64,6 +64,19 @@ final class RelayMetrics: Sendable {
         }
     }
 
+    /// Lists the queues and sinks from the start, so that every metrics line names them, at 0
+    /// until something happens.
+    func preset(queues: [String], sinks: [String]) {
+        state.withLock { state in
+            for queue in queues { state.counters.consumed[queue, default: 0] += 0 }
+            for sink in sinks {
+                state.counters.sinkAccepted[sink, default: 0] += 0
+                state.counters.sinkRetried[sink, default: 0] += 0
+                state.counters.sinkFailed[sink, default: 0] += 0
+            }
+        }
+    }
+
     func recordConsumed(queue: String, count: Int = 1) {
         state.withLock { $0.counters.consumed[queue, default: 0] += count }
     }

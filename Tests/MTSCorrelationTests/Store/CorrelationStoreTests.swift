@@ -97,7 +97,7 @@ import Testing
         await recovered.shutdown()
     }
 
-    @Test func resolutionsAreDurableOnlyOnceConfirmed() async throws {
+    @Test func decisionsAreDurableAndUnconfirmedOnesAreRepeatedOnRedelivery() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("relay.sqlite")
@@ -122,8 +122,9 @@ import Testing
         let restarted = try CorrelationEngine(
             configuration: Fixtures.configuration, clock: clock, storePath: path)
         reader = ResultReader(restarted)
-        #expect(await restarted.outstandingCount == 2)
-        #expect(await restarted.tombstoneCount == 1)
+        // Both matches were durable before they were emitted, confirmed or not.
+        #expect(await restarted.outstandingCount == 1)
+        #expect(await restarted.tombstoneCount == 2)
         // The broker redelivers the replies that were not acked (both; the daemon acks after confirm,
         // and a crash between confirm and ack redelivers a confirmed one too).
         await restarted.receive(Fixtures.reply("confirmed", token: 11, redelivered: true, body: "r1"))
@@ -174,8 +175,7 @@ import Testing
         let restarted = try CorrelationEngine(
             configuration: Fixtures.configuration, clock: clock, storePath: path)
         reader = ResultReader(restarted)
-        // The reply backlog is drained at once: no need to wait for the startup grace.
-        await restarted.replyBacklogDrained()
+        // Emitted again at startup, without waiting for any grace: it was decided before the crash.
         let results = await reader.drain(restarted)
         #expect(results.map(\.correlationId) == ["unconfirmed"])
         #expect(results.first?.afterRecovery == true)

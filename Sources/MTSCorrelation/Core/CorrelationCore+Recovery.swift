@@ -7,13 +7,16 @@ extension CorrelationCore {
     ///   ``replyBacklogDrained(now:)``, whichever comes first, so replies already waiting in the
     ///   broker get their chance. Later deadlines are scheduled as usual.
     /// - Tombstones still in retention are kept; expired ones are dropped, with `purge` effects.
+    /// - A timeout that was decided but not confirmed before the crash is emitted again (same
+    ///   decision, ``CorrelationResult/afterRecovery`` set), in the returned step.
     ///
-    /// Results of this core are flagged ``CorrelationResult/afterRecovery`` for recovered requests.
+    /// A matched tombstone that was not confirmed keeps its request body, so that the broker's
+    /// redelivery of the matching reply yields a complete `matched` result again.
     public static func recovering(
         _ rows: some Sequence<PersistedRequest>, configuration: CorrelationConfiguration, now: Int64
-    ) throws(CorrelationError) -> (core: CorrelationCore, effects: [PersistenceEffect]) {
+    ) throws(CorrelationError) -> (core: CorrelationCore, step: CorrelationStep) {
         var core = CorrelationCore(configuration: configuration, now: now)
-        var effects: [PersistenceEffect] = []
+        var step = CorrelationStep()
         let graceEnd = now.addingReportingOverflow(configuration.startupGrace).partialValue
         for row in rows {
             switch row.state {
@@ -26,17 +29,27 @@ extension CorrelationCore {
                     core.timers.insert(slot: slot, fireAt: fireAt)
                 }
             case .matched, .timedOut:
-                let purgeAt = (row.resolvedAt ?? now).addingReportingOverflow(configuration.retention)
-                    .partialValue
+                let resolvedAt = row.resolvedAt ?? now
+                let purgeAt = resolvedAt.addingReportingOverflow(configuration.retention).partialValue
+                if row.state == .timedOut && !row.confirmed {
+                    step.results.append(
+                        CorrelationResult(
+                            id: core.makeResultID(), outcome: .timeout,
+                            correlationId: row.request.correlationId,
+                            request: row.request, reply: nil, resolvedAt: resolvedAt, replyReceivedAt: nil,
+                            afterRecovery: true,
+                            persistOnConfirm: .confirm(correlationId: row.request.correlationId)))
+                }
                 if purgeAt <= now {
-                    effects.append(.purge(correlationId: row.request.correlationId))
+                    step.effects.append(.purge(correlationId: row.request.correlationId))
                     continue
                 }
                 let slot = try core.insertSlot(row, recovered: true)
+                if row.state == .timedOut { core.slots[Int(slot)].dropBody() }
                 core.timers.insert(slot: slot, fireAt: purgeAt)
             }
         }
         if !core.deferredRecovered.isEmpty { core.startupGraceEndsAt = graceEnd }
-        return (core, effects)
+        return (core, step)
     }
 }

@@ -83,9 +83,7 @@ extension CorrelationCore {
                 // result was never confirmed.
                 appendReplyResult(
                     .matched, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step,
-                    persistOnConfirm: .resolve(
-                        correlationId: reply.correlationId, state: .matched, resolvedAt: record.resolvedAt,
-                        replyHash: record.replyHash))
+                    persistOnConfirm: .confirm(correlationId: reply.correlationId))
             } else {
                 appendReplyResult(
                     .duplicate, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
@@ -117,14 +115,15 @@ extension CorrelationCore {
         outstandingCount -= 1
         tombstoneCount += 1
         timers.insert(slot: slot, fireAt: now.addingReportingOverflow(configuration.retention).partialValue)
+        step.effects.append(
+            .resolve(
+                correlationId: reply.correlationId, state: .matched, resolvedAt: now, replyHash: replyHash))
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: .matched, correlationId: reply.correlationId, request: request,
                 reply: reply, resolvedAt: now, replyReceivedAt: receivedAt,
                 afterRecovery: slots[Int(slot)].recovered,
-                persistOnConfirm: .resolve(
-                    correlationId: reply.correlationId, state: .matched, resolvedAt: now, replyHash: replyHash
-                )))
+                persistOnConfirm: .confirm(correlationId: reply.correlationId)))
     }
 
     private mutating func appendReplyResult(

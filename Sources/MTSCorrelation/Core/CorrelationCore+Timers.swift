@@ -76,12 +76,13 @@ extension CorrelationCore {
         outstandingCount -= 1
         tombstoneCount += 1
         timers.insert(slot: slot, fireAt: now.addingReportingOverflow(configuration.retention).partialValue)
+        step.effects.append(
+            .resolve(correlationId: request.correlationId, state: .timedOut, resolvedAt: now, replyHash: nil))
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: .timeout, correlationId: request.correlationId, request: request,
                 reply: nil, resolvedAt: now, replyReceivedAt: nil, afterRecovery: record.recovered,
-                persistOnConfirm: .resolve(
-                    correlationId: request.correlationId, state: .timedOut, resolvedAt: now, replyHash: nil)))
+                persistOnConfirm: .confirm(correlationId: request.correlationId)))
     }
 
     /// Schedules the recovered requests held back by the startup grace at their own deadlines

@@ -13,19 +13,28 @@
 /// - Sinks: after the sinks accepted results, `try await confirm(ids)`, then ack the replies'
 ///   deliveries.
 ///
-/// ## At-least-once: the confirm contract
-/// The store holds outstanding requests and the tombstones of resolved ones. A registration is
-/// written before ``register(_:)`` returns. A resolution (`matched`, `timeout`) is written only
-/// when its result is confirmed, in a batch, before ``confirm(_:)`` returns. So a crash between
-/// emitting and confirming leaves the request outstanding in the store, and after the restart:
-/// - a reply that matched is redelivered by the broker (it was never acked) and matches again,
-///   marked ``CorrelationResult/redelivered``;
-/// - a timeout is emitted again, marked ``CorrelationResult/afterRecovery``.
-/// A crash after confirm but before the ack redelivers a reply that hits the matched tombstone:
-/// because it is redelivered and its body equals the matching reply's, it is `matched` again,
-/// not `duplicate`. `late`, `duplicate`, `unmatched` and `invalid` persist nothing: the redelivered
-/// reply yields the same outcome again. Replies held in their unmatched grace are not stored:
-/// they are unacked deliveries, which the broker redelivers after a crash.
+/// ## At-least-once: durable decisions, confirmed results
+/// The store holds outstanding requests and the tombstones of resolved ones.
+/// - A registration is written before ``register(_:)`` returns.
+/// - With the store on, a decision (`matched`, `timeout`) is written before its result appears
+///   on ``results``: the store's writer thread emits results only after the batch holding their
+///   effects has committed, in order. So a result is never taken back, and a restart never
+///   decides a request differently from what a sink may already have seen.
+/// - ``confirm(_:)`` records that the sinks accepted results (batched, durable before it
+///   returns). Until then a tombstone keeps its request body.
+///
+/// After a crash between emitting a result and confirming it:
+/// - an unconfirmed `timeout` is emitted again at startup, flagged ``CorrelationResult/afterRecovery``;
+/// - the reply behind a `matched` result was never acked, so the broker redelivers it; it hits the
+///   matched tombstone and, being flagged redelivered with the matching reply's body, yields
+///   `matched` again (with the full request), not `duplicate`. The same holds for a crash after
+///   confirm but before the ack;
+/// - `late`, `duplicate`, `unmatched` and `invalid` persist nothing: the redelivered reply yields
+///   the same outcome again. Replies waiting in their unmatched grace are not stored either: they
+///   are unacked deliveries, which the broker redelivers.
+///
+/// A crash inside a batch loses only decisions whose results were never emitted; they are made
+/// again after the restart.
 ///
 /// ## Startup and backlog
 /// After a restart, recovered requests whose deadline falls inside the startup grace
@@ -77,8 +86,9 @@ public actor CorrelationEngine {
             of: CorrelationResult.self, bufferingPolicy: .unbounded)
         let now = clock.now()
         if let storePath {
-            let store = try CorrelationStore(path: storePath, beforeCommit: beforeCommit)
-            let recovered: (core: CorrelationCore, effects: [PersistenceEffect])
+            let store = try CorrelationStore(
+                path: storePath, emit: resultsContinuation, beforeCommit: beforeCommit)
+            let recovered: (core: CorrelationCore, step: CorrelationStep)
             do {
                 recovered = try CorrelationCore.recovering(
                     store.recoveredRows, configuration: configuration, now: now)
@@ -86,7 +96,10 @@ public actor CorrelationEngine {
                 store.close()
                 throw error
             }
-            store.enqueue(recovered.effects)
+            store.enqueue(recovered.step.effects, thenEmit: recovered.step.results)
+            for result in recovered.step.results {
+                if let effect = result.persistOnConfirm { unconfirmed[result.id] = effect }
+            }
             self.store = store
             core = recovered.core
         } else {
@@ -137,11 +150,11 @@ public actor CorrelationEngine {
         apply(core.receiveRejected(message, now: clock.now()))
     }
 
-    /// Makes the resolutions of confirmed results durable; returns when they are.
+    /// Records that the sinks accepted these results; returns when that is durable.
     ///
-    /// Call it once the sinks accepted the results, and ack the replies' deliveries after it
-    /// returns. Unknown and already-confirmed ids are ignored; results that persist nothing
-    /// (`late`, `duplicate`, `unmatched`, `invalid`) need no confirm but may be passed.
+    /// Ack the replies' deliveries after it returns. A confirmed `timeout` is not emitted again
+    /// after a restart. Unknown and already-confirmed ids are ignored; results that persist
+    /// nothing (`late`, `duplicate`, `unmatched`, `invalid`) need no confirm but may be passed.
     public func confirm(_ ids: [CorrelationResult.ID]) async throws {
         guard let store else { return }
         try checkStore()
@@ -248,12 +261,13 @@ public actor CorrelationEngine {
 
     private func apply(_ step: CorrelationStep) {
         if let store {
-            store.enqueue(step.effects)
             for result in step.results {
                 if let effect = result.persistOnConfirm { unconfirmed[result.id] = effect }
             }
+            store.enqueue(step.effects, thenEmit: step.results)
+        } else {
+            for result in step.results { resultsContinuation.yield(result) }
         }
-        for result in step.results { resultsContinuation.yield(result) }
         let free = configuration.capacity - core.outstandingCount
         if free > 0 { capacityWaiters.resume(upTo: free) }
     }

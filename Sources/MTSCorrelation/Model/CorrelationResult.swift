@@ -39,10 +39,13 @@ public struct CorrelationResult: Sendable {
     /// When the reply reached the engine, in ms since the Unix epoch (engine clock).
     public let replyReceivedAt: Int64?
     /// True when the request was recovered from the store after a restart. A `timeout` so marked
-    /// may repeat one emitted (but not confirmed) before the crash.
+    /// may repeat one emitted (but not confirmed) before the crash; a `matched` so marked and
+    /// ``redelivered`` may repeat one too.
     public let afterRecovery: Bool
-    /// What becomes durable when the daemon confirms this result.
-    let persistOnConfirm: PersistenceEffect?
+    /// What becomes durable when this result is confirmed (a `confirm` for `matched` and
+    /// `timeout`; nil otherwise). ``CorrelationEngine`` handles it; a user of the bare
+    /// ``CorrelationCore`` persists it when its sinks accepted the result.
+    public let persistOnConfirm: PersistenceEffect?
 
     /// The daemon's token of the reply or rejected message, if any.
     public var token: UInt64? { reply?.token ?? rejected?.token }

@@ -30,11 +30,14 @@ public struct PersistedRequest: Sendable, Hashable {
     public var resolvedAt: Int64?
     /// FNV-1a 64 of the matching reply's body (matched tombstones only).
     public var replyHash: UInt64?
+    /// Whether the resolving result was confirmed (tombstones only). An unconfirmed tombstone
+    /// keeps its request body; an unconfirmed timeout is emitted again after a restart.
+    public var confirmed: Bool
 
     /// Creates a stored-request value.
     public init(
         request: CorrelationRequest, bodyHash: UInt64, deadline: Int64, state: State,
-        resolvedAt: Int64? = nil, replyHash: UInt64? = nil
+        resolvedAt: Int64? = nil, replyHash: UInt64? = nil, confirmed: Bool = false
     ) {
         self.request = request
         self.bodyHash = bodyHash
@@ -42,5 +45,6 @@ public struct PersistedRequest: Sendable, Hashable {
         self.state = state
         self.resolvedAt = resolvedAt
         self.replyHash = replyHash
+        self.confirmed = confirmed
     }
 }

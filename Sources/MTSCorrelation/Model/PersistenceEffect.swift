@@ -2,8 +2,12 @@
 public enum PersistenceEffect: Sendable, Hashable {
     /// A new outstanding request. Made durable before registration returns.
     case insert(PersistedRequest)
-    /// A request became a tombstone. Made durable when its result is confirmed.
+    /// A request became a tombstone. Made durable before its result is emitted; the request
+    /// body stays in the store until the result is confirmed.
     case resolve(correlationId: String, state: PersistedRequest.State, resolvedAt: Int64, replyHash: UInt64?)
+    /// The sinks accepted the resolving result: the body is dropped, and a timeout is not
+    /// emitted again after a restart. Made durable before ``CorrelationEngine/confirm(_:)`` returns.
+    case confirm(correlationId: String)
     /// A tombstone's retention ended. Written lazily; recovery also drops expired tombstones.
     case purge(correlationId: String)
 }

@@ -42,11 +42,14 @@ final class CorrelationStore: @unchecked Sendable {
     private let insertStatement: OpaquePointer
     private let resolveStatement: OpaquePointer
     private let purgeStatement: OpaquePointer
+    private let confirmStatement: OpaquePointer
+    private let emit: AsyncStream<CorrelationResult>.Continuation
     private let beforeCommit: (@Sendable () -> Void)?
 
     private enum Job {
         case effect(PersistenceEffect)
         case barrier(CheckedContinuation<Void, any Error>)
+        case emit([CorrelationResult])
     }
 
     private let condition = NSCondition()
@@ -64,8 +67,13 @@ final class CorrelationStore: @unchecked Sendable {
     /// - Throws: ``CorrelationStoreError/directoryMissing(path:)`` when the parent directory does
     ///   not exist; ``CorrelationStoreError/corrupt(path:reason:)`` when the file is not a SQLite
     ///   database or is damaged; ``CorrelationStoreError/cannotOpen(path:reason:)`` otherwise.
-    init(path: String, beforeCommit: (@Sendable () -> Void)? = nil) throws(CorrelationStoreError) {
+    /// - Parameter emit: where results handed to ``enqueue(_:thenEmit:)`` go once committed.
+    init(
+        path: String, emit: AsyncStream<CorrelationResult>.Continuation,
+        beforeCommit: (@Sendable () -> Void)? = nil
+    ) throws(CorrelationStoreError) {
         self.path = path
+        self.emit = emit
         self.beforeCommit = beforeCommit
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -100,7 +108,8 @@ final class CorrelationStore: @unchecked Sendable {
                     deadline INTEGER NOT NULL,
                     state INTEGER NOT NULL,
                     resolved_at INTEGER,
-                    reply_hash INTEGER
+                    reply_hash INTEGER,
+                    confirmed INTEGER NOT NULL DEFAULT 0
                 ) WITHOUT ROWID
                 """)
             insertStatement = try connection.prepare(
@@ -109,9 +118,13 @@ final class CorrelationStore: @unchecked Sendable {
                     body, body_hash, deadline, state, resolved_at, reply_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL)
                 """)
+            // The body stays until the result is confirmed: an unconfirmed result may be emitted
+            // again after a restart, and then carries the request in full.
             resolveStatement = try connection.prepare(
-                "UPDATE request SET state = ?, resolved_at = ?, reply_hash = ?, body = NULL WHERE correlation_id = ?"
+                "UPDATE request SET state = ?, resolved_at = ?, reply_hash = ?, confirmed = 0 WHERE correlation_id = ?"
             )
+            confirmStatement = try connection.prepare(
+                "UPDATE request SET confirmed = 1, body = NULL WHERE correlation_id = ? AND state <> 0")
             purgeStatement = try connection.prepare("DELETE FROM request WHERE correlation_id = ?")
             recoveredRows = try Self.readRows(connection)
         } catch {
@@ -126,6 +139,7 @@ final class CorrelationStore: @unchecked Sendable {
         sqlite3_finalize(insertStatement)
         sqlite3_finalize(resolveStatement)
         sqlite3_finalize(purgeStatement)
+        sqlite3_finalize(confirmStatement)
         connection.close()
     }
 
@@ -135,7 +149,7 @@ final class CorrelationStore: @unchecked Sendable {
         let statement = try connection.prepare(
             """
             SELECT correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
-                state, resolved_at, reply_hash FROM request
+                state, resolved_at, reply_hash, confirmed FROM request
             """)
         defer { sqlite3_finalize(statement) }
         var rows: [PersistedRequest] = []
@@ -157,22 +171,22 @@ final class CorrelationStore: @unchecked Sendable {
                     request: request, bodyHash: UInt64(bitPattern: connection.int64(statement, 6) ?? 0),
                     deadline: connection.int64(statement, 7) ?? 0, state: state,
                     resolvedAt: connection.int64(statement, 9),
-                    replyHash: connection.int64(statement, 10).map { UInt64(bitPattern: $0) }))
+                    replyHash: connection.int64(statement, 10).map { UInt64(bitPattern: $0) },
+                    confirmed: connection.int64(statement, 11) == 1))
         }
         return rows
     }
 
     // MARK: Enqueueing (any thread)
 
-    /// Queues effects for the next transaction. Does not wait.
-    func enqueue(_ effects: some Sequence<PersistenceEffect>) {
+    /// Queues effects for the next transaction, and results to emit once it has committed
+    /// (in queue order, so the result stream keeps the engine's order). Does not wait.
+    func enqueue(_ effects: [PersistenceEffect], thenEmit results: [CorrelationResult] = []) {
+        guard !effects.isEmpty || !results.isEmpty else { return }
         condition.lock()
-        var added = false
-        for effect in effects {
-            pending.append(.effect(effect))
-            added = true
-        }
-        if added { condition.signal() }
+        for effect in effects { pending.append(.effect(effect)) }
+        if !results.isEmpty { pending.append(.emit(results)) }
+        condition.signal()
         condition.unlock()
     }
 
@@ -255,11 +269,19 @@ final class CorrelationStore: @unchecked Sendable {
             if effectCount > 0 { statistics.record(effects: effectCount, nanoseconds: elapsed) }
             condition.unlock()
             for job in batch {
-                guard case .barrier(let continuation) = job else { continue }
-                if let batchError {
-                    continuation.resume(throwing: CorrelationError.storeFailed(batchError))
-                } else {
-                    continuation.resume()
+                switch job {
+                case .effect:
+                    break
+                case .barrier(let continuation):
+                    if let batchError {
+                        continuation.resume(throwing: CorrelationError.storeFailed(batchError))
+                    } else {
+                        continuation.resume()
+                    }
+                case .emit(let results):
+                    // Never emit a decision that is not durable: after a failure the engine stops.
+                    guard batchError == nil else { continue }
+                    for result in results { emit.yield(result) }
                 }
             }
         }
@@ -308,6 +330,9 @@ final class CorrelationStore: @unchecked Sendable {
         case .purge(let correlationId):
             connection.bind(purgeStatement, 1, correlationId)
             try connection.run(purgeStatement)
+        case .confirm(let correlationId):
+            connection.bind(confirmStatement, 1, correlationId)
+            try connection.run(confirmStatement)
         }
     }
 }

@@ -164,7 +164,8 @@ import Testing
         let step = try core.register(Fixtures.request("a", at: t0 - 5_000), now: t0)
         #expect(step.registration == .registered)
         #expect(step.outcomes == [.timeout])
-        #expect(step.effects.count == 1, "the registration is still persisted")
+        #expect(step.effects.count == 2, "the registration and its timeout are persisted")
+        #expect(step.results.first?.persistOnConfirm == .confirm(correlationId: "a"))
         #expect(core.outstandingCount == 0)
     }
 

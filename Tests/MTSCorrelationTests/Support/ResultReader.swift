@@ -1,41 +1,28 @@
 import MTSCorrelation
 import Testing
 
-/// Reads an engine's result stream in a test.
+/// Reads an engine's result stream in a test without ever waiting on time.
 ///
-/// Results are yielded synchronously inside the engine call that decides them, so after that
-/// call returns they are already buffered: `next()` does not wait on time. To prove that a
-/// call produced *no* result, a test sends a rejected message (always exactly one `invalid`
-/// result) and checks that it is the next result: see ``expectNothingPending(_:)``.
+/// The engine yields results synchronously inside the call that decides them, so after that call
+/// returns they are already buffered. ``drain(_:)`` sends a marker (a rejected message always
+/// yields exactly one `invalid` result, at once) and returns everything before it: the exact
+/// list of results produced so far, so a missing result fails a test instead of hanging it.
 struct ResultReader {
+    static let markerToken = UInt64.max
     private var iterator: AsyncStream<CorrelationResult>.Iterator
 
     init(_ engine: CorrelationEngine) {
         iterator = engine.results.makeAsyncIterator()
     }
 
-    mutating func next() async -> CorrelationResult? {
-        await iterator.next()
-    }
-
-    mutating func next(_ count: Int) async -> [CorrelationResult] {
+    /// Every result emitted since the last drain, in order.
+    mutating func drain(_ engine: CorrelationEngine) async -> [CorrelationResult] {
+        await engine.receiveRejected(
+            RejectedMessage(correlationId: nil, body: [], token: Self.markerToken, reason: "marker"))
         var results: [CorrelationResult] = []
-        for _ in 0..<count {
-            guard let result = await iterator.next() else { break }
+        while let result = await iterator.next(), result.token != Self.markerToken {
             results.append(result)
         }
         return results
-    }
-
-    /// Expects that no result is buffered, using a marker message.
-    mutating func expectNothingPending(
-        _ engine: CorrelationEngine, sourceLocation: SourceLocation = #_sourceLocation
-    ) async {
-        await engine.receiveRejected(
-            RejectedMessage(correlationId: nil, body: [], token: .max, reason: "marker"))
-        let next = await iterator.next()
-        #expect(
-            next?.token == .max, "unexpected result \(String(describing: next?.outcome))",
-            sourceLocation: sourceLocation)
     }
 }

@@ -1,0 +1,61 @@
+import MTSCorrelation
+import PropertyBased
+import Testing
+
+/// For any interleaving of registrations, replies, clock advances, confirms, backlog signals and
+/// crashes (see ``CorrelationSimulation``): every registered request ends in exactly one of
+/// `matched` or `timeout`; every reply yields exactly one result; no result is emitted twice
+/// across a simulated restart unless its input was redelivered.
+@Suite struct CorrelationPropertyTests {
+    @Test func anyInterleavingKeepsTheInvariants() async {
+        await propertyCheck(count: 400, input: Gen.int(in: 0...9_999).array(of: 1...80)) { codes in
+            var simulation = CorrelationSimulation()
+            simulation.run(codes)
+            let problems = simulation.violations()
+            #expect(problems.isEmpty, "\(problems)\n\(simulation.log.joined(separator: "\n"))")
+        }
+    }
+
+    /// The checker itself must be able to fail: a simulation that drops a result is caught.
+    @Test func theInvariantCheckerCatchesALostResult() {
+        var simulation = CorrelationSimulation()
+        simulation.run([0, 2, 6])  // register c0, reply c0, confirm
+        #expect(simulation.violations().isEmpty)
+        simulation.emitted.removeLast()
+        #expect(!simulation.violations().isEmpty)
+    }
+
+    @Test func theDeadlineHeapAgreesWithASortedModel() async {
+        await propertyCheck(count: 200, input: Gen.int(in: 0...999).array(of: 1...200)) { codes in
+            var core = CorrelationCore(
+                configuration: CorrelationConfiguration(
+                    timeouts: OperationTimeouts(defaultTimeout: 0, byOperation: [:]), retention: 1_000_000_000
+                ),
+                now: 0)
+            var model: [String: Int64] = [:]
+            var fired: [String] = []
+            for (index, code) in codes.enumerated() {
+                let id = "r\(code % 50)"
+                if code % 4 == 3 {
+                    if model[id] != nil,
+                        !core.receive(Fixtures.reply(id, operation: "op", contentType: "t-reply"), now: 0)
+                            .results.isEmpty
+                    {
+                        model[id] = nil
+                    }
+                } else if model[id] == nil, !core.isKnown(id) {
+                    let deadline = Int64(code * 7 % 500 + 1)
+                    _ = try? core.register(
+                        Fixtures.request(
+                            id, operation: "op", contentType: "t", at: deadline, body: "\(index)"), now: 0)
+                    model[id] = deadline
+                }
+            }
+            fired = core.advance(to: 10_000).results.compactMap(\.correlationId)
+            let expected = model.sorted { ($0.value, 0) < ($1.value, 0) }.map(\.value)
+            let firedDeadlines = fired.map { model[$0] ?? -1 }
+            #expect(firedDeadlines == expected, "fired in deadline order")
+            #expect(Set(fired) == Set(model.keys))
+        }
+    }
+}

@@ -106,9 +106,11 @@ public struct RelayDaemon: Sendable {
                 let file = try FileSink(name: sink.name, path: path)
                 files.append(file)
                 instance = file
-            case .http, .amqp:
+            case .http(let http):
+                instance = try HTTPSink(name: sink.name, configuration: http, logger: logger)
+            case .amqp:
                 throw SinkError(
-                    sink: sink.name, reason: "http and amqp sinks are not available in this version",
+                    sink: sink.name, reason: "amqp sinks are not available in this version",
                     isRetryable: false)
             }
             var route = SinkRoute(

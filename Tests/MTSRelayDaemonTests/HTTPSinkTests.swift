@@ -215,6 +215,28 @@ struct HTTPSinkTests {
         try await refused.shutdown()
     }
 
+    @Test func cancellingAQueuedWriteEndsItAtOnce() async throws {
+        let server = try await TestHTTPServer { _ in .init(status: 200, delay: .seconds(2)) }
+        var configuration = RelayConfiguration.HTTP(
+            url: server.url, deadLetterPath: Self.temporaryPath("dead"))
+        configuration.timeoutMs = 5000
+        let sink = try HTTPSink(
+            name: "hook", configuration: configuration, logger: LogCapture().logger, maxRequestsInFlight: 1)
+        let first = Task { try await sink.write([Self.record("in-flight")]) }
+        try await Task.sleep(for: .milliseconds(300))
+        let queued = Task { try await sink.write([Self.record("queued")]) }
+        try await Task.sleep(for: .milliseconds(300))
+        let cancelled = ContinuousClock.now
+        queued.cancel()
+        await #expect(throws: CancellationError.self) { try await queued.value }
+        #expect(ContinuousClock.now - cancelled < .seconds(1))
+        // The request under way is not cut short; the queued record was never sent.
+        try await first.value
+        try await sink.shutdown()
+        await server.stop()
+        #expect(server.correlationIds == ["in-flight"])
+    }
+
     @Test func aDeadLetterFileThatCannotBeWrittenIsRetryable() async throws {
         let server = try await TestHTTPServer { _ in .init(status: 422) }
         // Opens for appending; every write fails with ENOSPC.

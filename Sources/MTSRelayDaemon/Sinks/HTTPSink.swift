@@ -36,6 +36,7 @@ public final class HTTPSink: ResultSink {
 
     /// A chunk of records of one `write`, waiting for its request's outcome.
     private struct Item {
+        var id: UInt64
         var records: [SinkRecord]
         var continuation: CheckedContinuation<Void, any Error>
     }
@@ -43,6 +44,7 @@ public final class HTTPSink: ResultSink {
     private struct State {
         var pending: Deque<Item> = []
         var inFlight = 0
+        var nextID: UInt64 = 0
     }
 
     /// The most of a refusing response's body that is read and logged.
@@ -129,13 +131,37 @@ public final class HTTPSink: ResultSink {
     // MARK: Merging concurrent writes
 
     /// Queues one chunk and waits for the outcome of the request that carries it.
+    ///
+    /// Cancelling the caller takes a chunk that is still queued out of the queue at once
+    /// (`CancellationError`), so a shutdown is not held up by a backlog behind a slow server;
+    /// a chunk whose request is under way waits for it (at most `timeoutMs`).
     private func submit(_ records: [SinkRecord]) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let batches = state.withLock { state in
-                state.pending.append(Item(records: records, continuation: continuation))
-                return takeBatches(&state)
+        let id = state.withLock { state in
+            defer { state.nextID &+= 1 }
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<Void, any Error>) in
+                // Checked under the lock: either `onCancel` already ran and this sees the
+                // flag, or it runs later and finds the item queued.
+                let batches = state.withLock { state -> [[Item]]? in
+                    guard !Task.isCancelled else { return nil }
+                    state.pending.append(Item(id: id, records: records, continuation: continuation))
+                    return takeBatches(&state)
+                }
+                guard let batches else {
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
+                for batch in batches { start(batch) }
             }
-            for batch in batches { start(batch) }
+        } onCancel: {
+            let item = state.withLock { state -> Item? in
+                guard let index = state.pending.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.pending.remove(at: index)
+            }
+            item?.continuation.resume(throwing: CancellationError())
         }
     }
 

@@ -67,9 +67,8 @@ public final class HTTPSink: ResultSink {
         self.headers = headers
         let clientConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(
-                connect: .milliseconds(Int64(configuration.timeoutMs)),
-                read: .milliseconds(Int64(configuration.timeoutMs))),
+            // The per-request deadline (timeoutMs) bounds the whole exchange.
+            timeout: .init(connect: .milliseconds(Int64(configuration.timeoutMs))),
             connectionPool: .init())
         self.client = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
@@ -101,6 +100,7 @@ public final class HTTPSink: ResultSink {
             var failure: SinkError?
             while let result = await group.nextResult() {
                 guard case .failure(let error) = result else { continue }
+                if error is CancellationError { throw error }
                 let sinkError =
                     error as? SinkError ?? SinkError(sink: name, reason: "\(error)", isRetryable: true)
                 // Keep the longest Retry-After of the failed chunks.
@@ -237,7 +237,13 @@ public final class HTTPSink: ResultSink {
             status = Int(response.status.code)
             retryAfter = response.headers.first(name: "Retry-After")
             excerpt = try await Self.excerpt(of: response.body, limit: Self.bodyExcerptBytes)
-        } catch let error as HTTPClientError where error == .deadlineExceeded {
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            throw SinkError(
+                sink: name, reason: "could not connect within \(configuration.timeoutMs) ms",
+                isRetryable: true)
+        } catch let error as HTTPClientError
+            where [.deadlineExceeded, .readTimeout, .writeTimeout].contains(error)
+        {
             throw SinkError(
                 sink: name, reason: "no answer within \(configuration.timeoutMs) ms", isRetryable: true)
         } catch {

@@ -103,9 +103,63 @@ struct HTTPSinkDaemonTests {
             #expect(arrived.count == ids.count)
             #expect(HTTPSinkTests.lines(deadLetterPath).isEmpty)
             let recoveredAfter = ContinuousClock.now - outageStart
-            print("http outage: 10 s of 503, drained \(recoveredAfter) after the outage started")
+            let retryLines = harness.log.components(separatedBy: "Sink failed; retrying").count - 1
+            print(
+                "http outage: 10 s of 503, drained \(recoveredAfter) after the outage started;"
+                    + " \(retryLines) retry log lines")
             let results = try harness.results()
             #expect(Set(results.compactMap { $0["correlationId"] as? String }) == Set(ids))
+            _ = try await harness.stop()
+        } catch {
+            await harness.tearDown()
+            await server.stop()
+            throw error
+        }
+        await harness.tearDown()
+        await server.stop()
+    }
+
+    @Test func aStopDuringAnOutageKeepsTheRepliesAndARestartDeliversThem() async throws {
+        let healthy = Locked(false)
+        let accepted = Locked<[String]>([])
+        let server = try await TestHTTPServer { request in
+            guard healthy.value else { return .init(status: 503) }
+            accepted.withLock { $0 += request.correlationIds }
+            return .init(status: 200)
+        }
+        let deadLetterPath = HTTPSinkTests.temporaryPath("daemon-dead.jsonl")
+        let harness = try DaemonHarness(
+            name: "http-stop",
+            extraSinks: Self.sinkYAML(url: server.url, batchSize: 5, deadLetterPath: deadLetterPath),
+            shutdownSeconds: 5)
+        defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
+        do {
+            try await harness.startAndWait()
+            let ids = (0..<50).map { "\(harness.prefix)-\($0)" }
+            try await harness.publishAll(
+                ids.map {
+                    (body: MTSMessages.ticketRequest($0), queue: harness.intakeQueue, correlationID: $0)
+                })
+            try await harness.publishAll(
+                ids.map { (body: MTSMessages.ticketReply($0), queue: harness.replyQueue, correlationID: $0) })
+            _ = try await harness.waitForResults { $0.count >= 50 }
+            let held = try #require(try Self.counts(of: harness.replyQueue))
+            #expect(held.unacknowledged == 50, "\(held)")
+
+            // SIGTERM while the sink is still failing: the daemon stops within its bound and
+            // leaves every reply to the broker.
+            let (status, took) = try await harness.stop()
+            #expect(status == 0)
+            #expect(took < .seconds(9), "took \(took)")
+            let left = try #require(try Self.counts(of: harness.replyQueue))
+            #expect(left.ready == 50 && left.unacknowledged == 0, "\(left)")
+
+            // The endpoint recovers; the restarted daemon delivers everything.
+            healthy.withLock { $0 = true }
+            try await harness.startAndWait()
+            try await Self.waitUntilDrained(harness.replyQueue, timeout: .seconds(60))
+            #expect(Set(accepted.value) == Set(ids))
+            print("http stop during an outage: SIGTERM took \(took)")
             _ = try await harness.stop()
         } catch {
             await harness.tearDown()

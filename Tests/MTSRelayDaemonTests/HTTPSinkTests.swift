@@ -126,7 +126,7 @@ struct HTTPSinkTests {
     @Test func badRequestAppendsToTheDeadLetterFileAndReturns() async throws {
         let server = try await TestHTTPServer { request in
             request.correlationIds == ["bad"]
-                ? .init(status: 400, body: "bad record:\nmissing field") : .init(status: 200)
+                ? .init(status: 400, body: "bad record:\nmissing\u{1B}field") : .init(status: 200)
         }
         let logs = LogCapture()
         let deadLetterPath = Self.temporaryPath("dead.jsonl")

@@ -288,7 +288,9 @@ public final class HTTPSink: ResultSink {
 
     /// A body excerpt for a log line: UTF-8, with control characters replaced by spaces.
     static func printable(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes, as: UTF8.self).map { $0.isNewline || $0 == "\t" ? " " : $0 }
-            .reduce(into: "") { $0.append($1) }
+        let scalars = String(decoding: bytes, as: UTF8.self).unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control ? " " : scalar
+        }
+        return String(String.UnicodeScalarView(scalars))
     }
 }

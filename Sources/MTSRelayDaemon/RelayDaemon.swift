@@ -151,10 +151,8 @@ public struct RelayDaemon: Sendable {
                         url: amqp.url ?? configuration.broker.url,
                         name: "\(configuration.broker.connectionName) sink \(sink.name)"),
                     exchange: amqp.exchange, routingKeyTemplate: amqp.routingKey, logger: logger)
-            case .http:
-                throw SinkError(
-                    sink: sink.name, reason: "http and amqp sinks are not available in this version",
-                    isRetryable: false)
+            case .http(let http):
+                instance = try HTTPSink(name: sink.name, configuration: http, logger: logger)
             }
             var route = SinkRoute(
                 sink: instance, outcomes: Set(sink.outcomes.compactMap(ResultRecord.Outcome.init(rawValue:))),

@@ -1,0 +1,222 @@
+import Foundation
+import Testing
+
+/// The real daemon with an http sink in front of a real HTTP server started by the test.
+@Suite("mts-relay run with an http sink", .serialized, .timeLimit(.minutes(3)))
+struct HTTPSinkDaemonTests {
+    /// The http sink's entry of `sinks:`, indented for `DaemonHarness(extraSinks:)`.
+    static func sinkYAML(url: String, batchSize: Int, deadLetterPath: String) -> String {
+        """
+          - type: http
+            name: hook
+            url: \(url)
+            batchSize: \(batchSize)
+            timeoutMs: 2000
+            headers: {X-Source: mts-relay-test}
+            deadLetterPath: \(deadLetterPath)
+            retry: {initialDelayMs: 100, maxDelayMs: 1000}
+        """
+    }
+
+    /// The reply queue's ready and unacknowledged messages, as the broker counts them.
+    static func counts(of queue: String) throws -> (ready: Int, unacknowledged: Int)? {
+        let listing = try DaemonHarness.rabbitmqctl([
+            "list_queues", "-q", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged",
+        ])
+        for line in listing.split(separator: "\n") {
+            let fields = line.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces) }
+            if fields.count == 3, fields[0] == queue, let ready = Int(fields[1]), let unacked = Int(fields[2])
+            {
+                return (ready, unacked)
+            }
+        }
+        return nil
+    }
+
+    /// Polls the queue until it holds nothing, ready or unacknowledged.
+    static func waitUntilDrained(_ queue: String, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let counts = try counts(of: queue)
+            if let counts, counts.ready == 0, counts.unacknowledged == 0 { return }
+            if ContinuousClock.now > deadline {
+                throw HarnessError("\(queue) did not drain within \(timeout): \(String(describing: counts))")
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    @Test func anOutageHoldsRepliesUnacknowledgedAndLosesNothing() async throws {
+        let outageEnds = Locked(ContinuousClock.now + .seconds(3600))
+        let accepted = Locked<[String]>([])
+        let server = try await TestHTTPServer { request in
+            guard ContinuousClock.now >= outageEnds.withLock({ $0 }) else {
+                return .init(status: 503, headers: [("Retry-After", "1")], body: "down for maintenance")
+            }
+            accepted.withLock { $0 += request.correlationIds }
+            return .init(status: 200)
+        }
+        let deadLetterPath = HTTPSinkTests.temporaryPath("daemon-dead.jsonl")
+        let harness = try DaemonHarness(
+            name: "http-outage",
+            extraSinks: Self.sinkYAML(url: server.url, batchSize: 10, deadLetterPath: deadLetterPath))
+        defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
+        do {
+            try await harness.startAndWait()
+            let ids = (0..<300).map { "\(harness.prefix)-\($0)" }
+            try await harness.publishAll(
+                ids.map {
+                    (body: MTSMessages.ticketRequest($0), queue: harness.intakeQueue, correlationID: $0)
+                })
+            let outageStart = ContinuousClock.now
+            outageEnds.withLock { $0 = outageStart + .seconds(10) }
+            try await harness.publishAll(
+                ids.map { (body: MTSMessages.ticketReply($0), queue: harness.replyQueue, correlationID: $0) })
+
+            // During the outage: the file sink is not held back by the failing http sink...
+            let outageEnd = outageStart + .seconds(10)
+            _ = try await harness.waitForResults(timeout: .seconds(9)) { !$0.isEmpty }
+            #expect(ContinuousClock.now < outageEnd, "the file sink got nothing during the outage")
+            // ...but no reply is acknowledged: at most a prefetch (200) of them is with the
+            // daemon, unacknowledged, and the broker keeps the rest ready. Only samples that
+            // came back well before the outage's end count.
+            var samples: [(ready: Int, unacknowledged: Int)] = []
+            while ContinuousClock.now < outageStart + .seconds(8) {
+                let counts = try Self.counts(of: harness.replyQueue)
+                if let counts, ContinuousClock.now < outageEnd - .milliseconds(500) { samples.append(counts) }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            try #require(!samples.isEmpty)
+            for sample in samples {
+                #expect(sample.ready + sample.unacknowledged == 300, "\(sample)")
+                #expect(sample.unacknowledged <= 200, "\(sample)")
+            }
+            #expect(samples.contains { $0.unacknowledged > 0 }, "\(samples)")
+            print("http outage: reply queue (ready, unacknowledged) during the outage: \(samples)")
+            #expect(harness.log.contains("Sink failed; retrying"))
+
+            // After the outage: everything arrives by itself and every reply is acknowledged.
+            try await Self.waitUntilDrained(harness.replyQueue, timeout: .seconds(60))
+            let arrived = accepted.withLock { $0 }
+            #expect(Set(arrived) == Set(ids))
+            // Duplicates only for redelivered records; nothing was redelivered here.
+            #expect(arrived.count == ids.count)
+            #expect(HTTPSinkTests.lines(deadLetterPath).isEmpty)
+            let recoveredAfter = ContinuousClock.now - outageStart
+            let retryLines = harness.log.components(separatedBy: "Sink failed; retrying").count - 1
+            print(
+                "http outage: 10 s of 503, drained \(recoveredAfter) after the outage started;"
+                    + " \(retryLines) retry log lines")
+            let results = try harness.results()
+            #expect(Set(results.compactMap { $0["correlationId"] as? String }) == Set(ids))
+            _ = try await harness.stop()
+        } catch {
+            await harness.tearDown()
+            await server.stop()
+            throw error
+        }
+        await harness.tearDown()
+        await server.stop()
+    }
+
+    @Test func aStopDuringAnOutageKeepsTheRepliesAndARestartDeliversThem() async throws {
+        let healthy = Locked(false)
+        let accepted = Locked<[String]>([])
+        let server = try await TestHTTPServer { request in
+            guard healthy.value else { return .init(status: 503) }
+            accepted.withLock { $0 += request.correlationIds }
+            return .init(status: 200)
+        }
+        let deadLetterPath = HTTPSinkTests.temporaryPath("daemon-dead.jsonl")
+        let harness = try DaemonHarness(
+            name: "http-stop",
+            extraSinks: Self.sinkYAML(url: server.url, batchSize: 5, deadLetterPath: deadLetterPath),
+            shutdownSeconds: 5)
+        defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
+        do {
+            try await harness.startAndWait()
+            let ids = (0..<50).map { "\(harness.prefix)-\($0)" }
+            try await harness.publishAll(
+                ids.map {
+                    (body: MTSMessages.ticketRequest($0), queue: harness.intakeQueue, correlationID: $0)
+                })
+            try await harness.publishAll(
+                ids.map { (body: MTSMessages.ticketReply($0), queue: harness.replyQueue, correlationID: $0) })
+            _ = try await harness.waitForResults { $0.count >= 50 }
+            let held = try #require(try Self.counts(of: harness.replyQueue))
+            #expect(held.unacknowledged == 50, "\(held)")
+
+            // SIGTERM while the sink is still failing: the daemon stops within its bound and
+            // leaves every reply to the broker.
+            let (status, took) = try await harness.stop()
+            #expect(status == 0)
+            #expect(took < .seconds(9), "took \(took)")
+            let left = try #require(try Self.counts(of: harness.replyQueue))
+            #expect(left.ready == 50 && left.unacknowledged == 0, "\(left)")
+
+            // The endpoint recovers; the restarted daemon delivers everything.
+            healthy.withLock { $0 = true }
+            try await harness.startAndWait()
+            try await Self.waitUntilDrained(harness.replyQueue, timeout: .seconds(60))
+            #expect(Set(accepted.value) == Set(ids))
+            print("http stop during an outage: SIGTERM took \(took)")
+            _ = try await harness.stop()
+        } catch {
+            await harness.tearDown()
+            await server.stop()
+            throw error
+        }
+        await harness.tearDown()
+        await server.stop()
+    }
+
+    @Test func aBadRequestParksTheRecordInTheDeadLetterFileAndAcksTheReply() async throws {
+        let bad = Locked("")
+        let accepted = Locked<[String]>([])
+        let server = try await TestHTTPServer { request in
+            if request.correlationIds.contains(bad.withLock { $0 }) {
+                return .init(status: 400, body: #"{"error":"ticket rejected by the schema"}"#)
+            }
+            accepted.withLock { $0 += request.correlationIds }
+            return .init(status: 200)
+        }
+        let deadLetterPath = HTTPSinkTests.temporaryPath("daemon-dead.jsonl")
+        let harness = try DaemonHarness(
+            name: "http-refused",
+            extraSinks: Self.sinkYAML(url: server.url, batchSize: 1, deadLetterPath: deadLetterPath))
+        defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
+        do {
+            try await harness.startAndWait()
+            let ids = (0..<5).map { "\(harness.prefix)-\($0)" }
+            bad.withLock { $0 = ids[2] }
+            try await harness.publishAll(
+                ids.map {
+                    (body: MTSMessages.ticketRequest($0), queue: harness.intakeQueue, correlationID: $0)
+                })
+            try await harness.publishAll(
+                ids.map { (body: MTSMessages.ticketReply($0), queue: harness.replyQueue, correlationID: $0) })
+
+            try await Self.waitUntilDrained(harness.replyQueue, timeout: .seconds(30))
+            let parked = HTTPSinkTests.lines(deadLetterPath)
+            try #require(parked.count == 1, "\(parked)")
+            let record = try #require(
+                try JSONSerialization.jsonObject(with: Data(parked[0].utf8)) as? [String: Any])
+            #expect(record["correlationId"] as? String == ids[2])
+            #expect(record["outcome"] as? String == "matched")
+            #expect(Set(accepted.withLock { $0 }) == Set(ids).subtracting([ids[2]]))
+            let errorLine = try #require(
+                harness.log.split(separator: "\n").first {
+                    $0.contains("level=error") && $0.contains("dead-letter")
+                })
+            #expect(errorLine.contains("status=400"))
+            #expect(errorLine.contains("ticket rejected by the schema"))
+            _ = try await harness.stop()
+        } catch {
+            await harness.tearDown()
+            await server.stop()
+            throw error
+        }
+        await harness.tearDown()
+        await server.stop()
+    }
+}

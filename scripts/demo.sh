@@ -84,7 +84,7 @@ for line in open("var/results.jsonl"):
         times.append(datetime.fromisoformat(r["emittedAt"].replace("Z", "+00:00")).timestamp())
 if len(times) > 1:
     span = max(times) - min(times)
-    print(f"throughput: {len(times)} replies with a request in {span:.1f} s = {len(times)/span:.0f} replies/s (the simulator's rate; the relay keeps up)")
+    print(f"throughput: {len(times)} replies with a request in {span:.1f} s = {len(times)/span:.0f} replies/s (the simulator's pace, timeouts' tail included)")
 PY
 tail -n 3 var/demo-check.out
 if [ "$check_status" = 0 ]; then

@@ -11,6 +11,7 @@
 # Pre-filling is never timed. Queues are BENCH-<pid>-*, deleted at exit.
 #   BENCH_N (50000)  BENCH_LIVE_SECONDS (15)  BENCH_LOW_RATE (1000 exchanges/s, an extra live point)
 #   BENCH_SKIP_BUILD=1 to use the existing builds  BENCH_KEEP=1 to keep the temp dir (logs)
+#   BENCH_PROFILE=1 records the drain with perf (cpu-clock, call graphs) and prints its top costs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -125,9 +126,22 @@ start_relay register
 stats wait-pending "$work/relay-register.log" "$N" 300 >/dev/null
 stop_relay
 say "relay: draining $N replies"
-start_relay drain
-drain="$(stats drain "$work/results.jsonl" "$N" "$relay_pid" 600)"
-stop_relay
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+  # perf with the software cpu-clock event (no hardware counters in this VM), call graphs.
+  perf record -q -e cpu-clock -F 2000 -g -o "$work/perf.data" \
+    "$relay" run --config "$work/drain.yaml" >>"$work/relay-drain.log" 2>&1 &
+  relay_pid=$!
+  for _ in $(seq 1 100); do pgrep -P "$relay_pid" >/dev/null && break; sleep 0.05; done
+  drain="$(stats drain "$work/results.jsonl" "$N" "$(pgrep -P "$relay_pid")" 600)"
+  kill -TERM "$(pgrep -P "$relay_pid")"; wait "$relay_pid" || true; relay_pid=""
+  perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep '%' | head -8 >&2 || true
+  perf report -i "$work/perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep '%' | head -40 >&2 || true
+  say "profile: $work/perf.data, kept with BENCH_KEEP=1 (a profiled drain is slower: its figures are not the benchmark's)"
+else
+  start_relay drain
+  drain="$(stats drain "$work/results.jsonl" "$N" "$relay_pid" 600)"
+  stop_relay
+fi
 say "relay drain: $drain"
 
 # ---- 3. live load ----------------------------------------------------------------------

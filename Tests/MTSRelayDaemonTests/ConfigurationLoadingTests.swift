@@ -12,6 +12,9 @@ struct ConfigurationLoadingTests {
         // The example spells out every default, except where the demo needs other values.
         var expected = RelayConfiguration()
         expected.store.path = "var/pending.sqlite"
+        // The demo: cancellations time out within its 20 s run, metrics show during it.
+        expected.timeouts.byOperation["ticket-cancel"] = 5000
+        expected.metrics.intervalSeconds = 5
         expected.sinks = [
             RelayConfiguration.Sink(name: "stdout", kind: .stdout),
             RelayConfiguration.Sink(name: "results-file", kind: .file(path: "var/results.jsonl")),

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// One configured sink with its filters and its retry policy: what the pipeline talks to.
 ///
@@ -15,6 +16,10 @@ public struct SinkRoute: Sendable {
     let retry: RelayConfiguration.Retry
     /// Called once per failed attempt that will be retried (for the metrics).
     var onRetry: @Sendable (SinkError) -> Void = { _ in }
+    /// Shared by every delivery to this sink: during an outage hundreds of records retry at
+    /// once, and one error line every few seconds says as much as one each.
+    private let failureLog = FailureLogLimiter(interval: .seconds(5))
+    private let recoveryLog = FailureLogLimiter(interval: .seconds(5))
 
     public init(
         sink: any ResultSink, outcomes: Set<ResultRecord.Outcome> = [], operations: Set<String> = [],
@@ -42,7 +47,7 @@ public struct SinkRoute: Sendable {
         while true {
             do {
                 try await sink.write(records)
-                if attempt > 0 {
+                if attempt > 0, recoveryLog.shouldLog() != nil {
                     logger.notice(
                         "Sink recovered", metadata: ["sink": "\(sink.name)", "attempts": "\(attempt + 1)"])
                 }
@@ -51,17 +56,40 @@ public struct SinkRoute: Sendable {
                 attempt += 1
                 onRetry(error)
                 let delay = max(backoff.next(), error.retryAfter ?? .zero)
-                // One error line when the trouble starts, then one every 10 attempts.
-                if attempt == 1 || attempt % 10 == 0 {
+                // At most one error line per sink every 5 seconds, however many records retry.
+                if let suppressed = failureLog.shouldLog() {
                     logger.error(
                         "Sink failed; retrying",
                         metadata: [
                             "sink": "\(sink.name)", "error": "\(error.reason)", "attempt": "\(attempt)",
-                            "retryInMs": "\(delay.milliseconds)",
+                            "retryInMs": "\(delay.milliseconds)", "suppressedSinceLast": "\(suppressed)",
                         ])
                 }
                 try await Task.sleep(for: delay)
             }
+        }
+    }
+}
+
+/// Lets one failure line through per interval and counts the ones it held back.
+final class FailureLogLimiter: Sendable {
+    private let interval: Duration
+    private let state = Mutex<(last: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
+
+    init(interval: Duration) {
+        self.interval = interval
+    }
+
+    /// The number of lines suppressed since the last one, when this one may be logged.
+    func shouldLog() -> Int? {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            if let last = state.last, now - last < interval {
+                state.suppressed += 1
+                return nil
+            }
+            defer { state = (now, 0) }
+            return state.suppressed
         }
     }
 }

@@ -12,16 +12,9 @@ struct CheckConfigCommandTests {
         var standardError: String
     }
 
-    /// The executable next to the test bundle (any build directory), else `.build/debug`.
+    /// The built `mts-relay`, beside the test bundle or in `.build/debug`.
     static func executable() throws -> URL {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("mts-relay")
-        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
-        let debug = Support.packageRoot.appendingPathComponent(".build/debug/mts-relay")
-        try #require(
-            FileManager.default.isExecutableFile(atPath: debug.path),
-            "mts-relay is not built; run `swift build --product mts-relay` first")
-        return debug
+        try ConfigurationTestSupport.builtExecutable("mts-relay")
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {

@@ -9,6 +9,19 @@ enum ConfigurationTestSupport {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// A product of this package (`mts-relay`, `mts-sim`): beside the test bundle (any build
+    /// directory), else in `.build/debug`.
+    static func builtExecutable(_ name: String) throws -> URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+        let debug = packageRoot.appendingPathComponent(".build/debug/\(name)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: debug.path),
+            "\(name) is not built; run `swift build --product \(name)` first")
+        return debug
+    }
+
     /// The example configuration shipped in the repository.
     static let examplePath = packageRoot.appendingPathComponent("config/mts-relay.yaml").path
 

@@ -15,14 +15,7 @@ struct SimulatorSmokeTests {
 
     /// The built `mts-sim`, beside the test bundle or in `.build/debug`.
     static func executable() throws -> URL {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("mts-sim")
-        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
-        let debug = ConfigurationTestSupport.packageRoot.appendingPathComponent(".build/debug/mts-sim")
-        try #require(
-            FileManager.default.isExecutableFile(atPath: debug.path),
-            "mts-sim is not built; run `swift build --product mts-sim` first")
-        return debug
+        try ConfigurationTestSupport.builtExecutable("mts-sim")
     }
 
     /// Runs `mts-sim` with `arguments`, its output in files of `directory`; waits without

@@ -119,8 +119,6 @@ final class RelayMetrics: Sendable {
         relayLatencyTimer?.recordNanoseconds(duration.nanoseconds)
     }
 
-    var counters: Counters { state.withLock { $0.counters } }
-
     /// The counters, and the latency quantiles since the previous call (the histograms are
     /// reset).
     func takeInterval() -> Interval {

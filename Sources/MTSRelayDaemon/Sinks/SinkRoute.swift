@@ -18,8 +18,8 @@ public struct SinkRoute: Sendable {
     var onRetry: @Sendable (SinkError) -> Void = { _ in }
     /// Shared by every delivery to this sink: during an outage hundreds of records retry at
     /// once, and one error line every few seconds says as much as one each.
-    private let failureLog = FailureLogLimiter(interval: .seconds(5))
-    private let recoveryLog = FailureLogLimiter(interval: .seconds(5))
+    private let failureLog = LogLimiter(interval: .seconds(5))
+    private let recoveryLog = LogLimiter(interval: .seconds(5))
 
     public init(
         sink: any ResultSink, outcomes: Set<ResultRecord.Outcome> = [], operations: Set<String> = [],
@@ -71,8 +71,8 @@ public struct SinkRoute: Sendable {
     }
 }
 
-/// Lets one failure line through per interval and counts the ones it held back.
-final class FailureLogLimiter: Sendable {
+/// Lets one log line through per interval and counts the ones it held back.
+final class LogLimiter: Sendable {
     private let interval: Duration
     private let state = Mutex<(last: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
 

@@ -68,7 +68,7 @@ let package = Package(
         /// The correlation engine: pending table, timeouts, outcomes, durable store.
         .target(
             name: "MTSCorrelation",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
 

@@ -117,7 +117,7 @@ public struct RelayDaemon: Sendable {
             retention: Int64(configuration.retentionSeconds) * 1000,
             unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
             startupGrace: Int64(configuration.engine.startupGraceMs),
-            capacity: configuration.engine.capacity)
+            capacity: configuration.engine.capacity, resultCapacity: configuration.engine.resultQueue)
     }
 
     private func connectionConfiguration(url: String, name: String) throws -> AMQPConnectionConfiguration {

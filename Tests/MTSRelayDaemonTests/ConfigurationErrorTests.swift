@@ -118,6 +118,7 @@ struct ConfigurationErrorTests {
         ("metrics:\n  intervalSeconds: 0\n", "metrics.intervalSeconds"),
         ("shutdown:\n  timeoutSeconds: 0\n", "shutdown.timeoutSeconds"),
         ("engine:\n  capacity: 0\n", "engine.capacity"),
+        ("engine:\n  resultQueue: 0\n", "engine.resultQueue"),
         (
             "sinks:\n  - {type: http, url: \"http://h/\", deadLetterPath: d, timeoutMs: 0}\n",
             "sinks[0].timeoutMs"

@@ -29,6 +29,7 @@ struct ConfigurationLoadingTests {
         keys += ["url", "tls", "heartbeatSeconds", "connectionName", "caFile", "certificateFile", "keyFile"]
         keys += ["verifyPeer", "verifyHostname", "queue", "prefetch", "queues", "unmatchedGraceMs"]
         keys += ["maxMessageBytes", "exchange", "path", "default", "capacity", "startupGraceMs", "format"]
+        keys += ["resultQueue"]
         keys += ["level", "intervalSeconds", "prometheus", "listen", "timeoutSeconds", "initialDelayMs"]
         keys += ["maxDelayMs"]
         for type in ConfigurationLoader.sinkTypes {
@@ -91,7 +92,7 @@ struct ConfigurationLoadingTests {
             deadLetter: {exchange: dlx, queue: dlq}
             store: {path: /tmp/p.sqlite}
             retentionSeconds: 60
-            engine: {capacity: 5, startupGraceMs: 1}
+            engine: {capacity: 5, startupGraceMs: 1, resultQueue: 7}
             sinks:
               - {type: stdout, outcomes: [matched, late], operations: [ticket-placement]}
               - {type: file, name: f, path: /tmp/r.jsonl}
@@ -129,6 +130,7 @@ struct ConfigurationLoadingTests {
         #expect(loaded.retentionSeconds == 60)
         #expect(loaded.engine.capacity == 5)
         #expect(loaded.engine.startupGraceMs == 1)
+        #expect(loaded.engine.resultQueue == 7)
         #expect(loaded.log.format == .json)
         #expect(loaded.log.level == "debug")
         #expect(loaded.metrics.intervalSeconds == 1)

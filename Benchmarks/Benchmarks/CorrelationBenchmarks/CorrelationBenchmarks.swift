@@ -71,44 +71,36 @@ func figure(_ text: String) {
     fflush(nil)  // flushes every stream; `stdout` is a C global Swift 6 refuses to touch
 }
 
-/// Drains results (confirming them in batches with the store on) until `count` arrived.
+/// Drains results in batches (confirming each batch with the store on, as the daemon's result
+/// loop does) until `count` arrived.
 func consume(_ engine: CorrelationEngine, count: Int, confirm: Bool) async -> Int {
     var received = 0
-    var batch: [CorrelationResult.ID] = []
-    for await result in engine.results {
-        received += 1
-        if confirm {
-            batch.append(result.id)
-            if batch.count == 512 {
-                try? await engine.confirm(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
-        }
-        if received == count { break }
+    while received < count, let batch = await engine.results.next(max: 512) {
+        received += batch.count
+        if confirm { try? await engine.confirm(batch.map(\.id)) }
     }
-    if confirm, !batch.isEmpty { try? await engine.confirm(batch) }
     return received
 }
 
-/// Registers and matches `pairs` requests, `inFlight` registrations at a time (as the daemon
-/// does with its intake prefetch), while a consumer drains and confirms the results.
-func registerAndMatch(_ engine: CorrelationEngine, pairs: Int, inFlight: Int, confirm: Bool) async -> Duration
-{
+/// Registers and matches `pairs` requests in batches of `batchSize` (as the daemon hands the
+/// engine each batch of intake and reply deliveries), while a consumer drains and confirms the
+/// results.
+func registerAndMatch(
+    _ engine: CorrelationEngine, pairs: Int, batchSize: Int, confirm: Bool
+) async -> Duration {
     let base: Int64 = 1_767_225_600_000
     let requests = (0..<pairs).map { request($0, timestamp: base) }
-    let replies = (0..<pairs).map { reply($0, timestamp: base + 5, token: UInt64($0)) }
+    let replies = (0..<pairs).map {
+        IncomingReply.wellFormed(reply($0, timestamp: base + 5, token: UInt64($0)))
+    }
     let clock = ContinuousClock()
     let started = clock.now
     async let consumed = consume(engine, count: pairs, confirm: confirm)
     var next = 0
     while next < pairs {
-        let chunk = next..<min(next + inFlight, pairs)
-        await withTaskGroup(of: Void.self) { group in
-            for index in chunk {
-                group.addTask { _ = try? await engine.register(requests[index]) }
-            }
-        }
-        for index in chunk { await engine.receive(replies[index]) }
+        let chunk = next..<min(next + batchSize, pairs)
+        _ = try! await engine.register(contentsOf: Array(requests[chunk]))
+        await engine.receive(contentsOf: Array(replies[chunk]))
         next = chunk.upperBound
     }
     let received = await consumed
@@ -129,11 +121,13 @@ let benchmarks: @Sendable () -> Void = {
         let pairs = 500_000
         let engine = try! CorrelationEngine(clock: ManualCorrelationClock(now: 1_767_225_600_000))
         let elapsed = await offMain {
-            await registerAndMatch(engine, pairs: pairs, inFlight: 256, confirm: false)
+            await registerAndMatch(engine, pairs: pairs, batchSize: 256, confirm: false)
         }
         let rate = Int(Double(pairs) / seconds(elapsed))
         benchmark.measurement(pairsPerSecond, rate)
-        figure("register+match in memory, store off: \(rate) pairs/s (\(pairs) pairs in \(elapsed))")
+        figure(
+            "register+match in memory, store off, batches of 256: \(rate) pairs/s (\(pairs) pairs in \(elapsed))"
+        )
         await engine.shutdown()
     }
 
@@ -146,7 +140,7 @@ let benchmarks: @Sendable () -> Void = {
         let engine = try! CorrelationEngine(
             clock: ManualCorrelationClock(now: 1_767_225_600_000), storePath: "\(directory)/relay.sqlite")
         let elapsed = await offMain {
-            await registerAndMatch(engine, pairs: pairs, inFlight: 256, confirm: true)
+            await registerAndMatch(engine, pairs: pairs, batchSize: 256, confirm: true)
         }
         let rate = Int(Double(pairs) / seconds(elapsed))
         benchmark.measurement(pairsPerSecond, rate)
@@ -155,7 +149,7 @@ let benchmarks: @Sendable () -> Void = {
         let meanMilliseconds =
             Double(statistics.totalNanoseconds) / Double(max(statistics.transactions, 1)) / 1e6
         figure(
-            "register+match with the durable store (WAL, synchronous=NORMAL, 256 registrations in flight): "
+            "register+match with the durable store (WAL, synchronous=NORMAL, batches of 256): "
                 + "\(rate) pairs/s (\(pairs) pairs in \(elapsed)); \(statistics.transactions) transactions, "
                 + "mean \(meanBatch) rows and \(String(format: "%.2f", meanMilliseconds)) ms each, longest "
                 + "\(String(format: "%.2f", Double(statistics.longestTransactionNanoseconds) / 1e6)) ms "
@@ -172,7 +166,10 @@ let benchmarks: @Sendable () -> Void = {
         // fragmentation and the growth slack of the table's arrays and dictionary.
         let residentBefore = residentBytes()
         await offMain {
-            for index in 0..<count { _ = try! await engine.register(request(index, timestamp: base)) }
+            for start in stride(from: 0, to: count, by: 256) {
+                let batch = (start..<min(start + 256, count)).map { request($0, timestamp: base) }
+                _ = try! await engine.register(contentsOf: batch)
+            }
         }
         let residentAfter = residentBytes()
         let outstanding = await engine.outstandingCount
@@ -194,8 +191,11 @@ let benchmarks: @Sendable () -> Void = {
         let engine = try! CorrelationEngine(clock: clock)
         // Timestamps spread over one second: the deadlines (17 s later) fall in the same second.
         await offMain {
-            for index in 0..<count {
-                _ = try! await engine.register(request(index, timestamp: base + Int64(index % 1_000)))
+            for start in stride(from: 0, to: count, by: 256) {
+                let batch = (start..<min(start + 256, count)).map {
+                    request($0, timestamp: base + Int64($0 % 1_000))
+                }
+                _ = try! await engine.register(contentsOf: batch)
             }
         }
         let (firstLate, lastLate) = await offMain { () -> (Duration, Duration) in
@@ -209,11 +209,10 @@ let benchmarks: @Sendable () -> Void = {
                 clock.advance(to: base + 17_000 + 1_000)
                 let started = wall.now
                 var received = 0
-                for await result in engine.results {
-                    precondition(result.outcome == .timeout)
-                    received += 1
-                    if received == 1 { firstLate = wall.now - started }
-                    if received == count { break }
+                while received < count, let batch = await engine.results.next(max: 1_024) {
+                    precondition(batch.allSatisfy { $0.outcome == .timeout })
+                    if received == 0 { firstLate = wall.now - started }
+                    received += batch.count
                 }
                 lastLate = wall.now - started
                 group.cancelAll()
@@ -223,7 +222,8 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(timeoutMilliseconds, Int(seconds(lastLate) * 1000))
         figure(
             "\(count) timeouts due in the same second: first emitted after \(firstLate), all emitted after "
-                + "\(lastLate) (run loop, \(engine.configuration.timerBatchLimit) per actor turn)")
+                + "\(lastLate) (run loop, \(engine.configuration.timerBatchLimit) per actor turn, "
+                + "\(engine.configuration.resultCapacity) results buffered at most)")
         await engine.shutdown()
     }
 }

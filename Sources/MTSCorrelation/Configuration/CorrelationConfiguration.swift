@@ -18,13 +18,16 @@ public struct CorrelationConfiguration: Sendable, Hashable {
     public var timerResolution: Int64
     /// The most results one timer turn emits before yielding the actor (default 10 000).
     public var timerBatchLimit: Int
+    /// The most results that wait in ``CorrelationEngine/results`` before the timer loop stops
+    /// firing timers until the consumer catches up (default 10 000); see ``CorrelationResults``.
+    public var resultCapacity: Int
 
     /// Creates a configuration; every argument has the documented default.
     public init(
         timeouts: OperationTimeouts = .mtsDefaults, retention: Int64 = 3_600_000,
         unmatchedGrace: Int64 = 2_000,
         startupGrace: Int64 = 30_000, capacity: Int = 1_000_000, timerResolution: Int64 = 50,
-        timerBatchLimit: Int = 10_000
+        timerBatchLimit: Int = 10_000, resultCapacity: Int = 10_000
     ) {
         self.timeouts = timeouts
         self.retention = retention
@@ -33,5 +36,6 @@ public struct CorrelationConfiguration: Sendable, Hashable {
         self.capacity = capacity
         self.timerResolution = timerResolution
         self.timerBatchLimit = timerBatchLimit
+        self.resultCapacity = resultCapacity
     }
 }

@@ -4,8 +4,10 @@
 /// entry whose slot no longer holds an outstanding request with that timestamp is discarded
 /// when it reaches the top. So that resolved entries stuck under a long-lived one cannot pile
 /// up, the heap is rebuilt from the outstanding requests when it holds more than twice as many
-/// entries as there are outstanding requests (plus some slack): amortised O(1) per
-/// registration, O(log n) per entry.
+/// entries as there are outstanding requests (plus some slack) and at least as many as there
+/// are slots. The rebuild scans every slot (tombstones included), so the second condition is
+/// what keeps it amortised O(1) per registration while a million tombstones sit in retention;
+/// the heap stays within max(2 × outstanding + 4096, slots) entries.
 struct OutstandingAgeEntry: Sendable, Comparable {
     var timestampUtc: Int64
     var slot: Int32
@@ -18,7 +20,7 @@ struct OutstandingAgeEntry: Sendable, Comparable {
 extension CorrelationCore {
     mutating func trackOutstandingAge(slot: Int32) {
         ages.insert(OutstandingAgeEntry(timestampUtc: slots[Int(slot)].timestampUtc, slot: slot))
-        if ages.count > 2 * outstandingCount + 4096 {
+        if ages.count > 2 * outstandingCount + 4096, ages.count >= slots.count {
             var rebuilt = MinHeap<OutstandingAgeEntry>()
             for index in slots.indices where slots[index].state == .outstanding {
                 rebuilt.insert(

@@ -14,9 +14,15 @@ extension CorrelationCore {
     ///   registered, `unmatched` when the grace ends.
     public mutating func receive(_ reply: CorrelationReply, now: Int64) -> CorrelationStep {
         var step = CorrelationStep()
+        receive(reply, now: now, into: &step)
+        return step
+    }
+
+    /// As ``receive(_:now:)``, appending to `step` (for batches).
+    public mutating func receive(_ reply: CorrelationReply, now: Int64, into step: inout CorrelationStep) {
         if let slot = lookup(reply.correlationId) {
             resolve(slot: slot, reply: reply, receivedAt: now, now: now, into: &step)
-            return step
+            return
         }
         let idBytes = Array(reply.correlationId.utf8)
         heldSequence += 1
@@ -25,12 +31,19 @@ extension CorrelationCore {
         heldTimers.insert(
             HeldTimer(expiresAt: now + configuration.unmatchedGrace, sequence: heldSequence, idBytes: idBytes)
         )
-        return step
     }
 
     /// Receives a message the daemon found invalid: always one `invalid` result, now.
     public mutating func receiveRejected(_ message: RejectedMessage, now: Int64) -> CorrelationStep {
         var step = CorrelationStep()
+        receiveRejected(message, now: now, into: &step)
+        return step
+    }
+
+    /// As ``receiveRejected(_:now:)``, appending to `step` (for batches).
+    public mutating func receiveRejected(
+        _ message: RejectedMessage, now: Int64, into step: inout CorrelationStep
+    ) {
         let request = message.correlationId.flatMap { lookup($0) }.map { requestValue(of: slots[Int($0)]) }
         step.results.append(
             CorrelationResult(
@@ -38,7 +51,6 @@ extension CorrelationCore {
                 reply: nil, rejected: message, invalidReason: .validationFailed(message.reason),
                 resolvedAt: now,
                 replyReceivedAt: now, afterRecovery: false))
-        return step
     }
 
     /// Decides a reply for a known slot. `receivedAt` is when the reply reached the engine
@@ -46,9 +58,14 @@ extension CorrelationCore {
     mutating func resolve(
         slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64, into step: inout CorrelationStep
     ) {
-        let record = slots[Int(slot)]
-        let requestType = names[Int(record.contentType)]
-        let requestOperation = names[Int(record.operation)]
+        // Scalars only: a copy of the slot would share its buffer and make the hand-over of
+        // the body in match/timeOut copy it.
+        let (state, deadline, recovered, replyHash) = (
+            slots[Int(slot)].state, slots[Int(slot)].deadline, slots[Int(slot)].recovered,
+            slots[Int(slot)].replyHash
+        )
+        let requestType = names[Int(slots[Int(slot)].contentType)]
+        let requestOperation = names[Int(slots[Int(slot)].operation)]
         var reason: InvalidReason?
         if reply.operation != requestOperation {
             reason = .operationMismatch(requestOperation: requestOperation, replyOperation: reply.operation)
@@ -60,16 +77,16 @@ extension CorrelationCore {
             step.results.append(
                 CorrelationResult(
                     id: makeResultID(), outcome: .invalid, correlationId: reply.correlationId,
-                    request: requestValue(of: record), reply: reply, invalidReason: reason, resolvedAt: now,
-                    replyReceivedAt: receivedAt, afterRecovery: record.recovered))
+                    request: requestValue(of: slots[Int(slot)]), reply: reply, invalidReason: reason,
+                    resolvedAt: now, replyReceivedAt: receivedAt, afterRecovery: recovered))
             return
         }
-        switch record.state {
+        switch state {
         case .outstanding:
             // A recovered request's reply may have waited in the broker while the daemon was
             // down: its own timestamp, set by MTS, is the evidence that it came in time.
             let inTime =
-                receivedAt <= record.deadline || (record.recovered && reply.timestampUtc <= record.deadline)
+                receivedAt <= deadline || (recovered && reply.timestampUtc <= deadline)
             if !inTime {
                 timeOut(slot: slot, now: now, into: &step)
                 appendReplyResult(
@@ -78,7 +95,7 @@ extension CorrelationCore {
                 match(slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
             }
         case .matched:
-            if reply.redelivered && FNV1a.hash(reply.body) == record.replyHash {
+            if reply.redelivered && BodyHash.hash(reply.body) == replyHash {
                 // The same reply again: repeat its outcome, and its resolution in case the first
                 // result was never confirmed.
                 appendReplyResult(
@@ -105,19 +122,21 @@ extension CorrelationCore {
     private mutating func match(
         slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64, into step: inout CorrelationStep
     ) {
-        let request = requestValue(of: slots[Int(slot)])
-        let replyHash = FNV1a.hash(reply.body)
+        let request = takeRequest(slot: slot, correlationId: reply.correlationId)
+        let replyHash = BodyHash.hash(reply.body)
         timers.remove(slot: slot)
         slots[Int(slot)].state = .matched
         slots[Int(slot)].replyHash = replyHash
         slots[Int(slot)].resolvedAt = now
-        slots[Int(slot)].dropBody()
         outstandingCount -= 1
         tombstoneCount += 1
         timers.insert(slot: slot, fireAt: now.addingReportingOverflow(configuration.retention).partialValue)
-        step.effects.append(
-            .resolve(
-                correlationId: reply.correlationId, state: .matched, resolvedAt: now, replyHash: replyHash))
+        if recordsEffects {
+            step.effects.append(
+                .resolve(
+                    correlationId: reply.correlationId, state: .matched, resolvedAt: now, replyHash: replyHash
+                ))
+        }
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: .matched, correlationId: reply.correlationId, request: request,

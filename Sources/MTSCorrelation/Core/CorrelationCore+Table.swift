@@ -1,37 +1,42 @@
+#if canImport(Glibc)
+    import Glibc
+#else
+    import Darwin
+#endif
+
 // The pending table: slots, the id index and slot reuse.
 extension CorrelationCore {
-    // Both hashKey overloads feed the same UTF-8 bytes to Hasher in one call, so a stored id
-    // and a looked-up id hash alike. Hasher is seeded per process; the index is never persisted.
-    static func hashKey(_ id: String) -> Int {
-        var id = id
-        return id.withUTF8 { buffer in
-            var hasher = Hasher()
-            hasher.combine(bytes: UnsafeRawBufferPointer(buffer))
-            return hasher.finalize()
-        }
-    }
-
-    static func hashKey(_ bytes: ArraySlice<UInt8>) -> Int {
-        bytes.withUnsafeBytes { buffer in
-            var hasher = Hasher()
-            hasher.combine(bytes: buffer)
-            return hasher.finalize()
-        }
+    /// The index hash of a correlation id.
+    static func idHash(_ correlationId: String) -> UInt32 {
+        var id = correlationId
+        return id.withUTF8 { SlotIndex.hash(UnsafeRawBufferPointer($0)) }
     }
 
     /// The slot of a known correlation id (outstanding or tombstone).
     func lookup(_ correlationId: String) -> Int32? {
-        let key = Self.hashKey(correlationId)
-        if let slot = index[key], slots[Int(slot)].idBytes.elementsEqual(correlationId.utf8) {
-            return slot
+        lookup(correlationId, hash: Self.idHash(correlationId))
+    }
+
+    /// As ``lookup(_:)``, with the id's hash already computed.
+    func lookup(_ correlationId: String, hash: UInt32) -> Int32? {
+        var id = correlationId
+        return id.withUTF8 { wanted in
+            index.find(hash: hash) { slot in
+                // Field by field: copying the slot would retain and release its buffer.
+                guard Int(slots[Int(slot)].idCount) == wanted.count else { return false }
+                guard let start = wanted.baseAddress else { return true }
+                let offset = Int(slots[Int(slot)].bodyCount)
+                return slots[Int(slot)].packed.withUnsafeBufferPointer { packed in
+                    memcmp(packed.baseAddress! + offset, start, wanted.count) == 0
+                }
+            }
         }
-        if collidedIndex.isEmpty { return nil }
-        return collidedIndex[Array(correlationId.utf8)]
     }
 
     /// Puts a request into a free slot and indexes it. Does not schedule a timer.
-    mutating func insertSlot(_ persisted: PersistedRequest, recovered: Bool) throws(CorrelationError) -> Int32
-    {
+    mutating func insertSlot(
+        _ persisted: PersistedRequest, recovered: Bool, idHash: UInt32? = nil
+    ) throws(CorrelationError) -> Int32 {
         let request = persisted.request
         let idCount = request.correlationId.utf8.count
         guard idCount <= Int(UInt16.max) else { throw .fieldTooLong(field: "correlationId", length: idCount) }
@@ -67,12 +72,7 @@ extension CorrelationCore {
             slot = Int32(slots.count)
             slots.append(record)
         }
-        let key = Self.hashKey(request.correlationId)
-        if index[key] == nil {
-            index[key] = slot
-        } else {
-            collidedIndex[Array(request.correlationId.utf8)] = slot
-        }
+        index.insert(hash: idHash ?? Self.idHash(request.correlationId), slot: slot)
         if state == .outstanding {
             outstandingCount += 1
             trackOutstandingAge(slot: slot)
@@ -85,12 +85,8 @@ extension CorrelationCore {
     /// Forgets a tombstone whose retention ended.
     mutating func freeSlot(_ slot: Int32) {
         let record = slots[Int(slot)]
-        let key = Self.hashKey(record.idBytes)
-        if index[key] == slot {
-            index[key] = nil
-        } else {
-            collidedIndex[Array(record.idBytes)] = nil
-        }
+        let hash = record.idBytes.withUnsafeBytes { SlotIndex.hash($0) }
+        index.remove(hash: hash, slot: slot)
         timers.remove(slot: slot)
         if record.state == .outstanding { outstandingCount -= 1 } else { tombstoneCount -= 1 }
         slots[Int(slot)] = .empty

@@ -31,9 +31,8 @@ extension CorrelationCore {
         case .outstanding:
             timeOut(slot: slot, now: now, into: &step)
         case .matched, .timedOut:
-            let correlationId = slots[Int(slot)].correlationId
+            if recordsEffects { step.effects.append(.purge(correlationId: slots[Int(slot)].correlationId)) }
             freeSlot(slot)
-            step.effects.append(.purge(correlationId: correlationId))
         case .free:
             preconditionFailure("a free slot is never scheduled")
         }
@@ -67,21 +66,23 @@ extension CorrelationCore {
 
     /// Times a request out now: a `timeout` result, and a tombstone kept for retention.
     mutating func timeOut(slot: Int32, now: Int64, into step: inout CorrelationStep) {
-        let record = slots[Int(slot)]
-        let request = requestValue(of: record)
+        let recovered = slots[Int(slot)].recovered
+        let request = takeRequest(slot: slot)
         timers.remove(slot: slot)
         slots[Int(slot)].state = .timedOut
         slots[Int(slot)].resolvedAt = now
-        slots[Int(slot)].dropBody()
         outstandingCount -= 1
         tombstoneCount += 1
         timers.insert(slot: slot, fireAt: now.addingReportingOverflow(configuration.retention).partialValue)
-        step.effects.append(
-            .resolve(correlationId: request.correlationId, state: .timedOut, resolvedAt: now, replyHash: nil))
+        if recordsEffects {
+            step.effects.append(
+                .resolve(
+                    correlationId: request.correlationId, state: .timedOut, resolvedAt: now, replyHash: nil))
+        }
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: .timeout, correlationId: request.correlationId, request: request,
-                reply: nil, resolvedAt: now, replyReceivedAt: nil, afterRecovery: record.recovered,
+                reply: nil, resolvedAt: now, replyReceivedAt: nil, afterRecovery: recovered,
                 persistOnConfirm: .confirm(correlationId: request.correlationId)))
     }
 

@@ -13,10 +13,8 @@ public struct CorrelationCore: Sendable {
 
     var slots: [RequestSlot] = []
     var freeSlots: [Int32] = []
-    /// Hash of the correlation id's UTF-8 bytes → slot. The slot's bytes are compared on every
-    /// lookup; ids whose hash is already taken by another id go to `collidedIndex`.
-    var index: [Int: Int32] = [:]
-    var collidedIndex: [[UInt8]: Int32] = [:]
+    /// Correlation id → slot, for outstanding requests and tombstones.
+    var index = SlotIndex()
     /// Request deadlines (fire at deadline + 1) and tombstone purges (fire at resolvedAt + retention).
     var timers = DeadlineHeap()
 
@@ -47,10 +45,17 @@ public struct CorrelationCore: Sendable {
     /// Replies waiting through their unmatched grace.
     public internal(set) var heldReplyCount = 0
 
+    /// Whether steps carry ``CorrelationStep/effects``. Without a store nobody reads them, and
+    /// building them (a copy of every request) is wasted work.
+    public let recordsEffects: Bool
+
     /// An empty core. Intake counts as caught up from `now`.
-    public init(configuration: CorrelationConfiguration, now: Int64) {
+    ///
+    /// - Parameter recordsEffects: false when nothing persists the effects (no store).
+    public init(configuration: CorrelationConfiguration, now: Int64, recordsEffects: Bool = true) {
         self.configuration = configuration
         self.intakeCaughtUpAt = now
+        self.recordsEffects = recordsEffects
     }
 
     /// The earliest instant at which ``advance(to:limit:)`` has something to do, or nil.
@@ -93,28 +98,34 @@ public struct CorrelationCore: Sendable {
     /// - A request already past its deadline times out at once.
     public mutating func register(
         _ request: CorrelationRequest, now: Int64
-    ) throws(CorrelationError)
-        -> CorrelationStep
-    {
+    ) throws(CorrelationError) -> CorrelationStep {
         var step = CorrelationStep()
-        let bodyHash = FNV1a.hash(request.body)
-        if let existing = lookup(request.correlationId) {
+        step.registration = try register(request, now: now, into: &step)
+        return step
+    }
+
+    /// As ``register(_:now:)``, appending to `step` (for batches); returns what happened to the
+    /// request. On a throw, `step` and the core are unchanged.
+    public mutating func register(
+        _ request: CorrelationRequest, now: Int64, into step: inout CorrelationStep
+    ) throws(CorrelationError) -> RegistrationStatus {
+        let bodyHash = BodyHash.hash(request.body)
+        let idHash = Self.idHash(request.correlationId)
+        if let existing = lookup(request.correlationId, hash: idHash) {
             let slot = slots[Int(existing)]
             guard slot.bodyHash == bodyHash else {
                 throw .conflictingRegistration(
                     correlationId: request.correlationId, existingState: persistedState(slot.state))
             }
-            step.registration = .alreadyRegistered
-            return step
+            return .alreadyRegistered
         }
         let deadline = request.timestampUtc.addingReportingOverflow(
             configuration.timeouts.timeout(for: request.operation))
         let persisted = PersistedRequest(
             request: request, bodyHash: bodyHash, deadline: deadline.overflow ? .max : deadline.partialValue,
             state: .outstanding)
-        let slot = try insertSlot(persisted, recovered: false)
-        step.registration = .registered
-        step.effects.append(.insert(persisted))
+        let slot = try insertSlot(persisted, recovered: false, idHash: idHash)
+        if recordsEffects { step.effects.append(.insert(persisted)) }
 
         if !held.isEmpty, let replies = held.removeValue(forKey: Array(request.correlationId.utf8)) {
             heldReplyCount -= replies.count
@@ -131,7 +142,7 @@ public struct CorrelationCore: Sendable {
                 timers.insert(slot: slot, fireAt: fireTime(ofDeadline: persisted.deadline))
             }
         }
-        return step
+        return .registered
     }
 
     // MARK: Intake and backlog signals
@@ -174,12 +185,24 @@ public struct CorrelationCore: Sendable {
         return CorrelationResult.ID(rawValue: nextResultID)
     }
 
-    func requestValue(of slot: RequestSlot) -> CorrelationRequest {
+    /// The request in `slot` as a value (with a copy of its body). Pass `correlationId` when the
+    /// caller already holds it as a String (a reply's): it saves building another.
+    func requestValue(
+        of slot: RequestSlot, correlationId: String? = nil, copyingBody: Bool = true
+    ) -> CorrelationRequest {
         CorrelationRequest(
-            correlationId: slot.correlationId, operation: names[Int(slot.operation)],
+            correlationId: correlationId ?? slot.correlationId, operation: names[Int(slot.operation)],
             contentType: names[Int(slot.contentType)], timestampUtc: slot.timestampUtc,
             ticketId: slot.ticketId,
-            body: slot.body)
+            body: copyingBody ? slot.body : [])
+    }
+
+    /// The request in `slot` as a value, for the result that resolves it: the body moves into
+    /// the value (no copy) and the slot keeps only the ids, as a tombstone does.
+    mutating func takeRequest(slot: Int32, correlationId: String? = nil) -> CorrelationRequest {
+        var request = requestValue(of: slots[Int(slot)], correlationId: correlationId, copyingBody: false)
+        request.body = slots[Int(slot)].takeBody()
+        return request
     }
 
     mutating func intern(_ name: String) throws(CorrelationError) -> UInt16 {

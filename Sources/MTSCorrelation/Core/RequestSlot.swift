@@ -50,6 +50,18 @@ struct RequestSlot: Sendable {
         Array(packed[0..<Int(bodyCount)])
     }
 
+    /// Hands the body over once the request is resolved, without copying it: the ids move to a
+    /// new small buffer and the old one, truncated in place, becomes the body.
+    mutating func takeBody() -> [UInt8] {
+        guard bodyCount > 0 else { return [] }
+        var body = Array(packed[Int(bodyCount)...])
+        swap(&body, &packed)
+        // Uniquely referenced now (callers hold no copy of this slot), so this truncates in place.
+        body.removeLast(body.count - Int(bodyCount))
+        bodyCount = 0
+        return body
+    }
+
     /// Drops the body once the request is resolved; the ids stay.
     mutating func dropBody() {
         guard bodyCount > 0 else { return }

@@ -2,16 +2,21 @@
 /// ``CorrelationStore`` and one ordered stream of results.
 ///
 /// ## How the daemon drives it
-/// - Intake: `try await register(request)` for each request message, concurrently if it likes
-///   (concurrent registrations share one SQLite transaction). When it returns, the request is
-///   durable and the intake message may be acked. When the table holds
-///   ``CorrelationConfiguration/capacity`` outstanding requests it suspends (backpressure).
-/// - Replies: `receive(reply)` or `receiveRejected(message)`. Results arrive on ``results``,
-///   now or later (a reply for an unknown id waits through the unmatched grace).
+/// - Intake: `try await register(contentsOf: requests)` for each batch of request messages
+///   (one actor turn and one SQLite transaction for the batch; concurrent calls share
+///   transactions too). When it returns, the requests are durable and the intake messages may
+///   be acked. When the table holds ``CorrelationConfiguration/capacity`` outstanding requests
+///   it suspends (backpressure).
+/// - Replies: `receive(contentsOf: messages)` for each batch of reply deliveries. Results arrive
+///   on ``results``, now or later (a reply for an unknown id waits through the unmatched grace).
 /// - Time: `run()` as a service; it fires timeouts, grace expiries and purges from the injected
-///   clock and returns when its task is cancelled.
-/// - Sinks: after the sinks accepted results, `try await confirm(ids)`, then ack the replies'
-///   deliveries.
+///   clock and returns when its task is cancelled. It makes only as many results as
+///   ``results`` has room for (see ``CorrelationResults``).
+/// - Sinks: take batches from ``results``; after the sinks accepted results,
+///   `try await confirm(ids)`, then ack the replies' deliveries.
+///
+/// Each call is one actor turn, so the batch forms are the fast ones: the single-message forms
+/// (`register(_:)`, `receive(_:)`, `receiveRejected(_:)`) cost an actor hop per message.
 ///
 /// ## At-least-once: durable decisions, confirmed results
 /// The store holds outstanding requests and the tombstones of resolved ones.
@@ -43,12 +48,11 @@
 /// ``intakeCaughtUp()`` stop and restart the unmatched grace: a held reply expires at
 /// max(arrival, caught-up time) + grace, and never while intake is behind.
 public actor CorrelationEngine {
-    /// Every result, in the order decided. Consume it from one task.
-    public nonisolated let results: AsyncStream<CorrelationResult>
+    /// Every result, in the order decided, in a bounded buffer. Consume it from one task.
+    public nonisolated let results: CorrelationResults
     /// The settings the engine runs with.
     public nonisolated let configuration: CorrelationConfiguration
 
-    private let resultsContinuation: AsyncStream<CorrelationResult>.Continuation
     private var core: CorrelationCore
     private let clock: any CorrelationClock
     private let store: CorrelationStore?
@@ -82,12 +86,11 @@ public actor CorrelationEngine {
     ) throws {
         self.configuration = configuration
         self.clock = clock
-        (results, resultsContinuation) = AsyncStream.makeStream(
-            of: CorrelationResult.self, bufferingPolicy: .unbounded)
+        results = CorrelationResults(capacity: configuration.resultCapacity)
         let now = clock.now()
         if let storePath {
             let store = try CorrelationStore(
-                path: storePath, emit: resultsContinuation, beforeCommit: beforeCommit)
+                path: storePath, emit: results, beforeCommit: beforeCommit)
             let recovered: (core: CorrelationCore, step: CorrelationStep)
             do {
                 recovered = try CorrelationCore.recovering(
@@ -104,18 +107,19 @@ public actor CorrelationEngine {
             core = recovered.core
         } else {
             store = nil
-            core = CorrelationCore(configuration: configuration, now: now)
+            core = CorrelationCore(configuration: configuration, now: now, recordsEffects: false)
         }
     }
 
     deinit {
-        resultsContinuation.finish()
+        results.finish()
         store?.close()
     }
 
     // MARK: Inputs
 
-    /// Registers a request; returns once it is durable (store on).
+    /// Registers a request; returns once it is durable (store on). One actor hop per request:
+    /// prefer ``register(contentsOf:)`` for more than one.
     ///
     /// Suspends while ``CorrelationConfiguration/capacity`` requests are outstanding, and
     /// resumes in arrival order as requests resolve; cancelling the task ends the wait with
@@ -128,19 +132,55 @@ public actor CorrelationEngine {
     ///   ``CorrelationError/storeFailed(_:)`` when the store cannot write.
     @discardableResult
     public func register(_ request: CorrelationRequest) async throws -> RegistrationStatus {
+        try await register(contentsOf: [request])[0].get()
+    }
+
+    /// Registers requests in order, in one actor turn unless the table fills up; returns once
+    /// all of them are durable (store on), with one outcome per request, in order.
+    ///
+    /// At ``CorrelationConfiguration/capacity`` it emits what the batch decided so far and
+    /// suspends until requests resolve (backpressure), as ``register(_:)`` does.
+    ///
+    /// - Returns: per request, ``RegistrationStatus/registered`` or
+    ///   ``RegistrationStatus/alreadyRegistered`` (ack the message either way), or the error that
+    ///   refused it (``CorrelationError/conflictingRegistration(correlationId:existingState:)``,
+    ///   ``CorrelationError/fieldTooLong(field:length:)``...).
+    /// - Throws: ``CorrelationError/storeFailed(_:)`` when the store cannot write, and
+    ///   `CancellationError` when cancelled while waiting for capacity. Either way none of the
+    ///   batch counts as registered for the caller: it keeps the messages unacknowledged, and a
+    ///   redelivered one that did get registered is answered ``RegistrationStatus/alreadyRegistered``.
+    public func register(
+        contentsOf requests: [CorrelationRequest]
+    ) async throws -> [Result<RegistrationStatus, CorrelationError>] {
         try checkStore()
-        while core.outstandingCount >= configuration.capacity, !core.isKnown(request.correlationId) {
-            try await waitForCapacity()
+        var outcomes: [Result<RegistrationStatus, CorrelationError>] = []
+        outcomes.reserveCapacity(requests.count)
+        var step = CorrelationStep()
+        var now = clock.now()
+        for request in requests {
+            if core.outstandingCount >= configuration.capacity, !core.isKnown(request.correlationId) {
+                apply(step)
+                step = CorrelationStep()
+                while core.outstandingCount >= configuration.capacity, !core.isKnown(request.correlationId) {
+                    try await waitForCapacity()
+                }
+                now = clock.now()
+            }
+            do {
+                outcomes.append(.success(try core.register(request, now: now, into: &step)))
+            } catch {
+                outcomes.append(.failure(error))
+            }
         }
-        let step = try core.register(request, now: clock.now())
         apply(step)
         // Also for .alreadyRegistered: the first registration may still be in the open batch.
         if let store { try await store.waitDurable() }
-        return step.registration ?? .registered
+        return outcomes
     }
 
     /// Receives a well-formed reply; its result is emitted on ``results`` now or, for an
-    /// unknown correlation id, after the unmatched grace at the latest.
+    /// unknown correlation id, after the unmatched grace at the latest. One actor hop per reply:
+    /// prefer ``receive(contentsOf:)`` for more than one.
     public func receive(_ reply: CorrelationReply) {
         apply(core.receive(reply, now: clock.now()))
     }
@@ -148,6 +188,20 @@ public actor CorrelationEngine {
     /// Receives a message the daemon found invalid: one `invalid` result, now.
     public func receiveRejected(_ message: RejectedMessage) {
         apply(core.receiveRejected(message, now: clock.now()))
+    }
+
+    /// Receives reply-queue messages in order, in one actor turn: each yields its result(s) as
+    /// ``receive(_:)`` or ``receiveRejected(_:)`` would.
+    public func receive(contentsOf messages: [IncomingReply]) {
+        let now = clock.now()
+        var step = CorrelationStep()
+        for message in messages {
+            switch message {
+            case .wellFormed(let reply): core.receive(reply, now: now, into: &step)
+            case .rejected(let rejected): core.receiveRejected(rejected, now: now, into: &step)
+            }
+        }
+        apply(step)
     }
 
     /// Records that the sinks accepted these results; returns when that is durable.
@@ -184,13 +238,14 @@ public actor CorrelationEngine {
     public func replyBacklogDrained() {
         let now = clock.now()
         core.replyBacklogDrained(now: now)
-        fireDueTimers(now: now, limit: .max)
+        fireDueTimers(now: now, limit: configuration.timerBatchLimit)
     }
 
     // MARK: Time
 
-    /// Fires every timer due at the clock's current time; returns the number of results.
-    /// ``run()`` does this on its own; tests with a ``ManualCorrelationClock`` call it directly.
+    /// Fires the timers due at the clock's current time, as many as ``results`` has room for;
+    /// returns the number of results. ``run()`` does this on its own; tests with a
+    /// ``ManualCorrelationClock`` call it directly.
     @discardableResult
     public func processDueTimers() -> Int {
         fireDueTimers(now: clock.now(), limit: .max)
@@ -199,7 +254,8 @@ public actor CorrelationEngine {
     /// The timer loop, for a service: fires due timers, then sleeps until the next one (at most
     /// ``CorrelationConfiguration/timerResolution``). Emits at most
     /// ``CorrelationConfiguration/timerBatchLimit`` results per actor turn so that a burst of
-    /// timeouts does not starve registrations. Returns when its task is cancelled.
+    /// timeouts does not starve registrations, and no more than ``results`` has room for: when
+    /// it is full, the loop waits for the consumer. Returns when its task is cancelled.
     ///
     /// - Throws: ``CorrelationError/storeFailed(_:)`` once the store has failed.
     public func run() async throws {
@@ -208,7 +264,11 @@ public actor CorrelationEngine {
             let now = clock.now()
             fireDueTimers(now: now, limit: configuration.timerBatchLimit)
             if let wake = core.nextWake, wake <= now {
-                await Task.yield()
+                if results.room == 0 {
+                    await results.waitForRoom()
+                } else {
+                    await Task.yield()
+                }
                 continue
             }
             let target = min(core.nextWake ?? .max, now + configuration.timerResolution)
@@ -223,7 +283,7 @@ public actor CorrelationEngine {
     /// Finishes ``results``, fails waiting registrations and closes the store (committing what
     /// is queued). The engine must not be used afterwards.
     public func shutdown() {
-        resultsContinuation.finish()
+        results.finish()
         capacityWaiters.failAll(CancellationError())
         store?.close()
     }
@@ -247,13 +307,17 @@ public actor CorrelationEngine {
 
     // MARK: Internals
 
+    /// Fires due timers, at most `limit` and never more than ``results`` has room for.
     @discardableResult
     private func fireDueTimers(now: Int64, limit: Int) -> Int {
         var emitted = 0
         repeat {
-            let step = core.advance(to: now, limit: limit)
+            let budget = min(limit - emitted, results.room)
+            guard budget > 0 else { break }
+            let step = core.advance(to: now, limit: budget)
             emitted += step.results.count
             apply(step)
+            // Without a limit, go on until nothing is due (or no room is left).
             if limit != .max { break }
         } while (core.nextWake ?? .max) <= now
         return emitted
@@ -266,7 +330,7 @@ public actor CorrelationEngine {
             }
             store.enqueue(step.effects, thenEmit: step.results)
         } else {
-            for result in step.results { resultsContinuation.yield(result) }
+            results.append(step.results)
         }
         let free = configuration.capacity - core.outstandingCount
         if free > 0 { capacityWaiters.resume(upTo: free) }

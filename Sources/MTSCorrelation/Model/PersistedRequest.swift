@@ -20,7 +20,7 @@ public struct PersistedRequest: Sendable, Hashable {
 
     /// The request; for tombstones the body is empty.
     public var request: CorrelationRequest
-    /// FNV-1a 64 of the original body, to recognise a redelivered registration.
+    /// The stable 64-bit hash of the original body, to recognise a redelivered registration.
     public var bodyHash: UInt64
     /// The last instant (ms since the epoch, inclusive) at which a reply still matches.
     public var deadline: Int64
@@ -28,7 +28,7 @@ public struct PersistedRequest: Sendable, Hashable {
     public var state: State
     /// When it was resolved (tombstones only).
     public var resolvedAt: Int64?
-    /// FNV-1a 64 of the matching reply's body (matched tombstones only).
+    /// The stable 64-bit hash of the matching reply's body (matched tombstones only).
     public var replyHash: UInt64?
     /// Whether the resolving result was confirmed (tombstones only). An unconfirmed tombstone
     /// keeps its request body; an unconfirmed timeout is emitted again after a restart.

@@ -43,7 +43,7 @@ final class CorrelationStore: @unchecked Sendable {
     private let resolveStatement: OpaquePointer
     private let purgeStatement: OpaquePointer
     private let confirmStatement: OpaquePointer
-    private let emit: AsyncStream<CorrelationResult>.Continuation
+    private let emit: CorrelationResults
     private let beforeCommit: (@Sendable () -> Void)?
 
     private enum Job {
@@ -67,9 +67,10 @@ final class CorrelationStore: @unchecked Sendable {
     /// - Throws: ``CorrelationStoreError/directoryMissing(path:)`` when the parent directory does
     ///   not exist; ``CorrelationStoreError/corrupt(path:reason:)`` when the file is not a SQLite
     ///   database or is damaged; ``CorrelationStoreError/cannotOpen(path:reason:)`` otherwise.
-    /// - Parameter emit: where results handed to ``enqueue(_:thenEmit:)`` go once committed.
+    /// - Parameter emit: where results handed to ``enqueue(_:thenEmit:)`` go once committed
+    ///   (counted there as reserved when enqueued).
     init(
-        path: String, emit: AsyncStream<CorrelationResult>.Continuation,
+        path: String, emit: CorrelationResults,
         beforeCommit: (@Sendable () -> Void)? = nil
     ) throws(CorrelationStoreError) {
         self.path = path
@@ -185,7 +186,10 @@ final class CorrelationStore: @unchecked Sendable {
         guard !effects.isEmpty || !results.isEmpty else { return }
         condition.lock()
         for effect in effects { pending.append(.effect(effect)) }
-        if !results.isEmpty { pending.append(.emit(results)) }
+        if !results.isEmpty {
+            emit.reserve(results.count)
+            pending.append(.emit(results))
+        }
         condition.signal()
         condition.unlock()
     }
@@ -281,7 +285,7 @@ final class CorrelationStore: @unchecked Sendable {
                 case .emit(let results):
                     // Never emit a decision that is not durable: after a failure the engine stops.
                     guard batchError == nil else { continue }
-                    for result in results { emit.yield(result) }
+                    emit.deliverReserved(results)
                 }
             }
         }

@@ -57,11 +57,12 @@ struct ConfigurationLoader {
             reader.read(node, at: "retentionSeconds", .atLeast(0), into: &configuration.retentionSeconds)
         }
         if let node = top["engine"],
-            let section = reader.section(node, "engine", ["capacity", "startupGraceMs"])
+            let section = reader.section(node, "engine", ["capacity", "startupGraceMs", "resultQueue"])
         {
             reader.read("capacity", in: section, .atLeast(1), into: &configuration.engine.capacity)
             reader.read(
                 "startupGraceMs", in: section, .atLeast(0), into: &configuration.engine.startupGraceMs)
+            reader.read("resultQueue", in: section, .atLeast(1), into: &configuration.engine.resultQueue)
         }
         if let node = top["sinks"] { readSinks(node) }
         if let node = top["log"] { readLog(node) }

@@ -61,6 +61,7 @@ extension RelayConfiguration {
                 "engine",
                 Self.map([
                     ("capacity", .int(engine.capacity)), ("startupGraceMs", .int(engine.startupGraceMs)),
+                    ("resultQueue", .int(engine.resultQueue)),
                 ])
             ),
             ("sinks", .sequence(Node.Sequence(sinks.map(Self.describe)))),

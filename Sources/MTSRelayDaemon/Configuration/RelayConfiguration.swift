@@ -90,6 +90,9 @@ public struct RelayConfiguration: Sendable, Equatable {
         /// After a restart, requests whose deadline passed while the daemon was down wait this
         /// long for replies already in the queues before they time out.
         public var startupGraceMs: Int = 10_000
+        /// Results (timeouts, unmatched replies) waiting for the sinks, at most; when it is
+        /// full, timeouts wait in the pending table until the sinks catch up.
+        public var resultQueue: Int = 10_000
         public init() {}
     }
 

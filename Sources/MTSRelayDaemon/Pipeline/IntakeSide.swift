@@ -68,12 +68,7 @@ struct IntakeSide: Service {
                     metrics.recordConsumed(queue: queue, count: batch.count)
                     metrics.intakeInFlight(batch.count)
                     defer { metrics.intakeInFlight(-batch.count) }
-                    // Concurrent registrations share one store transaction (group commit).
-                    await withTaskGroup(of: Void.self) { group in
-                        for delivery in batch {
-                            group.addTask { await register(delivery, queue: queue, deadLetter: deadLetter) }
-                        }
-                    }
+                    await register(batch, queue: queue, deadLetter: deadLetter)
                     if tracker.consumed(batch.count) {
                         logger.info("Intake caught up with its backlog", metadata: ["queue": "\(queue)"])
                         await engine.intakeCaughtUp()
@@ -86,44 +81,68 @@ struct IntakeSide: Service {
         throw AMQPError(code: .connectionClosed, reason: "the intake consumer ended")
     }
 
-    private func register(_ delivery: AMQPDelivery, queue: String, deadLetter: DeadLetterPublisher) async {
-        if let tooLarge = MessageChecks.sizeViolation(delivery, limit: configuration.replies.maxMessageBytes)
-        {
-            await reject(
-                delivery, queue: queue, reason: tooLarge, summary: nil, isJSONObject: false,
-                deadLetter: deadLetter)
-            return
-        }
-        let decoded = MTSRequest.decode(delivery.body)
-        let summary = decoded.summary
-        let (violations, correlationId) = MessageChecks.correlate(
-            violations: decoded.violations, bodyCorrelationId: summary.correlationId,
-            property: delivery.properties.correlationID)
-        guard violations.isEmpty, let correlationId, let operation = summary.operation,
-            let contentType = summary.contentType, let timestamp = summary.timestampUtc
-        else {
-            await reject(
-                delivery, queue: queue, reason: MessageChecks.describe(violations), summary: summary,
-                isJSONObject: MessageChecks.isJSONObject(violations), deadLetter: deadLetter)
-            return
-        }
-        do {
-            try await engine.register(
+    /// Registers a batch's valid requests in one engine call (one store transaction) and acks
+    /// them once durable; invalid ones are dead-lettered, concurrently.
+    private func register(_ batch: [AMQPDelivery], queue: String, deadLetter: DeadLetterPublisher) async {
+        var valid: [(delivery: AMQPDelivery, summary: MTSRequestSummary)] = []
+        var requests: [CorrelationRequest] = []
+        var rejected:
+            [(delivery: AMQPDelivery, reason: String, summary: MTSRequestSummary?, isJSONObject: Bool)] = []
+        for delivery in batch {
+            if let tooLarge = MessageChecks.sizeViolation(
+                delivery, limit: configuration.replies.maxMessageBytes)
+            {
+                rejected.append((delivery, tooLarge, nil, false))
+                continue
+            }
+            let decoded = MTSRequest.decode(delivery.body)
+            let summary = decoded.summary
+            let (violations, correlationId) = MessageChecks.correlate(
+                violations: decoded.violations, bodyCorrelationId: summary.correlationId,
+                property: delivery.properties.correlationID)
+            guard violations.isEmpty, let correlationId, let operation = summary.operation,
+                let contentType = summary.contentType, let timestamp = summary.timestampUtc
+            else {
+                rejected.append(
+                    (
+                        delivery, MessageChecks.describe(violations), summary,
+                        MessageChecks.isJSONObject(violations)
+                    ))
+                continue
+            }
+            valid.append((delivery, summary))
+            requests.append(
                 CorrelationRequest(
                     correlationId: correlationId, operation: operation, contentType: contentType,
                     timestampUtc: timestamp, ticketId: summary.ticketId, body: delivery.body))
-            delivery.ack()
-        } catch let error as CorrelationError {
-            if case .storeFailed = error {
-                // Not the message's fault: leave it unacknowledged; it comes back.
-                logger.critical("Cannot register a request", metadata: ["error": "\(error)"])
-                return
+        }
+        if !requests.isEmpty {
+            do {
+                let outcomes = try await engine.register(contentsOf: requests)
+                for (index, outcome) in outcomes.enumerated() {
+                    switch outcome {
+                    case .success:
+                        valid[index].delivery.ack()
+                    case .failure(let error):
+                        rejected.append((valid[index].delivery, "\(error)", valid[index].summary, true))
+                    }
+                }
+            } catch let error as CorrelationError {
+                // Not the messages' fault: leave them unacknowledged; they come back.
+                logger.critical("Cannot register requests", metadata: ["error": "\(error)"])
+            } catch {
+                // Cancelled while waiting for capacity: unacknowledged, delivered again later.
             }
-            await reject(
-                delivery, queue: queue, reason: "\(error)", summary: summary, isJSONObject: true,
-                deadLetter: deadLetter)
-        } catch {
-            // Cancelled while waiting for capacity: unacknowledged, delivered again later.
+        }
+        guard !rejected.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for message in rejected {
+                group.addTask {
+                    await reject(
+                        message.delivery, queue: queue, reason: message.reason, summary: message.summary,
+                        isJSONObject: message.isJSONObject, deadLetter: deadLetter)
+                }
+            }
         }
     }
 

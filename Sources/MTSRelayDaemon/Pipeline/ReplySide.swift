@@ -95,29 +95,30 @@ struct ReplySide: Service {
             }
             if batch.isEmpty { continue }
             metrics.recordConsumed(queue: queue, count: batch.count)
-            for delivery in batch {
-                await hand(
-                    delivery, queue: queue, limit: limit, deadLetter: deadLetter, connectionID: connectionID)
-            }
+            // One actor turn for the whole batch.
+            await engine.receive(
+                contentsOf: batch.map {
+                    incoming(
+                        $0, queue: queue, limit: limit, deadLetter: deadLetter, connectionID: connectionID)
+                })
             if tracker.consumed(batch.count) { await engine.replyBacklogDrained() }
         }
     }
 
-    /// Decodes one reply and gives it to the engine, which answers on its result stream.
-    private func hand(
+    /// Decodes one reply and registers its delivery; the engine answers on its result stream.
+    private func incoming(
         _ delivery: AMQPDelivery, queue: String, limit: Int, deadLetter: DeadLetterPublisher,
         connectionID: ObjectIdentifier
-    ) async {
+    ) -> IncomingReply {
         var entry = DeliveryRegistry.Entry(
             delivery: delivery, queue: queue, summary: nil, isJSONObject: false, deadLetter: deadLetter,
             connectionID: connectionID)
         if let tooLarge = MessageChecks.sizeViolation(delivery, limit: limit) {
             let token = registry.add(entry)
-            await engine.receiveRejected(
+            return .rejected(
                 RejectedMessage(
                     correlationId: delivery.properties.correlationID, body: delivery.body, token: token,
                     redelivered: delivery.redelivered, reason: tooLarge))
-            return
         }
         let decoded = MTSReply.decode(delivery.body)
         let summary = decoded.summary
@@ -130,14 +131,13 @@ struct ReplySide: Service {
         guard violations.isEmpty, let correlationId, let operation = summary.operation,
             let contentType = summary.contentType, let timestamp = summary.timestampUtc
         else {
-            await engine.receiveRejected(
+            return .rejected(
                 RejectedMessage(
                     correlationId: correlationId, body: delivery.body, token: token,
                     redelivered: delivery.redelivered,
                     reason: MessageChecks.describe(violations)))
-            return
         }
-        await engine.receive(
+        return .wellFormed(
             CorrelationReply(
                 correlationId: correlationId, operation: operation, contentType: contentType,
                 timestampUtc: timestamp,

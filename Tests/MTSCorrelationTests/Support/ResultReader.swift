@@ -9,7 +9,7 @@ import Testing
 /// list of results produced so far, so a missing result fails a test instead of hanging it.
 struct ResultReader {
     static let markerToken = UInt64.max
-    private var iterator: AsyncStream<CorrelationResult>.Iterator
+    private var iterator: CorrelationResults.AsyncIterator
 
     init(_ engine: CorrelationEngine) {
         iterator = engine.results.makeAsyncIterator()

@@ -119,6 +119,80 @@ struct HTTPSinkDaemonTests {
         await server.stop()
     }
 
+    @Test func timeoutsWaitInABoundedQueueDuringAnOutageAndAllArriveAfterIt() async throws {
+        let healthy = Locked(false)
+        let accepted = Locked<[String]>([])
+        let server = try await TestHTTPServer { request in
+            guard healthy.value else { return .init(status: 503) }
+            accepted.withLock { $0 += request.correlationIds }
+            return .init(status: 200)
+        }
+        let deadLetterPath = HTTPSinkTests.temporaryPath("daemon-dead.jsonl")
+        // The result loop holds up to 512 results with the sinks plus the batch of up to 128 it
+        // is handing out; the engine's queue holds 50 more. Of 1 000 timeouts, the rest must
+        // wait as pending requests in the table.
+        let requests = 1_000
+        let queueBound = 50
+        let harness = try DaemonHarness(
+            name: "http-timeouts", timeouts: "  ticket-cancel: 300", engine: "  resultQueue: \(queueBound)",
+            extraSinks: Self.sinkYAML(url: server.url, batchSize: 50, deadLetterPath: deadLetterPath),
+            extraYAML: "metrics:\n  intervalSeconds: 1", logFormat: "json")
+        defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
+        do {
+            try await harness.startAndWait()
+            let ids = (0..<requests).map { "\(harness.prefix)-\($0)" }
+            // Half are past their deadline when they arrive (as after an intake backlog): they
+            // time out as they are registered, and are bounded all the same.
+            let now = MTSMessages.nowMilliseconds()
+            try await harness.publishAll(
+                ids.enumerated().map { index, id in
+                    let timestamp = index.isMultiple(of: 2) ? now - 1_000 : now
+                    return (
+                        body: MTSMessages.cancelRequest(id, timestamp: timestamp), queue: harness.intakeQueue,
+                        correlationID: id
+                    )
+                })
+
+            // Every deadline has passed; watch the metrics lines for a few seconds of outage.
+            let watchUntil = ContinuousClock.now + .seconds(5)
+            var lines: [[String: Any]] = []
+            while ContinuousClock.now < watchUntil {
+                try await Task.sleep(for: .milliseconds(500))
+                lines = MetricsLineTests.metricsLines(harness.log)
+            }
+            let queued = lines.compactMap { $0["queuedResults"] as? Int }
+            let pending = lines.compactMap { $0["pending"] as? Int }
+            print("timeouts during an outage: queuedResults \(queued), pending \(pending)")
+            try #require(!queued.isEmpty)
+            #expect(queued.allSatisfy { $0 <= queueBound }, "the result queue grew past its bound: \(queued)")
+            #expect(queued.contains(queueBound), "the result queue never filled: \(queued)")
+            // The timeouts that found no room are still pending in the table.
+            #expect(
+                pending.contains { $0 >= requests - 512 - 128 - queueBound },
+                "timeouts were not held back: \(pending)")
+            #expect(accepted.value.isEmpty)
+
+            // The endpoint recovers: every timeout arrives, once.
+            healthy.withLock { $0 = true }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while accepted.value.count < requests, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let arrived = accepted.value
+            #expect(arrived.count == requests)
+            #expect(Set(arrived) == Set(ids))
+            let records = try await harness.waitForResults { $0.count >= requests }
+            #expect(records.allSatisfy { $0["outcome"] as? String == "timeout" })
+            _ = try await harness.stop()
+        } catch {
+            await harness.tearDown()
+            await server.stop()
+            throw error
+        }
+        await harness.tearDown()
+        await server.stop()
+    }
+
     @Test func aStopDuringAnOutageKeepsTheRepliesAndARestartDeliversThem() async throws {
         let healthy = Locked(false)
         let accepted = Locked<[String]>([])

@@ -95,7 +95,10 @@ public struct CorrelationCore: Sendable {
     /// - An id already known with a byte-identical body returns ``RegistrationStatus/alreadyRegistered``
     ///   and changes nothing (a redelivered intake message).
     /// - An id already known with another body throws ``CorrelationError/conflictingRegistration(correlationId:existingState:)``.
-    /// - A request already past its deadline times out at once.
+    /// - A request already past its deadline is due at once: it times out at the next
+    ///   ``advance(to:limit:)``, which ``CorrelationEngine`` makes in the same actor turn (room
+    ///   in its result buffer permitting). Not here: an intake backlog of late requests would
+    ///   otherwise make timeout results past the buffer's bound.
     public mutating func register(
         _ request: CorrelationRequest, now: Int64
     ) throws(CorrelationError) -> CorrelationStep {
@@ -136,11 +139,7 @@ public struct CorrelationCore: Sendable {
             }
         }
         if slots[Int(slot)].state == .outstanding {
-            if persisted.deadline < now {
-                timeOut(slot: slot, now: now, into: &step)
-            } else {
-                timers.insert(slot: slot, fireAt: fireTime(ofDeadline: persisted.deadline))
-            }
+            timers.insert(slot: slot, fireAt: fireTime(ofDeadline: persisted.deadline))
         }
         return .registered
     }

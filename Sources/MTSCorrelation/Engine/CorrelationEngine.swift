@@ -173,6 +173,8 @@ public actor CorrelationEngine {
             }
         }
         apply(step)
+        // Requests already past their deadline are due now: time them out in this turn.
+        fireDueTimers(now: now, limit: configuration.timerBatchLimit)
         // Also for .alreadyRegistered: the first registration may still be in the open batch.
         if let store { try await store.waitDurable() }
         return outcomes

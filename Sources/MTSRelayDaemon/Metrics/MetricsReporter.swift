@@ -49,6 +49,7 @@ struct MetricsReporter: Service {
         let seconds = max(Double(elapsed.nanoseconds) / 1e9, 0.001)
         return MetricsLine(
             counters: interval.counters, pending: pending, heldReplies: held,
+            queuedResults: engine.results.count,
             oldestPendingAgeMs: oldest.map { max(Timestamp.nowMilliseconds() - $0, 0) } ?? 0,
             unacked: registry.pendingCount + metrics.unackedIntake,
             matchedPerSecond: Double((interval.counters.results["matched"] ?? 0) - matchedBefore) / seconds,
@@ -65,6 +66,9 @@ struct MetricsLine: Sendable {
     var counters: RelayMetrics.Counters
     var pending: Int
     var heldReplies: Int
+    /// Results decided and waiting for the result loop (bounded by `engine.resultQueue` for
+    /// those the timer loop makes).
+    var queuedResults: Int
     var oldestPendingAgeMs: Int64
     var unacked: Int
     var matchedPerSecond: Double
@@ -103,6 +107,7 @@ struct MetricsLine: Sendable {
             "reconnects": .stringConvertible(counters.reconnects),
             "pending": .stringConvertible(pending),
             "heldReplies": .stringConvertible(heldReplies),
+            "queuedResults": .stringConvertible(queuedResults),
             "oldestPendingAgeMs": .stringConvertible(oldestPendingAgeMs),
             "unacked": .stringConvertible(unacked),
             "matchedPerSecond": .stringConvertible((matchedPerSecond * 10).rounded() / 10),
@@ -139,6 +144,7 @@ struct SwiftMetricsExporter {
         count("mts_relay_reconnects_total", nil, line.counters.reconnects)
         gauge("mts_relay_pending", Double(line.pending))
         gauge("mts_relay_held_replies", Double(line.heldReplies))
+        gauge("mts_relay_queued_results", Double(line.queuedResults))
         gauge("mts_relay_oldest_pending_age_seconds", Double(line.oldestPendingAgeMs) / 1000)
         gauge("mts_relay_unacked_deliveries", Double(line.unacked))
     }

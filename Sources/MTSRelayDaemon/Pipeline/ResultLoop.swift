@@ -2,62 +2,67 @@ import Logging
 import MTSCorrelation
 import ServiceLifecycle
 
-/// Takes the engine's results in batches and, for each result: dead-letters an invalid
-/// reply, builds the record and hands it to the sinks; then confirms the batch's delivered
-/// results to the engine in one call and acknowledges their replies' deliveries — in that
-/// order, so that nothing is acknowledged before it is safe.
+/// Takes the engine's results in batches and, for each result, in a task of its own:
+/// dead-letters an invalid reply, builds the record and hands it to the sinks. A confirmer
+/// then confirms the delivered results to the engine in batches (whatever accumulated while the
+/// previous confirm ran) and acknowledges their replies' deliveries — in that order, so that
+/// nothing is acknowledged before it is safe.
 ///
-/// The results of a batch go to the sinks concurrently (the sinks merge concurrent writes), and
-/// up to `concurrentBatches` batches are under way at once. While they are all held up (a sink
-/// keeps failing) the loop takes no more results: the engine's bounded result buffer fills, its
-/// timer loop stops firing timeouts, and the reply deliveries stay unacknowledged, bounded by
-/// the prefetch. Everything resumes when the sinks accept again.
+/// At most `concurrency` results are with the sinks at once, each on its own, so a result held
+/// up by a failing sink holds up no other. While they are all held up the loop takes no more
+/// results: the engine's bounded result buffer fills, its timer loop stops firing timeouts,
+/// and the reply deliveries stay unacknowledged, bounded by the prefetch. Everything resumes
+/// when the sinks accept again.
 struct ResultLoop: Service {
     let engine: CorrelationEngine
     let registry: DeliveryRegistry
     let dispatcher: ResultDispatcher
     let metrics: RelayMetrics
     let logger: Logger
-    var batchSize = 128
-    var concurrentBatches = 4
+    var concurrency = 512
 
     func run() async throws {
-        let limiter = AsyncLimiter(limit: concurrentBatches)
-        // Ends when the engine's buffer finishes (engine shut down) or on graceful shutdown.
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                while let batch = await engine.results.next(max: batchSize) {
-                    await limiter.acquire()
-                    group.addTask {
-                        await handle(batch)
-                        limiter.release()
+        let limiter = AsyncLimiter(limit: concurrency)
+        let confirmations = ConfirmationQueue()
+        await withDiscardingTaskGroup { group in
+            // The confirmer outlives the loop below until every delivered result is confirmed.
+            group.addTask { await confirm(confirmations) }
+            // Ends when the engine's buffer finishes (engine shut down) or on graceful shutdown.
+            await cancelWhenGracefulShutdown {
+                await withDiscardingTaskGroup { deliveries in
+                    while let batch = await engine.results.next(max: 128) {
+                        for result in batch {
+                            await limiter.acquire()
+                            deliveries.addTask {
+                                let entry = result.token.flatMap(registry.take)
+                                if await deliver(result, entry: entry) {
+                                    confirmations.append(.init(id: result.id, entry: entry))
+                                } else if entry != nil {
+                                    registry.finished()
+                                }
+                                limiter.release()
+                            }
+                        }
                     }
                 }
             }
+            confirmations.finish()
         }
     }
 
-    private func handle(_ batch: [CorrelationResult]) async {
-        let entries = batch.map { result in result.token.flatMap(registry.take) }
-        defer { for entry in entries where entry != nil { registry.finished() } }
-        let delivered = await withTaskGroup(of: Int?.self) { group in
-            for index in batch.indices {
-                group.addTask { await deliver(batch[index], entry: entries[index]) ? index : nil }
+    /// Confirms delivered results in batches, then acknowledges their deliveries.
+    private func confirm(_ confirmations: ConfirmationQueue) async {
+        while let items = await confirmations.next() {
+            do {
+                try await engine.confirm(items.map(\.id))
+                for item in items { item.entry?.delivery.ack() }
+            } catch {
+                logger.error(
+                    "Could not confirm delivered results; their messages stay unacknowledged",
+                    metadata: ["results": "\(items.count)", "error": "\(error)"])
             }
-            var delivered: [Int] = []
-            for await index in group { if let index { delivered.append(index) } }
-            return delivered
+            for item in items where item.entry != nil { registry.finished() }
         }
-        guard !delivered.isEmpty else { return }
-        do {
-            try await engine.confirm(delivered.map { batch[$0].id })
-        } catch {
-            logger.error(
-                "Could not confirm delivered results; their messages stay unacknowledged",
-                metadata: ["results": "\(delivered.count)", "error": "\(error)"])
-            return
-        }
-        for index in delivered { entries[index]?.delivery.ack() }
     }
 
     /// Hands one result to the sinks; returns whether every sink accepted it.

@@ -121,4 +121,17 @@ import Testing
         #expect(await reader.drain(engine).isEmpty)
         await engine.shutdown()
     }
+
+    @Test func aRequestAlreadyPastItsDeadlineTimesOutInTheRegisteringCall() async throws {
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try CorrelationEngine(configuration: Fixtures.configuration, clock: clock)
+        var reader = ResultReader(engine)
+        try await engine.register(Fixtures.request("late", at: t0 - 5_000))
+        // No timer turn in between: the timeout is already on the stream.
+        let results = await reader.drain(engine)
+        #expect(results.map(\.outcome) == [.timeout])
+        #expect(results.first?.correlationId == "late")
+        #expect(await engine.outstandingCount == 0)
+        await engine.shutdown()
+    }
 }

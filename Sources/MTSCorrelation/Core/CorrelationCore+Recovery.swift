@@ -18,6 +18,7 @@ extension CorrelationCore {
         var core = CorrelationCore(configuration: configuration, now: now)
         var step = CorrelationStep()
         let graceEnd = now.addingReportingOverflow(configuration.startupGrace).partialValue
+        var purges: [PurgeTimer] = []
         for row in rows {
             switch row.state {
             case .outstanding:
@@ -38,7 +39,7 @@ extension CorrelationCore {
                             correlationId: row.request.correlationId,
                             request: row.request, reply: nil, resolvedAt: resolvedAt, replyReceivedAt: nil,
                             afterRecovery: true,
-                            persistOnConfirm: .confirm(correlationId: row.request.correlationId)))
+                            needsConfirm: true))
                 }
                 if purgeAt <= now {
                     step.effects.append(.purge(correlationId: row.request.correlationId))
@@ -46,9 +47,11 @@ extension CorrelationCore {
                 }
                 let slot = try core.insertSlot(row, recovered: true)
                 if row.state == .timedOut { core.slots[Int(slot)].dropBody() }
-                core.timers.insert(slot: slot, fireAt: purgeAt)
+                purges.append(PurgeTimer(fireAt: purgeAt, slot: slot))
             }
         }
+        // The purge queue is kept in time order; the store's rows come in key order.
+        core.purges.append(contentsOf: purges.sorted { $0.fireAt < $1.fireAt })
         if !core.deferredRecovered.isEmpty { core.startupGraceEndsAt = graceEnd }
         return (core, step)
     }

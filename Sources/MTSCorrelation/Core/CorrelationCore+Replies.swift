@@ -100,7 +100,7 @@ extension CorrelationCore {
                 // result was never confirmed.
                 appendReplyResult(
                     .matched, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step,
-                    persistOnConfirm: .confirm(correlationId: reply.correlationId))
+                    needsConfirm: true)
             } else {
                 appendReplyResult(
                     .duplicate, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
@@ -130,7 +130,7 @@ extension CorrelationCore {
         slots[Int(slot)].resolvedAt = now
         outstandingCount -= 1
         tombstoneCount += 1
-        timers.insert(slot: slot, fireAt: now.addingReportingOverflow(configuration.retention).partialValue)
+        schedulePurge(slot: slot, resolvedAt: now)
         if recordsEffects {
             step.effects.append(
                 .resolve(
@@ -142,18 +142,18 @@ extension CorrelationCore {
                 id: makeResultID(), outcome: .matched, correlationId: reply.correlationId, request: request,
                 reply: reply, resolvedAt: now, replyReceivedAt: receivedAt,
                 afterRecovery: slots[Int(slot)].recovered,
-                persistOnConfirm: .confirm(correlationId: reply.correlationId)))
+                needsConfirm: true))
     }
 
     private mutating func appendReplyResult(
         _ outcome: CorrelationOutcome, slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64,
-        into step: inout CorrelationStep, persistOnConfirm: PersistenceEffect? = nil
+        into step: inout CorrelationStep, needsConfirm: Bool = false
     ) {
         let record = slots[Int(slot)]
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: outcome, correlationId: reply.correlationId,
                 request: requestValue(of: record), reply: reply, resolvedAt: now, replyReceivedAt: receivedAt,
-                afterRecovery: record.recovered, persistOnConfirm: persistOnConfirm))
+                afterRecovery: record.recovered, needsConfirm: needsConfirm))
     }
 }

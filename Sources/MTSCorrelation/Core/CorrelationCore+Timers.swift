@@ -10,6 +10,14 @@ extension CorrelationCore {
             endStartupGrace()
         }
         var budget = limit
+        while budget > 0, let purge = purges.first, purge.fireAt <= now {
+            purges.removeFirst()
+            budget -= 1
+            if recordsEffects {
+                step.effects.append(.purge(correlationId: slots[Int(purge.slot)].correlationId))
+            }
+            freeSlot(purge.slot)
+        }
         while budget > 0 {
             let requestTimer = timers.first.flatMap { $0.fireAt <= now ? $0 : nil }
             let heldTimer =
@@ -30,11 +38,8 @@ extension CorrelationCore {
         switch slots[Int(slot)].state {
         case .outstanding:
             timeOut(slot: slot, now: now, into: &step)
-        case .matched, .timedOut:
-            if recordsEffects { step.effects.append(.purge(correlationId: slots[Int(slot)].correlationId)) }
-            freeSlot(slot)
-        case .free:
-            preconditionFailure("a free slot is never scheduled")
+        case .matched, .timedOut, .free:
+            preconditionFailure("only outstanding requests have deadline timers")
         }
     }
 
@@ -73,7 +78,7 @@ extension CorrelationCore {
         slots[Int(slot)].resolvedAt = now
         outstandingCount -= 1
         tombstoneCount += 1
-        timers.insert(slot: slot, fireAt: now.addingReportingOverflow(configuration.retention).partialValue)
+        schedulePurge(slot: slot, resolvedAt: now)
         if recordsEffects {
             step.effects.append(
                 .resolve(
@@ -83,7 +88,7 @@ extension CorrelationCore {
             CorrelationResult(
                 id: makeResultID(), outcome: .timeout, correlationId: request.correlationId, request: request,
                 reply: nil, resolvedAt: now, replyReceivedAt: nil, afterRecovery: recovered,
-                persistOnConfirm: .confirm(correlationId: request.correlationId)))
+                needsConfirm: true))
     }
 
     /// Schedules the recovered requests held back by the startup grace at their own deadlines
@@ -98,4 +103,17 @@ extension CorrelationCore {
         }
         deferredRecovered = []
     }
+
+    /// Keeps a resolved request as a tombstone until its retention ends.
+    mutating func schedulePurge(slot: Int32, resolvedAt: Int64) {
+        purges.append(
+            PurgeTimer(
+                fireAt: resolvedAt.addingReportingOverflow(configuration.retention).partialValue, slot: slot))
+    }
+}
+
+/// When a tombstone's retention ends.
+struct PurgeTimer: Sendable {
+    var fireAt: Int64
+    var slot: Int32
 }

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The engine's decisions as a pure value: state plus event in, results and effects out.
 ///
 /// Time is an argument (`now`, ms since the Unix epoch), so every decision is deterministic.
@@ -15,8 +17,13 @@ public struct CorrelationCore: Sendable {
     var freeSlots: [Int32] = []
     /// Correlation id → slot, for outstanding requests and tombstones.
     var index = SlotIndex()
-    /// Request deadlines (fire at deadline + 1) and tombstone purges (fire at resolvedAt + retention).
+    /// Outstanding requests' deadlines (fire at deadline + 1).
     var timers = DeadlineHeap()
+    /// Tombstone purges (at resolvedAt + retention), oldest first. A queue, not the heap: the
+    /// retention is one constant, so purges come due in the order requests resolve, and a
+    /// resolution costs an append instead of a heap insertion. (Were the wall clock to step
+    /// back, a purge could only come a little late.)
+    var purges = Deque<PurgeTimer>()
 
     /// Interned operation and content-type names.
     var names: [String] = []
@@ -61,6 +68,7 @@ public struct CorrelationCore: Sendable {
     /// The earliest instant at which ``advance(to:limit:)`` has something to do, or nil.
     public var nextWake: Int64? {
         var wake = timers.first?.fireAt
+        if let purge = purges.first { wake = min(wake ?? .max, purge.fireAt) }
         if intakeCaughtUpAt != nil, let heldTimer = heldTimers.first {
             wake = min(wake ?? .max, heldTimer.expiresAt)
         }

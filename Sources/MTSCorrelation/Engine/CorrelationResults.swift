@@ -157,7 +157,7 @@ public final class CorrelationResults: AsyncSequence, Sendable {
     }
 
     /// Returns once the buffer has room for half its capacity, the buffer is finished or the task
-    /// is cancelled.
+    /// is cancelled. Suspends even when there is room already, so the caller yields.
     func waitForRoom() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -50,7 +50,12 @@ public final class CorrelationResult: Sendable {
     /// What becomes durable when this result is confirmed (a `confirm` for `matched` and
     /// `timeout`; nil otherwise). ``CorrelationEngine`` handles it; a user of the bare
     /// ``CorrelationCore`` persists it when its sinks accepted the result.
-    public let persistOnConfirm: PersistenceEffect?
+    public var persistOnConfirm: PersistenceEffect? {
+        needsConfirm ? correlationId.map { .confirm(correlationId: $0) } : nil
+    }
+    /// Stored as a flag: a `PersistenceEffect` is a large enum whose copies and destruction
+    /// cost 10 % of firing a timeout.
+    private let needsConfirm: Bool
 
     /// The daemon's token of the reply or rejected message, if any.
     public var token: UInt64? { reply?.token ?? rejected?.token }
@@ -66,7 +71,7 @@ public final class CorrelationResult: Sendable {
         id: ID, outcome: CorrelationOutcome, correlationId: String?, request: CorrelationRequest?,
         reply: CorrelationReply?, rejected: RejectedMessage? = nil, invalidReason: InvalidReason? = nil,
         resolvedAt: Int64, replyReceivedAt: Int64?, afterRecovery: Bool,
-        persistOnConfirm: PersistenceEffect? = nil
+        needsConfirm: Bool = false
     ) {
         self.id = id
         self.outcome = outcome
@@ -78,6 +83,6 @@ public final class CorrelationResult: Sendable {
         self.resolvedAt = resolvedAt
         self.replyReceivedAt = replyReceivedAt
         self.afterRecovery = afterRecovery
-        self.persistOnConfirm = persistOnConfirm
+        self.needsConfirm = needsConfirm
     }
 }

@@ -4,20 +4,26 @@ extension CorrelationCore {
     /// (`now > deadline`), tombstone purges (`now >= resolvedAt + retention`) and held replies
     /// whose grace ended (`unmatched`). Call again while ``nextWake`` <= `now`
     /// to continue a batch cut short by `limit`.
-    public mutating func advance(to now: Int64, limit: Int = .max) -> CorrelationStep {
+    ///
+    /// - Parameters:
+    ///   - limit: the most timers that make results (timeouts, unmatched).
+    ///   - purgeLimit: the most tombstone purges, which make no result (default: `limit`).
+    public mutating func advance(to now: Int64, limit: Int = .max, purgeLimit: Int? = nil) -> CorrelationStep
+    {
         var step = CorrelationStep()
         if let graceEnd = startupGraceEndsAt, now >= graceEnd {
             endStartupGrace()
         }
-        var budget = limit
-        while budget > 0, let purge = purges.first, purge.fireAt <= now {
+        var purgeBudget = purgeLimit ?? limit
+        while purgeBudget > 0, let purge = purges.first, purge.fireAt <= now {
             purges.removeFirst()
-            budget -= 1
+            purgeBudget -= 1
             if recordsEffects {
                 step.effects.append(.purge(correlationId: slots[Int(purge.slot)].correlationId))
             }
             freeSlot(purge.slot)
         }
+        var budget = limit
         while budget > 0 {
             let requestTimer = timers.first.flatMap { $0.fireAt <= now ? $0 : nil }
             let heldTimer =
@@ -102,6 +108,12 @@ extension CorrelationCore {
             timers.insert(slot: slot, fireAt: fireTime(ofDeadline: slots[Int(slot)].deadline))
         }
         deferredRecovered = []
+    }
+
+    /// Whether a tombstone purge is due at `now` (purges make no results, so they need no room
+    /// in the engine's result buffer).
+    func purgeIsDue(at now: Int64) -> Bool {
+        purges.first.map { $0.fireAt <= now } ?? false
     }
 
     /// Keeps a resolved request as a tombstone until its retention ends.

@@ -266,11 +266,15 @@ public actor CorrelationEngine {
             let now = clock.now()
             fireDueTimers(now: now, limit: configuration.timerBatchLimit)
             if let wake = core.nextWake, wake <= now {
-                // More is due: let other callers in, and wait until the consumer has made room
-                // for a good batch (half the buffer). Firing into whatever little room there
-                // is would hand results over a few at a time, a thread wake-up each (20 % of
-                // the time to fire 1 000 000 timeouts).
-                await results.waitForRoom()
+                if core.purgeIsDue(at: now) {
+                    // Purges need no room: go on after letting other callers in.
+                    await Task.yield()
+                } else {
+                    // More is due: let other callers in, and wait until the consumer has made
+                    // room for a good batch (half the buffer). Firing into whatever little room
+                    // there is would hand results over a few at a time, a thread wake-up each.
+                    await results.waitForRoom()
+                }
                 continue
             }
             let target = min(core.nextWake ?? .max, now + configuration.timerResolution)
@@ -314,13 +318,13 @@ public actor CorrelationEngine {
     private func fireDueTimers(now: Int64, limit: Int) -> Int {
         var emitted = 0
         repeat {
+            // Purges make no results: they go on when the buffer is full.
             let budget = min(limit - emitted, results.room)
-            guard budget > 0 else { break }
-            let step = core.advance(to: now, limit: budget)
+            let step = core.advance(to: now, limit: budget, purgeLimit: limit)
             emitted += step.results.count
             apply(step)
             // Without a limit, go on until nothing is due (or no room is left).
-            if limit != .max { break }
+            if limit != .max || budget == 0 { break }
         } while (core.nextWake ?? .max) <= now
         return emitted
     }

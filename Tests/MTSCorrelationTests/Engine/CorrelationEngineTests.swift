@@ -134,4 +134,20 @@ import Testing
         #expect(await engine.outstandingCount == 0)
         await engine.shutdown()
     }
+
+    @Test func tombstonesArePurgedWhileTheResultBufferIsFull() async throws {
+        var configuration = Fixtures.configuration
+        configuration.resultCapacity = 1
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try CorrelationEngine(configuration: configuration, clock: clock)
+        try await engine.register(Fixtures.request("a"))
+        await engine.receive(Fixtures.reply("a"))
+        #expect(engine.results.count == 1, "the matched result fills the buffer")
+        #expect(await engine.tombstoneCount == 1)
+        clock.advance(by: configuration.retention + 1)
+        await engine.processDueTimers()
+        #expect(await engine.tombstoneCount == 0, "a purge makes no result, so it needs no room")
+        #expect(engine.results.count == 1)
+        await engine.shutdown()
+    }
 }

@@ -33,17 +33,23 @@ extension CorrelationCore {
         }
     }
 
+    /// Refuses ids longer than a slot keeps: 65 535 bytes of correlation id, 32 767 of ticket id.
+    static func checkFieldLengths(_ request: CorrelationRequest) throws(CorrelationError) {
+        let idCount = request.correlationId.utf8.count
+        guard idCount <= Int(UInt16.max) else { throw .fieldTooLong(field: "correlationId", length: idCount) }
+        if let ticketCount = request.ticketId?.utf8.count, ticketCount > Int(Int16.max) {
+            throw .fieldTooLong(field: "ticketId", length: ticketCount)
+        }
+    }
+
     /// Puts a request into a free slot and indexes it. Does not schedule a timer.
     mutating func insertSlot(
         _ persisted: PersistedRequest, recovered: Bool, idHash: UInt32? = nil
     ) throws(CorrelationError) -> Int32 {
         let request = persisted.request
+        try Self.checkFieldLengths(request)
         let idCount = request.correlationId.utf8.count
-        guard idCount <= Int(UInt16.max) else { throw .fieldTooLong(field: "correlationId", length: idCount) }
         let ticketCount = request.ticketId?.utf8.count
-        if let ticketCount, ticketCount > Int(Int16.max) {
-            throw .fieldTooLong(field: "ticketId", length: ticketCount)
-        }
         let operation = try intern(request.operation)
         let contentType = try intern(request.contentType)
         var packed = [UInt8]()

@@ -158,6 +158,13 @@ public actor CorrelationEngine {
         var step = CorrelationStep()
         var now = clock.now()
         for request in requests {
+            // A request the table cannot hold is refused now, not after waiting for room.
+            do throws(CorrelationError) {
+                try CorrelationCore.checkFieldLengths(request)
+            } catch {
+                outcomes.append(.failure(error))
+                continue
+            }
             if core.outstandingCount >= configuration.capacity, !core.isKnown(request.correlationId) {
                 apply(step)
                 step = CorrelationStep()
@@ -274,6 +281,8 @@ public actor CorrelationEngine {
                     // room for a good batch (half the buffer). Firing into whatever little room
                     // there is would hand results over a few at a time, a thread wake-up each.
                     await results.waitForRoom()
+                    // After shutdown there is never room: stop rather than spin.
+                    if results.isFinished { return }
                 }
                 continue
             }

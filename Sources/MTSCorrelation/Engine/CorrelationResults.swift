@@ -46,7 +46,8 @@ public final class CorrelationResults: AsyncSequence, Sendable {
     // MARK: Consumer side
 
     /// Takes up to `max` results, waiting while there are none. Returns nil once the engine has
-    /// shut down and everything was taken, or when the calling task is cancelled.
+    /// shut down and everything was taken, or when the calling task is cancelled and nothing is
+    /// buffered (a cancelled consumer still gets what is already there).
     /// One consumer at a time.
     public func next(max: Int) async -> [CorrelationResult]? {
         precondition(max > 0, "take at least one result")
@@ -178,6 +179,9 @@ public final class CorrelationResults: AsyncSequence, Sendable {
             }?.resume()
         }
     }
+
+    /// Whether ``finish()`` was called (the engine shut down).
+    var isFinished: Bool { state.withLock { $0.finished } }
 
     /// Ends the sequence: the consumer takes what is buffered, then gets nil.
     func finish() {

@@ -150,4 +150,35 @@ import Testing
         #expect(engine.results.count == 1)
         await engine.shutdown()
     }
+
+    @Test func aTooLongIdIsRefusedAtCapacityWithoutWaiting() async throws {
+        var configuration = Fixtures.configuration
+        configuration.capacity = 1
+        let engine = try CorrelationEngine(
+            configuration: configuration, clock: ManualCorrelationClock(now: t0))
+        try await engine.register(Fixtures.request("a"))
+        let tooLong = String(repeating: "x", count: 70_000)
+        // Returns at once although the table is full: nothing to wait for.
+        let outcomes = try await engine.register(contentsOf: [Fixtures.request(tooLong)])
+        #expect(outcomes == [.failure(.fieldTooLong(field: "correlationId", length: 70_000))])
+        #expect(await engine.waitingRegistrationCount == 0)
+        await engine.shutdown()
+    }
+
+    @Test func theTimerLoopEndsWhenTheEngineShutsDownWithAFullBuffer() async throws {
+        var configuration = Fixtures.configuration
+        configuration.resultCapacity = 1
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try CorrelationEngine(configuration: configuration, clock: clock)
+        _ = try await engine.register(contentsOf: [Fixtures.request("a"), Fixtures.request("b")])
+        let loop = Task { try await engine.run() }
+        await clock.waitForSleepers()
+        clock.advance(by: 1_001)
+        // One timeout fills the buffer; the other waits for room.
+        #expect(await eventually { engine.results.count == 1 })
+        await engine.shutdown()
+        // Not cancelled: the loop must notice the shutdown by itself instead of spinning.
+        let ended = await finishedResult(of: loop)
+        #expect(ended != nil)
+    }
 }

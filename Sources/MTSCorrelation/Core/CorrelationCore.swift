@@ -207,9 +207,15 @@ public struct CorrelationCore: Sendable {
     /// The request in `slot` as a value, for the result that resolves it: the body moves into
     /// the value (no copy) and the slot keeps only the ids, as a tombstone does.
     mutating func takeRequest(slot: Int32, correlationId: String? = nil) -> CorrelationRequest {
-        var request = requestValue(of: slots[Int(slot)], correlationId: correlationId, copyingBody: false)
-        request.body = slots[Int(slot)].takeBody()
-        return request
+        // Field by field rather than through requestValue(of:): that call made the compiler copy
+        // the whole core (a retain per table) for every resolution.
+        let index = Int(slot)
+        let id = correlationId ?? slots[index].correlationId
+        let ticketId = slots[index].ticketId
+        return CorrelationRequest(
+            correlationId: id, operation: names[Int(slots[index].operation)],
+            contentType: names[Int(slots[index].contentType)], timestampUtc: slots[index].timestampUtc,
+            ticketId: ticketId, body: slots[index].takeBody())
     }
 
     mutating func intern(_ name: String) throws(CorrelationError) -> UInt16 {

@@ -80,7 +80,8 @@ struct MetricsLineTests {
         counters.results["matched"] = 2
         counters.sinkAccepted["file"] = 2
         let line = MetricsLine(
-            counters: counters, pending: 1, heldReplies: 0, queuedResults: 0, oldestPendingAgeMs: 1500, unacked: 1,
+            counters: counters, pending: 1, heldReplies: 0, queuedResults: 0, oldestPendingAgeMs: 1500,
+            unacked: 1,
             matchedPerSecond: 0.2, replyLatency: .init(count: 2, p50: 1, p90: 2, p99: 2, max: 2),
             relayLatency: .init(count: 2, p50: 0.5, p90: 0.75, p99: 0.75, max: 0.75))
         let text = String(

@@ -33,6 +33,21 @@ struct HTTPSinkDaemonTests {
         return nil
     }
 
+    /// An endpoint that answers 503 until `healthy` is set, then 200, collecting the
+    /// correlation ids it accepted.
+    static func switchableServer() async throws -> (
+        server: TestHTTPServer, healthy: Locked<Bool>, accepted: Locked<[String]>
+    ) {
+        let healthy = Locked(false)
+        let accepted = Locked<[String]>([])
+        let server = try await TestHTTPServer { request in
+            guard healthy.value else { return .init(status: 503) }
+            accepted.withLock { $0 += request.correlationIds }
+            return .init(status: 200)
+        }
+        return (server, healthy, accepted)
+    }
+
     /// Polls the queue until it holds nothing, ready or unacknowledged.
     static func waitUntilDrained(_ queue: String, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
@@ -120,13 +135,7 @@ struct HTTPSinkDaemonTests {
     }
 
     @Test func timeoutsWaitInABoundedQueueDuringAnOutageAndAllArriveAfterIt() async throws {
-        let healthy = Locked(false)
-        let accepted = Locked<[String]>([])
-        let server = try await TestHTTPServer { request in
-            guard healthy.value else { return .init(status: 503) }
-            accepted.withLock { $0 += request.correlationIds }
-            return .init(status: 200)
-        }
+        let (server, healthy, accepted) = try await Self.switchableServer()
         let deadLetterPath = HTTPSinkTests.temporaryPath("daemon-dead.jsonl")
         // The result loop holds up to 512 results with the sinks plus the batch of up to 128 it
         // is handing out; the engine's queue holds 50 more. Of 1 000 timeouts, the rest must
@@ -194,13 +203,7 @@ struct HTTPSinkDaemonTests {
     }
 
     @Test func aStopDuringAnOutageKeepsTheRepliesAndARestartDeliversThem() async throws {
-        let healthy = Locked(false)
-        let accepted = Locked<[String]>([])
-        let server = try await TestHTTPServer { request in
-            guard healthy.value else { return .init(status: 503) }
-            accepted.withLock { $0 += request.correlationIds }
-            return .init(status: 200)
-        }
+        let (server, healthy, accepted) = try await Self.switchableServer()
         let deadLetterPath = HTTPSinkTests.temporaryPath("daemon-dead.jsonl")
         let harness = try DaemonHarness(
             name: "http-stop",

@@ -192,16 +192,12 @@ public struct CorrelationCore: Sendable {
         return CorrelationResult.ID(rawValue: nextResultID)
     }
 
-    /// The request in `slot` as a value (with a copy of its body). Pass `correlationId` when the
-    /// caller already holds it as a String (a reply's): it saves building another.
-    func requestValue(
-        of slot: RequestSlot, correlationId: String? = nil, copyingBody: Bool = true
-    ) -> CorrelationRequest {
+    /// The request in `slot` as a value, with a copy of its body.
+    func requestValue(of slot: RequestSlot) -> CorrelationRequest {
         CorrelationRequest(
-            correlationId: correlationId ?? slot.correlationId, operation: names[Int(slot.operation)],
+            correlationId: slot.correlationId, operation: names[Int(slot.operation)],
             contentType: names[Int(slot.contentType)], timestampUtc: slot.timestampUtc,
-            ticketId: slot.ticketId,
-            body: copyingBody ? slot.body : [])
+            ticketId: slot.ticketId, body: slot.body)
     }
 
     /// The request in `slot` as a value, for the result that resolves it: the body moves into

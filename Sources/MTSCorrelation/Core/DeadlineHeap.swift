@@ -41,12 +41,6 @@ struct DeadlineHeap: Sendable {
         siftUp(index)
     }
 
-    mutating func popFirst() -> Entry? {
-        guard let top = entries.first else { return nil }
-        remove(slot: top.slot)
-        return top
-    }
-
     private mutating func siftUp(_ start: Int) {
         var child = start
         let moving = entries[child]

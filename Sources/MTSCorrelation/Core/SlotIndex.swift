@@ -3,8 +3,9 @@
 /// Why not `[Int: Int32]` keyed by the id's hash: Dictionary hashes its `Int` key again (a
 /// second SipHash per lookup), spends 12 bytes a bucket, and needed a side table for ids whose
 /// 64-bit hashes collide. Here a bucket keeps 32 bits of the id's hash (its home position and a
-/// filter before the bytes are compared) and the slot; the caller compares the bytes. Measured
-/// in the engine benchmark: the index's share of register + match fell from 14 % to 6 %.
+/// filter before the bytes are compared) and the slot; the caller compares the bytes. In a
+/// scratch driver of the engine (register + match, this machine) the change took it from about
+/// 330 000–390 000 to 470 000–530 000 pairs/s.
 ///
 /// The hash is `Hasher` (seeded per process), so crafted ids cannot force collisions; the
 /// index is never persisted.

@@ -22,11 +22,8 @@ struct IntakeSide: Service {
     let watchdog: ConsumeLoopWatchdog
 
     func run() async throws {
-        var reconnecting = ReconnectingConnection(configuration: connection, role: "intake", logger: logger)
-        let watchdog = watchdog
-        reconnecting.onWait = { watchdog.beat(.intake) }
-        let metrics = metrics
-        reconnecting.onReconnect = { metrics.recordReconnect() }
+        let reconnecting = ReconnectingConnection.consumeLoop(
+            .intake, configuration: connection, watchdog: watchdog, metrics: metrics, logger: logger)
         try await reconnecting.run { connection in
             do {
                 try await session(on: connection)

@@ -21,11 +21,8 @@ struct ReplySide: Service {
     let watchdog: ConsumeLoopWatchdog
 
     func run() async throws {
-        var reconnecting = ReconnectingConnection(configuration: connection, role: "replies", logger: logger)
-        let watchdog = watchdog
-        reconnecting.onWait = { watchdog.beat(.replies) }
-        let metrics = metrics
-        reconnecting.onReconnect = { metrics.recordReconnect() }
+        let reconnecting = ReconnectingConnection.consumeLoop(
+            .replies, configuration: connection, watchdog: watchdog, metrics: metrics, logger: logger)
         try await reconnecting.run { connection in try await session(on: connection) }
     }
 

@@ -65,6 +65,38 @@ public struct AMQPConsumer: AsyncSequence, Sendable {
         }
     }
 
+    /// The consumer's buffer and window at one instant: what a reader needs to know whether the
+    /// broker may still hold messages back from it.
+    public struct Flow: Sendable, Equatable {
+        /// Deliveries received and not yet taken by the reader.
+        public var buffered: Int
+        /// Deliveries received and not yet acked, nacked or rejected.
+        public var unsettled: Int
+        /// Whether `unsettled` has reached the prefetch set with ``setPrefetch(_:)``: the broker
+        /// then sends nothing more until something is settled.
+        public var windowFull: Bool
+        /// When the window last stopped being full, or nil if it never was.
+        public var windowFreedAt: ContinuousClock.Instant?
+
+        /// Creates a flow value.
+        public init(buffered: Int, unsettled: Int, windowFull: Bool, windowFreedAt: ContinuousClock.Instant?)
+        {
+            self.buffered = buffered
+            self.unsettled = unsettled
+            self.windowFull = windowFull
+            self.windowFreedAt = windowFreedAt
+        }
+    }
+
+    /// The consumer's buffer and window now.
+    public var flow: Flow { handle.buffer.flow }
+
+    /// Tells the consumer the prefetch its channel was given (``AMQPChannel/setPrefetch(_:)``),
+    /// against which ``Flow/windowFull`` is measured.
+    public func setPrefetch(_ prefetch: Int) {
+        handle.buffer.setPrefetch(prefetch)
+    }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
         let handle: Handle
         public mutating func next() async throws -> AMQPDelivery? {

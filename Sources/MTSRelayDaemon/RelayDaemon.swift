@@ -59,12 +59,14 @@ public struct RelayDaemon: Sendable {
             notifier?.status(
                 SystemdNotifier.statusLine(
                     pending: line.pending, matchedPerSecond: line.matchedPerSecond,
+                    watermarkLags: line.lagsBySource,
                     sinks: sinkNames.map { ($0, !line.counters.failingSinks.contains($0)) }))
         }
 
         let services: [any Service] = [
             EngineService(engine: engine),
             reporter,
+            WatermarkMonitor(engine: engine, logger: logger),
             SinksService(sinks: routes.map(\.sink)),
             ResultLoop(
                 engine: engine, registry: registry, dispatcher: dispatcher, metrics: metrics, logger: logger),
@@ -116,7 +118,8 @@ public struct RelayDaemon: Sendable {
                 byOperation: configuration.timeouts.byOperation.mapValues(Int64.init)),
             retention: Int64(configuration.retentionSeconds) * 1000,
             unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
-            startupGrace: Int64(configuration.engine.startupGraceMs),
+            clockSkewTolerance: Int64(configuration.engine.clockSkewToleranceMs),
+            replyQueues: configuration.replies.queues, intakeQueues: [configuration.intake.queue],
             capacity: configuration.engine.capacity, resultCapacity: configuration.engine.resultQueue)
     }
 

@@ -15,7 +15,8 @@ struct ConfigurationErrorTests {
         let nested = Support.onlyProblem("replies:\n  prefech: 10\n")
         #expect(nested?.keyPath == "replies.prefech")
         #expect(
-            nested?.reason.contains("allowed keys: queues, prefetch, unmatchedGraceMs, maxMessageBytes")
+            nested?.reason.contains(
+                "allowed keys: queues, prefetch, unmatchedGraceMs, transitAllowanceMs, maxMessageBytes")
                 == true)
 
         let tls = Support.onlyProblem("broker:\n  tls:\n    verify: false\n")

@@ -28,7 +28,10 @@ struct ConfigurationLoadingTests {
         var keys = ConfigurationLoader.topLevelKeys
         keys += ["url", "tls", "heartbeatSeconds", "connectionName", "caFile", "certificateFile", "keyFile"]
         keys += ["verifyPeer", "verifyHostname", "queue", "prefetch", "queues", "unmatchedGraceMs"]
-        keys += ["maxMessageBytes", "exchange", "path", "default", "capacity", "startupGraceMs", "format"]
+        keys += [
+            "maxMessageBytes", "exchange", "path", "default", "capacity", "clockSkewToleranceMs", "format",
+        ]
+        keys += ["transitAllowanceMs"]
         keys += ["resultQueue"]
         keys += ["level", "intervalSeconds", "prometheus", "listen", "timeoutSeconds", "initialDelayMs"]
         keys += ["maxDelayMs"]
@@ -87,12 +90,12 @@ struct ConfigurationLoadingTests {
               tls: {caFile: /etc/ca.pem, certificateFile: /etc/c.pem, keyFile: /etc/k.pem, verifyPeer: false, verifyHostname: no}
               heartbeatSeconds: 60
               connectionName: relay-1
-            intake: {queue: in, url: "amqp://u:p@other/", prefetch: 10}
-            replies: {queues: [r1, r2], prefetch: 20, unmatchedGraceMs: 0, maxMessageBytes: 4096}
+            intake: {queue: in, url: "amqp://u:p@other/", prefetch: 10, transitAllowanceMs: 30}
+            replies: {queues: [r1, r2], prefetch: 20, unmatchedGraceMs: 0, transitAllowanceMs: 40, maxMessageBytes: 4096}
             deadLetter: {exchange: dlx, queue: dlq}
             store: {path: /tmp/p.sqlite}
             retentionSeconds: 60
-            engine: {capacity: 5, startupGraceMs: 1, resultQueue: 7}
+            engine: {capacity: 5, clockSkewToleranceMs: 1, resultQueue: 7}
             sinks:
               - {type: stdout, outcomes: [matched, late], operations: [ticket-placement]}
               - {type: file, name: f, path: /tmp/r.jsonl}
@@ -129,7 +132,9 @@ struct ConfigurationLoadingTests {
         #expect(loaded.store.path == "/tmp/p.sqlite")
         #expect(loaded.retentionSeconds == 60)
         #expect(loaded.engine.capacity == 5)
-        #expect(loaded.engine.startupGraceMs == 1)
+        #expect(loaded.engine.clockSkewToleranceMs == 1)
+        #expect(loaded.intake.transitAllowanceMs == 30)
+        #expect(loaded.replies.transitAllowanceMs == 40)
         #expect(loaded.engine.resultQueue == 7)
         #expect(loaded.log.format == .json)
         #expect(loaded.log.level == "debug")

@@ -64,7 +64,7 @@ final class DaemonHarness: @unchecked Sendable {
               ticket-placement: 120000
             \(timeouts)
             engine:
-              startupGraceMs: 3000
+              clockSkewToleranceMs: 0
             \(engine)
             sinks:
               - type: file

@@ -438,7 +438,8 @@ final class ConnectionIO {
                 redelivered: partial.redelivered, exchange: partial.exchange, routingKey: partial.routingKey,
                 consumerTag: partial.consumerTag,
                 acknowledger: DeliveryAcknowledger(
-                    inbox: inbox, channel: channel, generation: generation, logger: logger)))
+                    inbox: inbox, channel: channel, generation: generation, logger: logger),
+                window: buffer))
     }
 }
 

@@ -5,10 +5,19 @@ import Synchronization
 /// ever waiting, and the task that reads them, one at a time or in batches.
 ///
 /// Its size is bounded by the channel's prefetch: the broker sends no more unacknowledged
-/// deliveries than that.
+/// deliveries than that. It also keeps the consumer's window (which deliveries are not settled
+/// yet), from which ``AMQPConsumer/flow`` tells whether the broker may still hold messages back.
 final class DeliveryBuffer: Sendable {
     private struct State {
         var deliveries: Deque<AMQPDelivery> = []
+        /// Delivery tags handed out and not yet acked, nacked or rejected, ascending (the broker
+        /// numbers a channel's deliveries in order).
+        var unsettled: Deque<UInt64> = []
+        /// The prefetch the window is measured against; nil until the reader sets it.
+        var prefetch: Int?
+        /// Whether the window is full now, and when it last stopped being full.
+        var windowFull = false
+        var windowFreedAt: ContinuousClock.Instant?
         var waiter: CheckedContinuation<Void, Never>?
         /// Set when the consumer ended; `.some(nil)` is a clean end.
         var end: AMQPError??
@@ -28,10 +37,46 @@ final class DeliveryBuffer: Sendable {
         let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
             guard state.end == nil else { return nil }
             state.deliveries.append(delivery)
+            state.unsettled.append(delivery.deliveryTag)
+            if let prefetch = state.prefetch, state.unsettled.count >= prefetch { state.windowFull = true }
             defer { state.waiter = nil }
             return state.waiter
         }
         waiter?.resume()
+    }
+
+    /// Sets the prefetch the window is measured against.
+    func setPrefetch(_ prefetch: Int) {
+        state.withLock { state in
+            state.prefetch = prefetch
+            state.windowFull = state.unsettled.count >= prefetch
+        }
+    }
+
+    /// A delivery of this consumer was acked, nacked or rejected (`multiple`: every delivery up
+    /// to `tag`). Settling a tag twice, or one this consumer never had, changes nothing.
+    func settled(_ tag: UInt64, multiple: Bool) {
+        state.withLock { state in
+            if multiple {
+                while let first = state.unsettled.first, first <= tag { state.unsettled.removeFirst() }
+            } else if let index = state.unsettled.firstIndex(of: tag) {
+                // Deliveries are mostly settled in order: the search ends at the first few.
+                state.unsettled.remove(at: index)
+            }
+            if state.windowFull, let prefetch = state.prefetch, state.unsettled.count < prefetch {
+                state.windowFull = false
+                state.windowFreedAt = .now
+            }
+        }
+    }
+
+    /// The consumer's buffer and window now.
+    var flow: AMQPConsumer.Flow {
+        state.withLock { state in
+            AMQPConsumer.Flow(
+                buffered: state.deliveries.count, unsettled: state.unsettled.count,
+                windowFull: state.windowFull, windowFreedAt: state.windowFreedAt)
+        }
     }
 
     /// Ends the sequence after the deliveries already buffered: with an error, or cleanly.

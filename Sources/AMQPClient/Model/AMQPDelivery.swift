@@ -14,20 +14,27 @@ public struct AMQPDelivery: Sendable {
     public let routingKey: String
     public let consumerTag: String
     let acknowledger: DeliveryAcknowledger
+    /// The consumer's buffer, told when this delivery is settled (its window); nil for a
+    /// delivery of no consumer.
+    let window: DeliveryBuffer?
 
     /// Acknowledges this delivery, or with `multiple` every delivery up to it on its channel.
+    /// (The consumer's ``AMQPConsumer/flow`` counts `multiple` for its own deliveries only.)
     public func ack(multiple: Bool = false) {
+        window?.settled(deliveryTag, multiple: multiple)
         acknowledger.send(.ack(multiple: multiple), deliveryTag: deliveryTag)
     }
 
     /// Negatively acknowledges: `requeue` puts it back in the queue, otherwise the queue's
     /// dead-letter exchange gets it (or it is dropped when the queue has none).
     public func nack(requeue: Bool, multiple: Bool = false) {
+        window?.settled(deliveryTag, multiple: multiple)
         acknowledger.send(.nack(multiple: multiple, requeue: requeue), deliveryTag: deliveryTag)
     }
 
     /// Rejects this one delivery; `requeue` as for `nack`.
     public func reject(requeue: Bool) {
+        window?.settled(deliveryTag, multiple: false)
         acknowledger.send(.reject(requeue: requeue), deliveryTag: deliveryTag)
     }
 }

@@ -4,35 +4,44 @@ public struct CorrelationConfiguration: Sendable, Hashable {
     public var timeouts: OperationTimeouts
     /// How long tombstones of matched and timed-out requests are kept (default 1 h).
     public var retention: Int64
-    /// How long an unknown reply waits for its request, counted from
-    /// max(arrival, the moment intake caught up) (default 2 s).
+    /// How long, in event time, an unknown reply waits for its request: it is `unmatched` once
+    /// the intake watermark passes the reply's `timestampUtc` plus this (default 2 s).
     public var unmatchedGrace: Int64
-    /// After a restart, recovered requests whose deadline falls before `start + startupGrace`
-    /// do not time out before then, or before the daemon reports the reply backlog drained,
-    /// whichever comes first (default 30 s).
-    public var startupGrace: Int64
+    /// How far MTS's clock may run ahead of the platform's: a reply stamped up to this long
+    /// after its request's deadline is still in time, and a request times out only once the
+    /// reply watermark passes its deadline plus this (default 0).
+    public var clockSkewTolerance: Int64
+    /// The reply queues whose watermarks decide timeouts: the reply watermark is the lowest of
+    /// theirs, and unknown until each has reported one (default `["replies"]`).
+    public var replyQueues: [String]
+    /// The intake queues whose watermarks decide `unmatched`, likewise (default `["intake"]`).
+    public var intakeQueues: [String]
     /// The most outstanding requests; past it, registration waits (default 1 000 000).
     public var capacity: Int
-    /// The longest the timer loop sleeps, which bounds how late a timer can fire after a
-    /// deadline registered while it sleeps (default 50 ms).
+    /// The longest the timer loop sleeps, which bounds how late a tombstone purge can come
+    /// (default 50 ms). Timeouts and `unmatched` do not wait for it: they fire in the actor turn
+    /// that moves their watermark.
     public var timerResolution: Int64
     /// The most results one timer turn emits before yielding the actor (default 10 000).
     public var timerBatchLimit: Int
-    /// The most results that wait in ``CorrelationEngine/results`` before the timer loop stops
+    /// The most results that wait in ``CorrelationEngine/results`` before the engine stops
     /// firing timers until the consumer catches up (default 10 000); see ``CorrelationResults``.
     public var resultCapacity: Int
 
     /// Creates a configuration; every argument has the documented default.
     public init(
         timeouts: OperationTimeouts = .mtsDefaults, retention: Int64 = 3_600_000,
-        unmatchedGrace: Int64 = 2_000,
-        startupGrace: Int64 = 30_000, capacity: Int = 1_000_000, timerResolution: Int64 = 50,
+        unmatchedGrace: Int64 = 2_000, clockSkewTolerance: Int64 = 0,
+        replyQueues: [String] = ["replies"], intakeQueues: [String] = ["intake"],
+        capacity: Int = 1_000_000, timerResolution: Int64 = 50,
         timerBatchLimit: Int = 10_000, resultCapacity: Int = 10_000
     ) {
         self.timeouts = timeouts
         self.retention = retention
         self.unmatchedGrace = unmatchedGrace
-        self.startupGrace = startupGrace
+        self.clockSkewTolerance = clockSkewTolerance
+        self.replyQueues = replyQueues
+        self.intakeQueues = intakeQueues
         self.capacity = capacity
         self.timerResolution = timerResolution
         self.timerBatchLimit = timerBatchLimit

@@ -2,10 +2,10 @@
 extension CorrelationCore {
     /// Rebuilds a core from the store's rows at `now`.
     ///
-    /// - Outstanding requests whose deadline falls before `now + startupGrace` are held back:
-    ///   they time out no earlier than the end of the startup grace, or than
-    ///   ``replyBacklogDrained(now:)``, whichever comes first, so replies already waiting in the
-    ///   broker get their chance. Later deadlines are scheduled as usual.
+    /// - Outstanding requests are scheduled as new ones are: they time out once the reply
+    ///   watermark passes their deadline. Both watermarks start unknown, so replies that waited
+    ///   in the broker while the relay was down are read (and matched by their own timestamps)
+    ///   before anything times out.
     /// - Tombstones still in retention are kept; expired ones are dropped, with `purge` effects.
     /// - A timeout that was decided but not confirmed before the crash is emitted again (same
     ///   decision, ``CorrelationResult/afterRecovery`` set), in the returned step.
@@ -17,18 +17,12 @@ extension CorrelationCore {
     ) throws(CorrelationError) -> (core: CorrelationCore, step: CorrelationStep) {
         var core = CorrelationCore(configuration: configuration, now: now)
         var step = CorrelationStep()
-        let graceEnd = now.addingReportingOverflow(configuration.startupGrace).partialValue
         var purges: [PurgeTimer] = []
         for row in rows {
             switch row.state {
             case .outstanding:
                 let slot = try core.insertSlot(row, recovered: true)
-                let fireAt = core.fireTime(ofDeadline: row.deadline)
-                if fireAt < graceEnd {
-                    core.deferredRecovered.append(slot)
-                } else {
-                    core.timers.insert(slot: slot, fireAt: fireAt)
-                }
+                core.timers.insert(slot: slot, fireAt: core.fireTime(ofDeadline: row.deadline))
             case .matched, .timedOut:
                 let resolvedAt = row.resolvedAt ?? now
                 let purgeAt = resolvedAt.addingReportingOverflow(configuration.retention).partialValue
@@ -37,7 +31,8 @@ extension CorrelationCore {
                         CorrelationResult(
                             id: core.makeResultID(), outcome: .timeout,
                             correlationId: row.request.correlationId,
-                            request: row.request, reply: nil, resolvedAt: resolvedAt, replyReceivedAt: nil,
+                            request: row.request, deadline: row.deadline, reply: nil, resolvedAt: resolvedAt,
+                            replyReceivedAt: nil,
                             afterRecovery: true,
                             needsConfirm: true))
                 }
@@ -52,7 +47,6 @@ extension CorrelationCore {
         }
         // The purge queue is kept in time order; the store's rows come in key order.
         core.purges.append(contentsOf: purges.sorted { $0.fireAt < $1.fireAt })
-        if !core.deferredRecovered.isEmpty { core.startupGraceEndsAt = graceEnd }
         return (core, step)
     }
 }

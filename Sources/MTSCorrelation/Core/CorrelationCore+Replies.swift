@@ -1,17 +1,19 @@
 // Replies: matching, late, duplicate, invalid, and holding unknown ones.
 extension CorrelationCore {
-    /// Receives a well-formed reply at `now`.
+    /// Receives a well-formed reply, read at `now`. Its own `timestampUtc` (when MTS answered)
+    /// decides, not `now`.
     ///
     /// - Known request, content type or operation not answering it: `invalid` now; the request
     ///   stays as it was.
-    /// - Outstanding request, `now <= deadline`: `matched` now.
-    /// - Outstanding request but `now > deadline` (the timer has not fired yet): `timeout`, then `late`.
-    ///   Exception: for a request recovered from the store, a reply whose own `timestampUtc` is
-    ///   at or before the deadline matches (it waited in the broker while the daemon was down).
+    /// - Outstanding request, reply stamped at or before the deadline plus the clock-skew
+    ///   tolerance: `matched`, however late it is read. A reply stamped before its request (the
+    ///   two clocks disagree) is in time too.
+    /// - Outstanding request, reply stamped later: `timeout`, then `late`.
     /// - Timed-out tombstone: `late`. Matched tombstone: `duplicate`, except a redelivered reply whose
     ///   body equals the one that matched, which is `matched` again (the same input, repeated).
-    /// - Unknown id: held, no result yet; `matched` (or another outcome) when its request is
-    ///   registered, `unmatched` when the grace ends.
+    /// - Unknown id: held, no result yet; decided when its request is registered, or `unmatched`
+    ///   once the intake watermark passes `min(timestampUtc, now) + unmatchedGrace` (a reply
+    ///   stamped in the future counts from when it was read, so it cannot be held forever).
     public mutating func receive(_ reply: CorrelationReply, now: Int64) -> CorrelationStep {
         var step = CorrelationStep()
         receive(reply, now: now, into: &step)
@@ -28,9 +30,10 @@ extension CorrelationCore {
         heldSequence += 1
         held[idBytes, default: []].append(HeldReply(sequence: heldSequence, reply: reply, receivedAt: now))
         heldReplyCount += 1
-        heldTimers.insert(
-            HeldTimer(expiresAt: now + configuration.unmatchedGrace, sequence: heldSequence, idBytes: idBytes)
-        )
+        let stamped = min(reply.timestampUtc, now).addingReportingOverflow(configuration.unmatchedGrace)
+        let expiresAt =
+            stamped.overflow || stamped.partialValue == .max ? Int64.max : stamped.partialValue + 1
+        heldTimers.insert(HeldTimer(expiresAt: expiresAt, sequence: heldSequence, idBytes: idBytes))
     }
 
     /// Receives a message the daemon found invalid: always one `invalid` result, now.
@@ -44,10 +47,12 @@ extension CorrelationCore {
     public mutating func receiveRejected(
         _ message: RejectedMessage, now: Int64, into step: inout CorrelationStep
     ) {
-        let request = message.correlationId.flatMap { lookup($0) }.map { requestValue(of: slots[Int($0)]) }
+        let slot = message.correlationId.flatMap { lookup($0) }
         step.results.append(
             CorrelationResult(
-                id: makeResultID(), outcome: .invalid, correlationId: message.correlationId, request: request,
+                id: makeResultID(), outcome: .invalid, correlationId: message.correlationId,
+                request: slot.map { requestValue(of: slots[Int($0)]) },
+                deadline: slot.map { slots[Int($0)].deadline },
                 reply: nil, rejected: message, invalidReason: .validationFailed(message.reason),
                 resolvedAt: now,
                 replyReceivedAt: now, afterRecovery: false))
@@ -77,17 +82,15 @@ extension CorrelationCore {
             step.results.append(
                 CorrelationResult(
                     id: makeResultID(), outcome: .invalid, correlationId: reply.correlationId,
-                    request: requestValue(of: slots[Int(slot)]), reply: reply, invalidReason: reason,
+                    request: requestValue(of: slots[Int(slot)]), deadline: deadline, reply: reply,
+                    invalidReason: reason,
                     resolvedAt: now, replyReceivedAt: receivedAt, afterRecovery: recovered))
             return
         }
         switch state {
         case .outstanding:
-            // A recovered request's reply may have waited in the broker while the daemon was
-            // down: its own timestamp, set by MTS, is the evidence that it came in time.
-            let inTime =
-                receivedAt <= deadline || (recovered && reply.timestampUtc <= deadline)
-            if !inTime {
+            // Event time: when MTS answered, not when the relay read the reply.
+            if !isInTime(reply.timestampUtc, deadline: deadline) {
                 timeOut(slot: slot, now: now, into: &step)
                 appendReplyResult(
                     .late, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
@@ -122,6 +125,7 @@ extension CorrelationCore {
     private mutating func match(
         slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64, into step: inout CorrelationStep
     ) {
+        let deadline = slots[Int(slot)].deadline
         let request = takeRequest(slot: slot, correlationId: reply.correlationId)
         let replyHash = BodyHash.hash(reply.body)
         timers.remove(slot: slot)
@@ -140,7 +144,7 @@ extension CorrelationCore {
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: .matched, correlationId: reply.correlationId, request: request,
-                reply: reply, resolvedAt: now, replyReceivedAt: receivedAt,
+                deadline: deadline, reply: reply, resolvedAt: now, replyReceivedAt: receivedAt,
                 afterRecovery: slots[Int(slot)].recovered,
                 needsConfirm: true))
     }
@@ -153,7 +157,8 @@ extension CorrelationCore {
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: outcome, correlationId: reply.correlationId,
-                request: requestValue(of: record), reply: reply, resolvedAt: now, replyReceivedAt: receivedAt,
+                request: requestValue(of: record), deadline: record.deadline, reply: reply, resolvedAt: now,
+                replyReceivedAt: receivedAt,
                 afterRecovery: record.recovered, needsConfirm: needsConfirm))
     }
 }

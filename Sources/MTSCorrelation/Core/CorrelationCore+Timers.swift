@@ -1,9 +1,10 @@
-// Time passing: timeouts, tombstone purges, unmatched-grace expiries, the end of the startup grace.
+// Time passing: timeouts and unmatched-grace expiries (event time), tombstone purges (relay clock).
 extension CorrelationCore {
-    /// Fires every timer due at `now`, at most `limit` of them, in time order: timeouts
-    /// (`now > deadline`), tombstone purges (`now >= resolvedAt + retention`) and held replies
-    /// whose grace ended (`unmatched`). Call again while ``nextWake`` <= `now`
-    /// to continue a batch cut short by `limit`.
+    /// Fires every timer that is due, at most `limit` of them: timeouts (the reply watermark
+    /// passed the deadline plus the clock-skew tolerance) and held replies whose grace ended
+    /// (`unmatched`: the intake watermark passed their timestamp plus the grace), in event-time
+    /// order, and tombstone purges (`now >= resolvedAt + retention`). Call again while
+    /// ``nextWake`` <= `now` to continue a batch cut short by `limit`.
     ///
     /// - Parameters:
     ///   - limit: the most timers that make results (timeouts, unmatched).
@@ -11,9 +12,6 @@ extension CorrelationCore {
     public mutating func advance(to now: Int64, limit: Int = .max, purgeLimit: Int? = nil) -> CorrelationStep
     {
         var step = CorrelationStep()
-        if let graceEnd = startupGraceEndsAt, now >= graceEnd {
-            endStartupGrace()
-        }
         var purgeBudget = purgeLimit ?? limit
         while purgeBudget > 0, let purge = purges.first, purge.fireAt <= now {
             purges.removeFirst()
@@ -24,10 +22,11 @@ extension CorrelationCore {
             freeSlot(purge.slot)
         }
         var budget = limit
+        let replyMark = replyWatermarks.combined ?? .min
+        let intakeMark = intakeWatermarks.combined ?? .min
         while budget > 0 {
-            let requestTimer = timers.first.flatMap { $0.fireAt <= now ? $0 : nil }
-            let heldTimer =
-                intakeCaughtUpAt == nil ? nil : heldTimers.first.flatMap { $0.expiresAt <= now ? $0 : nil }
+            let requestTimer = timers.first.flatMap { $0.fireAt <= replyMark ? $0 : nil }
+            let heldTimer = heldTimers.first.flatMap { $0.expiresAt <= intakeMark ? $0 : nil }
             if let requestTimer, heldTimer.map({ requestTimer.fireAt <= $0.expiresAt }) ?? true {
                 budget -= 1
                 fireRequestTimer(slot: requestTimer.slot, now: now, into: &step)
@@ -49,35 +48,29 @@ extension CorrelationCore {
         }
     }
 
-    /// Pops the earliest held-reply timer; returns whether it emitted `unmatched` (a stale timer
-    /// is dropped, one pushed back by a late catch-up is rescheduled).
+    /// Pops the earliest held-reply timer; returns whether it emitted `unmatched` (a timer
+    /// whose reply was resolved meanwhile is dropped).
     private mutating func expireHeldReply(now: Int64, into step: inout CorrelationStep) -> Bool {
-        guard let caughtUpAt = intakeCaughtUpAt, let timer = heldTimers.popFirst() else { return false }
+        guard let timer = heldTimers.popFirst() else { return false }
         guard var replies = held[timer.idBytes],
             let position = replies.firstIndex(where: { $0.sequence == timer.sequence })
         else { return false }
         let heldReply = replies[position]
-        let expiresAt = max(heldReply.receivedAt, caughtUpAt) + configuration.unmatchedGrace
-        if expiresAt > now {
-            var later = timer
-            later.expiresAt = expiresAt
-            heldTimers.insert(later)
-            return false
-        }
         replies.remove(at: position)
         held[timer.idBytes] = replies.isEmpty ? nil : replies
         heldReplyCount -= 1
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: .unmatched, correlationId: heldReply.reply.correlationId,
-                request: nil, reply: heldReply.reply, resolvedAt: now, replyReceivedAt: heldReply.receivedAt,
-                afterRecovery: false))
+                request: nil, deadline: nil, reply: heldReply.reply, resolvedAt: now,
+                replyReceivedAt: heldReply.receivedAt, afterRecovery: false))
         return true
     }
 
     /// Times a request out now: a `timeout` result, and a tombstone kept for retention.
     mutating func timeOut(slot: Int32, now: Int64, into step: inout CorrelationStep) {
         let recovered = slots[Int(slot)].recovered
+        let deadline = slots[Int(slot)].deadline
         let request = takeRequest(slot: slot)
         timers.remove(slot: slot)
         slots[Int(slot)].state = .timedOut
@@ -93,21 +86,9 @@ extension CorrelationCore {
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: .timeout, correlationId: request.correlationId, request: request,
-                reply: nil, resolvedAt: now, replyReceivedAt: nil, afterRecovery: recovered,
+                deadline: deadline, reply: nil, resolvedAt: now, replyReceivedAt: nil,
+                afterRecovery: recovered,
                 needsConfirm: true))
-    }
-
-    /// Schedules the recovered requests held back by the startup grace at their own deadlines
-    /// (already past ones fire at the next advance).
-    mutating func endStartupGrace() {
-        startupGraceEndsAt = nil
-        for slot in deferredRecovered
-        where slots[Int(slot)].state == .outstanding && slots[Int(slot)].recovered
-            && !timers.contains(slot: slot)
-        {
-            timers.insert(slot: slot, fireAt: fireTime(ofDeadline: slots[Int(slot)].deadline))
-        }
-        deferredRecovered = []
     }
 
     /// Whether a tombstone purge is due at `now` (purges make no results, so they need no room

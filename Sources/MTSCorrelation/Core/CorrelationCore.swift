@@ -7,8 +7,20 @@ import DequeModule
 /// deadlines, tombstone purges) lives in one indexed binary heap, O(log n) per operation.
 /// Unknown replies wait in a separate, small heap for their grace period.
 ///
-/// Deadline rule: a request's deadline is `timestampUtc + timeout(operation)`, inclusive. A reply
-/// received at or before it matches; the request times out once `now > deadline`.
+/// Decisions are made in event time, from the messages' own timestamps, never from when the
+/// relay happened to read a queue:
+/// - A request's deadline is `timestampUtc + timeout(operation)`, inclusive.
+/// - A reply stamped at or before the deadline (plus ``CorrelationConfiguration/clockSkewTolerance``)
+///   is in time: `matched`, however late it is read.
+/// - A reply stamped later makes its request `timeout` and is itself `late`.
+/// - A request without a reply times out once the **reply watermark** passes its deadline (plus
+///   the tolerance): once no reply stamped in time can still come.
+/// - A reply for an unknown id is `unmatched` once the **intake watermark** passes its
+///   timestamp plus ``CorrelationConfiguration/unmatchedGrace``.
+///
+/// The daemon reports each queue's watermark (``advanceWatermark(_:queue:to:now:)``); see
+/// ``WatermarkTracker``. `now` (the relay's clock) stamps results, bounds watermarks and drives
+/// tombstone purges only.
 public struct CorrelationCore: Sendable {
     /// The settings the core was made with.
     public let configuration: CorrelationConfiguration
@@ -17,7 +29,8 @@ public struct CorrelationCore: Sendable {
     var freeSlots: [Int32] = []
     /// Correlation id → slot, for outstanding requests and tombstones.
     var index = SlotIndex()
-    /// Outstanding requests' deadlines (fire at deadline + 1).
+    /// Outstanding requests' deadlines, keyed by the reply watermark that fires them
+    /// (deadline + clock-skew tolerance + 1).
     var timers = DeadlineHeap()
     /// Tombstone purges (at resolvedAt + retention), oldest first. A queue, not the heap: the
     /// retention is one constant, so purges come due in the order requests resolve, and a
@@ -35,13 +48,10 @@ public struct CorrelationCore: Sendable {
     var heldSequence: UInt64 = 0
     /// Outstanding requests by age, for ``oldestOutstandingTimestamp()``.
     var ages = MinHeap<OutstandingAgeEntry>()
-    /// When intake last caught up; nil while the daemon reports it behind.
-    var intakeCaughtUpAt: Int64?
-
-    /// Recovered requests whose deadline fell inside the startup grace; not in `timers` until
-    /// the grace ends or the reply backlog is drained.
-    var deferredRecovered: [Int32] = []
-    var startupGraceEndsAt: Int64?
+    /// The reply queues' event-time progress: decides timeouts.
+    public internal(set) var replyWatermarks: WatermarkTracker
+    /// The intake queues' event-time progress: decides `unmatched`.
+    public internal(set) var intakeWatermarks: WatermarkTracker
 
     var nextResultID: UInt64 = 1
 
@@ -56,26 +66,33 @@ public struct CorrelationCore: Sendable {
     /// building them (a copy of every request) is wasted work.
     public let recordsEffects: Bool
 
-    /// An empty core. Intake counts as caught up from `now`.
+    /// An empty core. Both watermarks are unknown until their queues report.
     ///
+    /// - Parameter now: unused; kept so that every constructor takes the clock.
     /// - Parameter recordsEffects: false when nothing persists the effects (no store).
     public init(configuration: CorrelationConfiguration, now: Int64, recordsEffects: Bool = true) {
         self.configuration = configuration
-        self.intakeCaughtUpAt = now
         self.recordsEffects = recordsEffects
+        replyWatermarks = WatermarkTracker(queues: configuration.replyQueues)
+        intakeWatermarks = WatermarkTracker(queues: configuration.intakeQueues)
     }
 
-    /// The earliest instant at which ``advance(to:limit:)`` has something to do, or nil.
+    /// The earliest relay-clock instant at which ``advance(to:limit:purgeLimit:)`` has something
+    /// to do, or nil: `Int64.min` when a watermark already passed a deadline or a grace (only
+    /// room in the result buffer held it back), else the next tombstone purge. Timeouts and
+    /// `unmatched` otherwise wait for a watermark to move, not for the clock.
     public var nextWake: Int64? {
-        var wake = timers.first?.fireAt
-        if let purge = purges.first { wake = min(wake ?? .max, purge.fireAt) }
-        if intakeCaughtUpAt != nil, let heldTimer = heldTimers.first {
-            wake = min(wake ?? .max, heldTimer.expiresAt)
+        if hasDueTimers { return .min }
+        return purges.first?.fireAt
+    }
+
+    /// Whether a watermark has passed a request's deadline or a held reply's grace.
+    var hasDueTimers: Bool {
+        if let first = timers.first, let mark = replyWatermarks.combined, first.fireAt <= mark { return true }
+        if let first = heldTimers.first, let mark = intakeWatermarks.combined, first.expiresAt <= mark {
+            return true
         }
-        if !deferredRecovered.isEmpty, let graceEnd = startupGraceEndsAt {
-            wake = min(wake ?? .max, graceEnd)
-        }
-        return wake
+        return false
     }
 
     /// Whether `correlationId` is outstanding or in retention.
@@ -99,7 +116,7 @@ public struct CorrelationCore: Sendable {
     /// Registers a request.
     ///
     /// - A new id becomes outstanding and yields an `insert` effect. Replies already held for it
-    ///   are resolved at once, in arrival order (a reply received by the deadline matches).
+    ///   are resolved at once, in timestamp order (a reply stamped by the deadline matches).
     /// - An id already known with a byte-identical body returns ``RegistrationStatus/alreadyRegistered``
     ///   and changes nothing (a redelivered intake message).
     /// - An id already known with another body throws ``CorrelationError/conflictingRegistration(correlationId:existingState:)``.
@@ -140,7 +157,9 @@ public struct CorrelationCore: Sendable {
 
         if !held.isEmpty, let replies = held.removeValue(forKey: Array(request.correlationId.utf8)) {
             heldReplyCount -= replies.count
-            for heldReply in replies {
+            // In event-time order (stable): an in-time reply read after one stamped past the
+            // deadline (or in the future) still matches.
+            for heldReply in replies.sorted(by: { $0.reply.timestampUtc < $1.reply.timestampUtc }) {
                 resolve(
                     slot: slot, reply: heldReply.reply, receivedAt: heldReply.receivedAt, now: now,
                     into: &step)
@@ -152,31 +171,34 @@ public struct CorrelationCore: Sendable {
         return .registered
     }
 
-    // MARK: Intake and backlog signals
+    // MARK: Watermarks
 
-    /// The daemon reports that its intake queue holds a backlog: held replies do not expire
-    /// while it is behind, because their request may still be in that backlog.
-    public mutating func intakeFellBehind() {
-        intakeCaughtUpAt = nil
-    }
-
-    /// The daemon reports that intake has caught up at `now`: a held reply now expires at
-    /// max(its arrival, `now`) + ``CorrelationConfiguration/unmatchedGrace``.
-    public mutating func intakeCaughtUp(now: Int64) {
-        if intakeCaughtUpAt == nil { intakeCaughtUpAt = now }
-    }
-
-    /// The daemon reports that the replies waiting in the broker at startup have all been
-    /// received: the startup grace ends now. Recovered requests past their deadline time out at
-    /// the next ``advance(to:limit:)``.
-    public mutating func replyBacklogDrained(now: Int64) {
-        endStartupGrace()
+    /// Moves `queue`'s watermark of `source` to `value` (clamped to `now`, never backwards).
+    /// What it makes due fires at the next ``advance(to:limit:purgeLimit:)``.
+    ///
+    /// - Returns: whether the input's watermark (the lowest of its queues') moved.
+    @discardableResult
+    public mutating func advanceWatermark(
+        _ source: WatermarkSource, queue: String, to value: Int64, now: Int64
+    ) -> Bool {
+        switch source {
+        case .replies: replyWatermarks.advance(queue: queue, to: value, now: now)
+        case .intake: intakeWatermarks.advance(queue: queue, to: value, now: now)
+        }
     }
 
     // MARK: Helpers
 
+    /// The reply watermark at which a request with `deadline` times out: once it has passed
+    /// the deadline plus the clock-skew tolerance.
     func fireTime(ofDeadline deadline: Int64) -> Int64 {
-        deadline == .max ? .max : deadline + 1
+        let inTimeUntil = deadline.addingReportingOverflow(configuration.clockSkewTolerance)
+        return inTimeUntil.overflow || inTimeUntil.partialValue == .max ? .max : inTimeUntil.partialValue + 1
+    }
+
+    /// Whether a reply stamped `timestamp` answers a request with `deadline` in time.
+    func isInTime(_ timestamp: Int64, deadline: Int64) -> Bool {
+        timestamp < fireTime(ofDeadline: deadline)
     }
 
     func persistedState(_ state: RequestSlot.State) -> PersistedRequest.State {

@@ -7,11 +7,15 @@
 ///   transactions too). When it returns, the requests are durable and the intake messages may
 ///   be acked. When the table holds ``CorrelationConfiguration/capacity`` outstanding requests
 ///   it suspends (backpressure).
-/// - Replies: `receive(contentsOf: messages)` for each batch of reply deliveries. Results arrive
-///   on ``results``, now or later (a reply for an unknown id waits through the unmatched grace).
-/// - Time: `run()` as a service; it fires timeouts, grace expiries and purges from the injected
-///   clock and returns when its task is cancelled. It makes only as many results as
-///   ``results`` has room for (see ``CorrelationResults``).
+/// - Replies: `receive(contentsOf: messages, watermark:)` for each batch of reply deliveries.
+///   Results arrive on ``results``, now or later (a reply for an unknown id waits for its
+///   request until the intake watermark passes its timestamp plus the unmatched grace).
+/// - Event time: each consumer reports its queue's watermark with its batches, or with
+///   ``advanceWatermark(_:queue:to:)`` when idle. Timeouts and `unmatched` fire in the actor
+///   turn that moves a watermark past them (see ``CorrelationCore`` for the rule).
+/// - Time: `run()` as a service; it fires tombstone purges from the injected clock, and the
+///   timeouts a full result buffer held back, and returns when its task is cancelled. It makes
+///   only as many results as ``results`` has room for (see ``CorrelationResults``).
 /// - Sinks: take batches from ``results``; after the sinks accepted results,
 ///   `try await confirm(ids)`, then ack the replies' deliveries.
 ///
@@ -42,11 +46,10 @@
 /// again after the restart.
 ///
 /// ## Startup and backlog
-/// After a restart, recovered requests whose deadline falls inside the startup grace
-/// (``CorrelationConfiguration/startupGrace``) do not time out before it ends or before
-/// ``replyBacklogDrained()``, whichever comes first. ``intakeFellBehind()`` and
-/// ``intakeCaughtUp()`` stop and restart the unmatched grace: a held reply expires at
-/// max(arrival, caught-up time) + grace, and never while intake is behind.
+/// After a start both watermarks are unknown, so nothing times out and nothing is declared
+/// `unmatched` before each queue's consumer has caught up or read past a deadline. Recovered
+/// requests follow the same rule as new ones: replies that waited in the broker while the
+/// relay was down match by their own timestamps.
 public actor CorrelationEngine {
     /// Every result, in the order decided, in a bounded buffer. Consume it from one task.
     public nonisolated let results: CorrelationResults
@@ -68,7 +71,7 @@ public actor CorrelationEngine {
     ///   - clock: the source of time; ``SystemCorrelationClock`` in production.
     ///   - storePath: the SQLite file (created if absent; its directory must exist), or nil to
     ///     keep everything in memory. An existing file is recovered: outstanding requests and
-    ///     tombstones come back, subject to the startup grace.
+    ///     tombstones come back.
     /// - Throws: ``CorrelationStoreError`` naming the path when the directory is missing or the
     ///   file is not a valid database.
     public init(
@@ -200,8 +203,12 @@ public actor CorrelationEngine {
     }
 
     /// Receives reply-queue messages in order, in one actor turn: each yields its result(s) as
-    /// ``receive(_:)`` or ``receiveRejected(_:)`` would.
-    public func receive(contentsOf messages: [IncomingReply]) {
+    /// ``receive(_:)`` or ``receiveRejected(_:)`` would. Then, when given, moves the queue's
+    /// watermark (after the replies: they were read before it was measured) and fires what
+    /// that made due.
+    public func receive(
+        contentsOf messages: [IncomingReply], watermark: (queue: String, value: Int64)? = nil
+    ) {
         let now = clock.now()
         var step = CorrelationStep()
         for message in messages {
@@ -211,6 +218,9 @@ public actor CorrelationEngine {
             }
         }
         apply(step)
+        if let watermark {
+            advanceWatermark(.replies, queue: watermark.queue, to: watermark.value)
+        }
     }
 
     /// Records that the sinks accepted these results; returns when that is durable.
@@ -230,24 +240,28 @@ public actor CorrelationEngine {
         try await store.waitDurable()
     }
 
-    // MARK: Backlog signals
+    // MARK: Watermarks
 
-    /// Intake has a backlog: held replies stop expiring (their request may be in it).
-    public func intakeFellBehind() {
-        core.intakeFellBehind()
-    }
-
-    /// Intake has caught up: held replies expire at max(arrival, now) + unmatched grace.
-    public func intakeCaughtUp() {
-        core.intakeCaughtUp(now: clock.now())
-    }
-
-    /// The replies waiting at startup have been received: the startup grace ends now, and
-    /// recovered requests already past their deadline time out at once.
-    public func replyBacklogDrained() {
+    /// Moves `queue`'s watermark (clamped to the engine's clock, never backwards) and fires
+    /// the timeouts or `unmatched` results it made due, as many as ``results`` has room for;
+    /// ``run()`` fires the rest as room frees up. Returns the number of results it made.
+    @discardableResult
+    public func advanceWatermark(_ source: WatermarkSource, queue: String, to value: Int64) -> Int {
         let now = clock.now()
-        core.replyBacklogDrained(now: now)
-        fireDueTimers(now: now, limit: configuration.timerBatchLimit)
+        guard core.advanceWatermark(source, queue: queue, to: value, now: now) else { return 0 }
+        return fireDueTimers(now: now, limit: configuration.timerBatchLimit)
+    }
+
+    /// The reply watermark (the lowest of the reply queues'), or nil while one is unknown.
+    public var replyWatermark: Int64? { core.replyWatermarks.combined }
+    /// The intake watermark, or nil while unknown.
+    public var intakeWatermark: Int64? { core.intakeWatermarks.combined }
+
+    /// Every queue's watermark, by source and queue name, nil while unknown.
+    public var watermarks: [(source: WatermarkSource, queue: String, watermark: Int64?)] {
+        let replies = core.replyWatermarks.marks.map { (WatermarkSource.replies, $0.key, $0.value) }
+        let intake = core.intakeWatermarks.marks.map { (WatermarkSource.intake, $0.key, $0.value) }
+        return (replies + intake).sorted { ($0.0.rawValue, $0.1) < ($1.0.rawValue, $1.1) }
     }
 
     // MARK: Time
@@ -260,8 +274,9 @@ public actor CorrelationEngine {
         fireDueTimers(now: clock.now(), limit: .max)
     }
 
-    /// The timer loop, for a service: fires due timers, then sleeps until the next one (at most
-    /// ``CorrelationConfiguration/timerResolution``). Emits at most
+    /// The timer loop, for a service: fires due timers (purges by the clock; timeouts and
+    /// `unmatched` a watermark made due but the result buffer had no room for), then sleeps
+    /// until the next purge (at most ``CorrelationConfiguration/timerResolution``). Emits at most
     /// ``CorrelationConfiguration/timerBatchLimit`` results per actor turn so that a burst of
     /// timeouts does not starve registrations, and no more than ``results`` has room for: when
     /// it is full, the loop waits for the consumer. Returns when its task is cancelled.

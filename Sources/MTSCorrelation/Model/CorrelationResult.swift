@@ -33,6 +33,9 @@ public final class CorrelationResult: Sendable {
     /// re-emitted from a tombstone, the body is empty: the engine drops request bodies once a
     /// request is resolved (the sinks received it with the resolving result).
     public let request: CorrelationRequest?
+    /// The request's deadline (`timestampUtc + timeout(operation)`, inclusive, ms since the Unix
+    /// epoch), when the request is known: what the verdict was measured against.
+    public let deadline: Int64?
     /// The reply, for every outcome but `timeout` and a rejected message.
     public let reply: CorrelationReply?
     /// The message the daemon found invalid, for `invalid` results of ``InvalidReason/validationFailed(_:)``.
@@ -69,7 +72,8 @@ public final class CorrelationResult: Sendable {
 
     init(
         id: ID, outcome: CorrelationOutcome, correlationId: String?, request: CorrelationRequest?,
-        reply: CorrelationReply?, rejected: RejectedMessage? = nil, invalidReason: InvalidReason? = nil,
+        deadline: Int64?, reply: CorrelationReply?, rejected: RejectedMessage? = nil,
+        invalidReason: InvalidReason? = nil,
         resolvedAt: Int64, replyReceivedAt: Int64?, afterRecovery: Bool,
         needsConfirm: Bool = false
     ) {
@@ -77,6 +81,7 @@ public final class CorrelationResult: Sendable {
         self.outcome = outcome
         self.correlationId = correlationId
         self.request = request
+        self.deadline = deadline
         self.reply = reply
         self.rejected = rejected
         self.invalidReason = invalidReason

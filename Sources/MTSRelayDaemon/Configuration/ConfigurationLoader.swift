@@ -57,11 +57,12 @@ struct ConfigurationLoader {
             reader.read(node, at: "retentionSeconds", .atLeast(0), into: &configuration.retentionSeconds)
         }
         if let node = top["engine"],
-            let section = reader.section(node, "engine", ["capacity", "startupGraceMs", "resultQueue"])
+            let section = reader.section(node, "engine", ["capacity", "clockSkewToleranceMs", "resultQueue"])
         {
             reader.read("capacity", in: section, .atLeast(1), into: &configuration.engine.capacity)
             reader.read(
-                "startupGraceMs", in: section, .atLeast(0), into: &configuration.engine.startupGraceMs)
+                "clockSkewToleranceMs", in: section, .within(0...3_600_000),
+                into: &configuration.engine.clockSkewToleranceMs)
             reader.read("resultQueue", in: section, .atLeast(1), into: &configuration.engine.resultQueue)
         }
         if let node = top["sinks"] { readSinks(node) }
@@ -106,7 +107,8 @@ struct ConfigurationLoader {
     }
 
     private mutating func readIntake(_ node: Node) {
-        guard let intake = reader.section(node, "intake", ["queue", "url", "prefetch"]) else { return }
+        guard let intake = reader.section(node, "intake", ["queue", "url", "prefetch", "transitAllowanceMs"])
+        else { return }
         reader.read("queue", in: intake, into: &configuration.intake.queue)
         if let url = intake["url"], !YAMLNodeReader.isNull(url),
             let text = reader.string(url, at: intake.path("url")),
@@ -115,10 +117,13 @@ struct ConfigurationLoader {
             configuration.intake.url = text
         }
         reader.read("prefetch", in: intake, .within(1...65535), into: &configuration.intake.prefetch)
+        reader.read(
+            "transitAllowanceMs", in: intake, .within(0...60_000),
+            into: &configuration.intake.transitAllowanceMs)
     }
 
     private mutating func readReplies(_ node: Node) {
-        let keys = ["queues", "prefetch", "unmatchedGraceMs", "maxMessageBytes"]
+        let keys = ["queues", "prefetch", "unmatchedGraceMs", "transitAllowanceMs", "maxMessageBytes"]
         guard let replies = reader.section(node, "replies", keys) else { return }
         if let queuesNode = replies["queues"] {
             let path = replies.path("queues")
@@ -141,6 +146,9 @@ struct ConfigurationLoader {
         reader.read("prefetch", in: replies, .within(1...65535), into: &configuration.replies.prefetch)
         reader.read(
             "unmatchedGraceMs", in: replies, .atLeast(0), into: &configuration.replies.unmatchedGraceMs)
+        reader.read(
+            "transitAllowanceMs", in: replies, .within(0...60_000),
+            into: &configuration.replies.transitAllowanceMs)
         reader.read("maxMessageBytes", in: replies, .atLeast(1), into: &configuration.replies.maxMessageBytes)
     }
 

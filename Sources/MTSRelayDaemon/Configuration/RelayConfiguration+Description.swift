@@ -34,6 +34,7 @@ extension RelayConfiguration {
                     ("queue", .string(intake.queue)),
                     ("url", .optional(intake.url.map(Self.maskedAMQPURL))),
                     ("prefetch", .int(intake.prefetch)),
+                    ("transitAllowanceMs", .int(intake.transitAllowanceMs)),
                 ])
             ),
             (
@@ -42,6 +43,7 @@ extension RelayConfiguration {
                     ("queues", Self.list(replies.queues)),
                     ("prefetch", .int(replies.prefetch)),
                     ("unmatchedGraceMs", .int(replies.unmatchedGraceMs)),
+                    ("transitAllowanceMs", .int(replies.transitAllowanceMs)),
                     ("maxMessageBytes", .int(replies.maxMessageBytes)),
                 ])
             ),
@@ -60,7 +62,8 @@ extension RelayConfiguration {
             (
                 "engine",
                 Self.map([
-                    ("capacity", .int(engine.capacity)), ("startupGraceMs", .int(engine.startupGraceMs)),
+                    ("capacity", .int(engine.capacity)),
+                    ("clockSkewToleranceMs", .int(engine.clockSkewToleranceMs)),
                     ("resultQueue", .int(engine.resultQueue)),
                 ])
             ),

@@ -45,6 +45,9 @@ public struct RelayConfiguration: Sendable, Equatable {
         /// Defaults to `broker.url`; `MTS_RELAY_INTAKE_URL` wins.
         public var url: String?
         public var prefetch: Int = 200
+        /// How long a message may be on its way from the broker: a caught-up consumer's
+        /// watermark is the clock minus this.
+        public var transitAllowanceMs: Int = 100
         public init() {}
     }
 
@@ -52,7 +55,11 @@ public struct RelayConfiguration: Sendable, Equatable {
         /// MTS reply queues, consumed as they are (declared only when missing).
         public var queues: [String] = ["mts-relay.replies"]
         public var prefetch: Int = 200
+        /// An unknown reply is `unmatched` once the intake watermark passes its timestamp plus this.
         public var unmatchedGraceMs: Int = 2000
+        /// How long a reply may be on its way from the broker: a caught-up consumer's
+        /// watermark is the clock minus this.
+        public var transitAllowanceMs: Int = 100
         /// Larger messages are invalid (dead-lettered).
         public var maxMessageBytes: Int = 1_048_576
         public init() {}
@@ -87,9 +94,9 @@ public struct RelayConfiguration: Sendable, Equatable {
     public struct Engine: Sendable, Equatable {
         /// Outstanding requests at most; past it, intake waits (backpressure).
         public var capacity: Int = 1_000_000
-        /// After a restart, requests whose deadline passed while the daemon was down wait this
-        /// long for replies already in the queues before they time out.
-        public var startupGraceMs: Int = 10_000
+        /// How far MTS's clock may run ahead of the platform's: a reply stamped up to this long
+        /// after its request's deadline is still in time.
+        public var clockSkewToleranceMs: Int = 0
         /// Results (timeouts, unmatched replies) waiting for the sinks, at most; when it is
         /// full, timeouts wait in the pending table until the sinks catch up.
         public var resultQueue: Int = 10_000

@@ -45,20 +45,32 @@ struct MetricsReporter: Service {
         let pending = await engine.outstandingCount
         let held = await engine.heldReplyCount
         let oldest = await engine.oldestOutstandingTimestamp
+        let marks = await engine.watermarks
+        let now = Timestamp.nowMilliseconds()
         let matchedBefore = previous?.counters.results["matched"] ?? 0
         let seconds = max(Double(elapsed.nanoseconds) / 1e9, 0.001)
         return MetricsLine(
             counters: interval.counters, pending: pending, heldReplies: held,
             queuedResults: engine.results.count,
-            oldestPendingAgeMs: oldest.map { max(Timestamp.nowMilliseconds() - $0, 0) } ?? 0,
+            oldestPendingAgeMs: oldest.map { max(now - $0, 0) } ?? 0,
+            watermarkLags: marks.map {
+                WatermarkLag(source: $0.source, queue: $0.queue, lagMs: $0.watermark.map { now - $0 })
+            },
             unacked: registry.pendingCount + metrics.unackedIntake,
             matchedPerSecond: Double((interval.counters.results["matched"] ?? 0) - matchedBefore) / seconds,
-            replyLatency: interval.replyLatency, relayLatency: interval.relayLatency)
+            replyLatency: interval.replyLatency, relayLatency: interval.relayLatency, wait: interval.wait)
     }
 
     private func log(_ line: MetricsLine) {
         logger.info("metrics", metadata: line.metadata)
     }
+}
+
+/// How far one queue's watermark trails the clock; nil while the queue has none yet.
+struct WatermarkLag: Sendable, Equatable {
+    var source: WatermarkSource
+    var queue: String
+    var lagMs: Int64?
 }
 
 /// The figures of one metrics line.
@@ -70,10 +82,26 @@ struct MetricsLine: Sendable {
     /// those the timer loop makes).
     var queuedResults: Int
     var oldestPendingAgeMs: Int64
+    /// How far each queue's watermark trails the clock.
+    var watermarkLags: [WatermarkLag] = []
     var unacked: Int
     var matchedPerSecond: Double
     var replyLatency: RelayMetrics.Quantiles
+    /// Arrival to every sink accepted, less any wait for a request or a watermark.
     var relayLatency: RelayMetrics.Quantiles
+    /// How long replies waited for their request or for the intake watermark.
+    var wait = RelayMetrics.Quantiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0)
+
+    /// The largest lag per source (`replies`, `intake`), for the systemd status; nil while one
+    /// of the source's queues has no watermark yet.
+    var lagsBySource: [(name: String, lagMs: Int64?)] {
+        WatermarkSource.allCases.compactMap { source in
+            let lags = watermarkLags.filter { $0.source == source }
+            guard !lags.isEmpty else { return nil }
+            let known = lags.compactMap(\.lagMs)
+            return (source.rawValue, known.count == lags.count ? known.max() : nil)
+        }
+    }
 
     /// As log metadata: nested objects in JSON, dotted keys in logfmt
     /// (`results.matched=12 sinks.results.accepted=40 relayLatencyMs.p99=1.25`).
@@ -109,10 +137,18 @@ struct MetricsLine: Sendable {
             "heldReplies": .stringConvertible(heldReplies),
             "queuedResults": .stringConvertible(queuedResults),
             "oldestPendingAgeMs": .stringConvertible(oldestPendingAgeMs),
+            "watermarkLagMs": .dictionary(
+                Dictionary(grouping: watermarkLags, by: \.source.rawValue).mapValues { lags in
+                    .dictionary(
+                        Dictionary(
+                            lags.map { ($0.queue, .string($0.lagMs.map(String.init) ?? "unknown")) },
+                            uniquingKeysWith: { first, _ in first }))
+                }),
             "unacked": .stringConvertible(unacked),
             "matchedPerSecond": .stringConvertible((matchedPerSecond * 10).rounded() / 10),
             "replyLatencyMs": quantiles(replyLatency),
             "relayLatencyMs": quantiles(relayLatency),
+            "waitMs": quantiles(wait),
         ]
     }
 }
@@ -147,6 +183,12 @@ struct SwiftMetricsExporter {
         gauge("mts_relay_queued_results", Double(line.queuedResults))
         gauge("mts_relay_oldest_pending_age_seconds", Double(line.oldestPendingAgeMs) / 1000)
         gauge("mts_relay_unacked_deliveries", Double(line.unacked))
+        for lag in line.watermarkLags {
+            // An unknown watermark shows as -1: a gauge has no "unknown".
+            gauge(
+                "mts_relay_watermark_lag_seconds", lag.lagMs.map { Double($0) / 1000 } ?? -1,
+                dimensions: [("source", lag.source.rawValue), ("queue", lag.queue)])
+        }
     }
 
     private mutating func count(_ label: String, _ dimension: (String, String)?, _ total: Int) {
@@ -161,9 +203,10 @@ struct SwiftMetricsExporter {
         exported[key] = total
     }
 
-    private mutating func gauge(_ label: String, _ value: Double) {
-        let gauge = gauges[label] ?? Gauge(label: label)
-        gauges[label] = gauge
+    private mutating func gauge(_ label: String, _ value: Double, dimensions: [(String, String)] = []) {
+        let key = ([label] + dimensions.map(\.1)).joined(separator: "|")
+        let gauge = gauges[key] ?? Gauge(label: label, dimensions: dimensions)
+        gauges[key] = gauge
         gauge.record(value)
     }
 }

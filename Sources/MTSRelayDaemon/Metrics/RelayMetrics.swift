@@ -35,6 +35,7 @@ final class RelayMetrics: Sendable {
         var counters: Counters
         var replyLatency: Quantiles
         var relayLatency: Quantiles
+        var wait: Quantiles
     }
 
     private struct State {
@@ -42,9 +43,13 @@ final class RelayMetrics: Sendable {
         /// Request to reply, from the messages' timestamps: milliseconds, up to a day.
         var replyLatency = Histogram<UInt64>(
             highestTrackableValue: 86_400_000, numberOfSignificantValueDigits: .three)
-        /// Delivery to all sinks accepted: microseconds, up to an hour.
+        /// Delivery to all sinks accepted, less the wait below: microseconds, up to an hour.
         var relayLatency = Histogram<UInt64>(
             highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+        /// How long replies waited for their request or the intake watermark: milliseconds, up
+        /// to a day.
+        var wait = Histogram<UInt64>(
+            highestTrackableValue: 86_400_000, numberOfSignificantValueDigits: .three)
         var unackedIntake = 0
     }
 
@@ -112,7 +117,13 @@ final class RelayMetrics: Sendable {
         replyLatencyTimer?.recordMilliseconds(value)
     }
 
-    /// From a delivery's arrival to every sink having accepted its record.
+    /// How long a reply waited in the engine for its request or for the intake watermark.
+    func recordWait(milliseconds: Int64) {
+        let value = UInt64(clamping: max(milliseconds, 0))
+        state.withLock { _ = $0.wait.record(min(value, 86_400_000)) }
+    }
+
+    /// From a delivery's arrival to every sink having accepted its record, less its wait.
     func recordRelayLatency(_ duration: Duration) {
         let microseconds = UInt64(clamping: max(duration.nanoseconds / 1000, 0))
         state.withLock { _ = $0.relayLatency.record(min(microseconds, 3_600_000_000)) }
@@ -126,11 +137,13 @@ final class RelayMetrics: Sendable {
             defer {
                 state.replyLatency.reset()
                 state.relayLatency.reset()
+                state.wait.reset()
             }
             return Interval(
                 counters: state.counters,
                 replyLatency: Self.quantiles(state.replyLatency, unitsPerMillisecond: 1),
-                relayLatency: Self.quantiles(state.relayLatency, unitsPerMillisecond: 1000))
+                relayLatency: Self.quantiles(state.relayLatency, unitsPerMillisecond: 1000),
+                wait: Self.quantiles(state.wait, unitsPerMillisecond: 1))
         }
     }
 

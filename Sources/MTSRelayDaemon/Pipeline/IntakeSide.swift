@@ -8,9 +8,9 @@ import ServiceLifecycle
 /// request in the engine; a message is acknowledged once its registration is durable.
 ///
 /// Invalid requests are republished to the dead-letter exchange with their reason, get an
-/// `invalid` record, and only then are acknowledged. While the intake has a backlog (at
-/// start, or after losing its connection) the engine holds unknown replies instead of
-/// declaring them unmatched.
+/// `invalid` record, and only then are acknowledged. The consumer reports the intake's
+/// watermark after every batch and on every idle tick (``QueueProgress``): unknown replies
+/// become `unmatched` only once it has passed their timestamp plus the unmatched grace.
 struct IntakeSide: Service {
     let configuration: RelayConfiguration
     let connection: AMQPConnectionConfiguration
@@ -24,15 +24,8 @@ struct IntakeSide: Service {
     func run() async throws {
         let reconnecting = ReconnectingConnection.consumeLoop(
             .intake, configuration: connection, watchdog: watchdog, metrics: metrics, logger: logger)
-        try await reconnecting.run { connection in
-            do {
-                try await session(on: connection)
-            } catch {
-                // Requests may pile up until the next session has read them.
-                await engine.intakeFellBehind()
-                throw error
-            }
-        }
+        // While disconnected the intake's watermark stays where it was.
+        try await reconnecting.run { connection in try await session(on: connection) }
     }
 
     private func session(on connection: AMQPConnection) async throws {
@@ -46,29 +39,43 @@ struct IntakeSide: Service {
             exchange: configuration.deadLetter.exchange)
         let channel = try await connection.openChannel()
         let backlog = Int(try await channel.inspectQueue(queue).messageCount)
-        let tracker = BacklogTracker(remaining: backlog)
-        if backlog == 0 { await engine.intakeCaughtUp() } else { await engine.intakeFellBehind() }
         try await channel.setPrefetch(UInt16(configuration.intake.prefetch))
         let consumer = try await channel.consume(queue: queue)
+        consumer.setPrefetch(configuration.intake.prefetch)
         logger.info("Consuming intake", metadata: ["queue": "\(queue)", "backlog": "\(backlog)"])
         readiness.markReady(.intake)
 
         do {
             try await cancelWhenGracefulShutdown {
+                var progress = QueueProgress(transitAllowanceMs: configuration.intake.transitAllowanceMs)
                 while true {
                     watchdog.beat(.intake)
                     guard
                         let batch = try await consumer.nextBatch(
-                            max: configuration.intake.prefetch, timeout: ConsumeLoopWatchdog.idleTick)
+                            max: configuration.intake.prefetch, timeout: QueueProgress.tick)
                     else { break }
-                    if batch.isEmpty { continue }
-                    metrics.recordConsumed(queue: queue, count: batch.count)
-                    metrics.intakeInFlight(batch.count)
-                    defer { metrics.intakeInFlight(-batch.count) }
-                    await register(batch, queue: queue, deadLetter: deadLetter)
-                    if tracker.consumed(batch.count) {
-                        logger.info("Intake caught up with its backlog", metadata: ["queue": "\(queue)"])
-                        await engine.intakeCaughtUp()
+                    if !batch.isEmpty {
+                        metrics.recordConsumed(queue: queue, count: batch.count)
+                        metrics.intakeInFlight(batch.count)
+                        let readAt = Timestamp.nowMilliseconds()
+                        let outcome = await register(batch, queue: queue, deadLetter: deadLetter)
+                        metrics.intakeInFlight(-batch.count)
+                        for timestamp in outcome.registered {
+                            progress.read(timestamp: timestamp, now: readAt)
+                        }
+                        guard outcome.allSettled else {
+                            // The broker hands unacknowledged messages back only when their
+                            // channel closes; until then they would hold the watermark's truth.
+                            throw AMQPError(
+                                code: .connectionClosed,
+                                reason:
+                                    "intake messages could not be registered or dead-lettered; reconnecting so that the broker delivers them again"
+                            )
+                        }
+                    }
+                    // After the batch is registered: the watermark says it has been read.
+                    if let watermark = progress.watermark(of: consumer) {
+                        await engine.advanceWatermark(.intake, queue: queue, to: watermark)
                     }
                 }
             }
@@ -79,8 +86,11 @@ struct IntakeSide: Service {
     }
 
     /// Registers a batch's valid requests in one engine call (one store transaction) and acks
-    /// them once durable; invalid ones are dead-lettered, concurrently.
-    private func register(_ batch: [AMQPDelivery], queue: String, deadLetter: DeadLetterPublisher) async {
+    /// them once durable; invalid ones are dead-lettered, concurrently. Returns the timestamps
+    /// of the requests registered, and whether every message of the batch was acknowledged.
+    private func register(
+        _ batch: [AMQPDelivery], queue: String, deadLetter: DeadLetterPublisher
+    ) async -> (registered: [Int64], allSettled: Bool) {
         var valid: [(delivery: AMQPDelivery, summary: MTSRequestSummary)] = []
         var requests: [CorrelationRequest] = []
         var rejected:
@@ -113,12 +123,15 @@ struct IntakeSide: Service {
                     correlationId: correlationId, operation: operation, contentType: contentType,
                     timestampUtc: timestamp, ticketId: summary.ticketId, body: delivery.body))
         }
+        var registered: [Int64] = []
+        var allSettled = true
         if !requests.isEmpty {
             do {
                 let outcomes = try await engine.register(contentsOf: requests)
                 for (index, outcome) in outcomes.enumerated() {
                     switch outcome {
                     case .success:
+                        registered.append(requests[index].timestampUtc)
                         valid[index].delivery.ack()
                     case .failure(let error):
                         rejected.append((valid[index].delivery, "\(error)", valid[index].summary, true))
@@ -127,12 +140,14 @@ struct IntakeSide: Service {
             } catch let error as CorrelationError {
                 // Not the messages' fault: leave them unacknowledged; they come back.
                 logger.critical("Cannot register requests", metadata: ["error": "\(error)"])
+                allSettled = false
             } catch {
                 // Cancelled while waiting for capacity: unacknowledged, delivered again later.
+                allSettled = false
             }
         }
-        guard !rejected.isEmpty else { return }
-        await withTaskGroup(of: Void.self) { group in
+        guard !rejected.isEmpty else { return (registered, allSettled) }
+        let rejectedSettled = await withTaskGroup(of: Bool.self) { group in
             for message in rejected {
                 group.addTask {
                     await reject(
@@ -140,14 +155,16 @@ struct IntakeSide: Service {
                         isJSONObject: message.isJSONObject, deadLetter: deadLetter)
                 }
             }
+            return await group.allSatisfy { $0 }
         }
+        return (registered, allSettled && rejectedSettled)
     }
 
     private func reject(
         _ delivery: AMQPDelivery, queue: String, reason: String, summary: MTSRequestSummary?,
         isJSONObject: Bool,
         deadLetter: DeadLetterPublisher
-    ) async {
+    ) async -> Bool {
         do {
             try await deadLetter.publish(delivery, queue: queue, reason: reason)
             let record = RecordBuilder.invalidRequest(
@@ -157,10 +174,12 @@ struct IntakeSide: Service {
                 reason: reason, now: Timestamp.nowMilliseconds())
             try await dispatcher.dispatch(record)
             delivery.ack()
+            return true
         } catch {
             logger.error(
                 "Could not dead-letter an invalid request; it stays in the queue",
                 metadata: ["queue": "\(queue)", "error": "\(error)"])
+            return false
         }
     }
 }

@@ -42,6 +42,7 @@ enum RecordBuilder {
             ticketId: summary?.ticketId ?? request?.ticketId,
             requestedAt: request?.timestampUtc,
             repliedAt: replyTimestamp,
+            deadlineAt: result.deadline,
             emittedAt: now,
             latencyMs: latency,
             queue: entry?.queue,

@@ -5,7 +5,9 @@ import MTSProtocol
 import ServiceLifecycle
 
 /// Consumes the MTS reply queues and hands every reply to the engine, valid or not; the
-/// result loop acknowledges each delivery once its record is in every sink.
+/// result loop acknowledges each delivery once its record is in every sink. Each queue's
+/// consumer reports its watermark with every batch and on every idle tick (``QueueProgress``);
+/// a queue that is disconnected reports nothing and keeps its last watermark.
 ///
 /// On graceful shutdown it stops consuming, waits (bounded) until the results already under
 /// way are acknowledged, then closes its connection: deliveries still held (e.g. in their
@@ -36,15 +38,9 @@ struct ReplySide: Service {
             channel: try await connection.openChannel(publisherConfirms: true),
             exchange: configuration.deadLetter.exchange)
 
-        let inspector = try await connection.openChannel()
-        var backlog = 0
-        for queue in queues { backlog += Int(try await inspector.inspectQueue(queue).messageCount) }
-        try? await inspector.close()
-        let tracker = BacklogTracker(remaining: backlog)
-        if backlog == 0 { await engine.replyBacklogDrained() }
-
         let channel = try await connection.openChannel()
-        try await channel.setPrefetch(UInt16(configuration.replies.prefetch))
+        let prefetch = configuration.replies.prefetch
+        try await channel.setPrefetch(UInt16(prefetch))
         let connectionID = ObjectIdentifier(connection)
         defer {
             // Deliveries of this connection can no longer be acknowledged; the broker has them.
@@ -52,7 +48,11 @@ struct ReplySide: Service {
         }
 
         var started: [(String, AMQPConsumer)] = []
-        for queue in queues { started.append((queue, try await channel.consume(queue: queue))) }
+        for queue in queues {
+            let consumer = try await channel.consume(queue: queue)
+            consumer.setPrefetch(prefetch)
+            started.append((queue, consumer))
+        }
         let consumers = started
         logger.info("Consuming replies", metadata: ["queues": "\(queues.joined(separator: ","))"])
         readiness.markReady(.replies)
@@ -63,8 +63,7 @@ struct ReplySide: Service {
                     for (queue, consumer) in consumers {
                         group.addTask {
                             try await consume(
-                                consumer, queue: queue, deadLetter: deadLetter, connectionID: connectionID,
-                                tracker: tracker)
+                                consumer, queue: queue, deadLetter: deadLetter, connectionID: connectionID)
                         }
                     }
                     try await group.next()
@@ -80,25 +79,32 @@ struct ReplySide: Service {
 
     private func consume(
         _ consumer: AMQPConsumer, queue: String, deadLetter: DeadLetterPublisher,
-        connectionID: ObjectIdentifier,
-        tracker: BacklogTracker
+        connectionID: ObjectIdentifier
     ) async throws {
         let limit = configuration.replies.maxMessageBytes
+        var progress = QueueProgress(transitAllowanceMs: configuration.replies.transitAllowanceMs)
         while true {
             watchdog.beat(.replies)
-            guard let batch = try await consumer.nextBatch(max: 256, timeout: ConsumeLoopWatchdog.idleTick)
-            else {
+            guard let batch = try await consumer.nextBatch(max: 256, timeout: QueueProgress.tick) else {
                 return
             }
-            if batch.isEmpty { continue }
+            if batch.isEmpty {
+                if let watermark = progress.watermark(of: consumer) {
+                    await engine.advanceWatermark(.replies, queue: queue, to: watermark)
+                }
+                continue
+            }
             metrics.recordConsumed(queue: queue, count: batch.count)
-            // One actor turn for the whole batch.
+            let readAt = Timestamp.nowMilliseconds()
+            let messages = batch.map {
+                incoming($0, queue: queue, limit: limit, deadLetter: deadLetter, connectionID: connectionID)
+            }
+            for case .wellFormed(let reply) in messages {
+                progress.read(timestamp: reply.timestampUtc, now: readAt)
+            }
+            // One actor turn for the whole batch, then the watermark measured after it was read.
             await engine.receive(
-                contentsOf: batch.map {
-                    incoming(
-                        $0, queue: queue, limit: limit, deadLetter: deadLetter, connectionID: connectionID)
-                })
-            if tracker.consumed(batch.count) { await engine.replyBacklogDrained() }
+                contentsOf: messages, watermark: progress.watermark(of: consumer).map { (queue, $0) })
         }
     }
 

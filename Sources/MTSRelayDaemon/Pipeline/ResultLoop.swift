@@ -74,7 +74,13 @@ struct ResultLoop: Service {
             }
             let record = RecordBuilder.record(for: result, entry: entry, now: Timestamp.nowMilliseconds())
             try await dispatcher.dispatch(record)
-            if let entry { metrics.recordRelayLatency(.now - entry.receivedAt) }
+            if let entry {
+                // A reply that waited for its request (or for the intake watermark) spent that
+                // time by design: it is reported on its own, not as relay latency.
+                let waited = max(result.resolvedAt - (result.replyReceivedAt ?? result.resolvedAt), 0)
+                if waited > 0 { metrics.recordWait(milliseconds: waited) }
+                metrics.recordRelayLatency(.now - entry.receivedAt - .milliseconds(waited))
+            }
             return true
         } catch is CancellationError {
             // Shutting down: unacknowledged, so the broker delivers it again after the restart.

@@ -24,6 +24,9 @@ public struct ResultRecord: Sendable, Equatable {
     public var requestedAt: Int64?
     /// Milliseconds since the epoch: the reply's `timestampUtc`.
     public var repliedAt: Int64?
+    /// Milliseconds since the epoch: the request's deadline (`requestedAt` plus the operation's
+    /// timeout, inclusive), against which the reply's `repliedAt` was judged.
+    public var deadlineAt: Int64?
     /// Milliseconds since the epoch: when mts-relay produced this record.
     public var emittedAt: Int64
     /// Reply time minus request time, for `matched` and `late`.
@@ -41,7 +44,8 @@ public struct ResultRecord: Sendable, Equatable {
     public init(
         outcome: Outcome, correlationId: String?, operation: String? = nil, replyType: String? = nil,
         status: String? = nil, code: Int64? = nil, codeDescription: String? = nil, ticketId: String? = nil,
-        requestedAt: Int64? = nil, repliedAt: Int64? = nil, emittedAt: Int64, latencyMs: Int64? = nil,
+        requestedAt: Int64? = nil, repliedAt: Int64? = nil, deadlineAt: Int64? = nil, emittedAt: Int64,
+        latencyMs: Int64? = nil,
         queue: String? = nil, redelivered: Bool = false, request: [UInt8]? = nil, reply: [UInt8]? = nil,
         error: String? = nil
     ) {
@@ -55,6 +59,7 @@ public struct ResultRecord: Sendable, Equatable {
         self.ticketId = ticketId
         self.requestedAt = requestedAt
         self.repliedAt = repliedAt
+        self.deadlineAt = deadlineAt
         self.emittedAt = emittedAt
         self.latencyMs = latencyMs
         self.queue = queue
@@ -89,6 +94,8 @@ public struct ResultRecord: Sendable, Equatable {
         writer.string(requestedAt.map(Timestamp.iso8601(milliseconds:)))
         writer.key("repliedAt")
         writer.string(repliedAt.map(Timestamp.iso8601(milliseconds:)))
+        writer.key("deadlineAt")
+        writer.string(deadlineAt.map(Timestamp.iso8601(milliseconds:)))
         writer.key("emittedAt")
         writer.string(Timestamp.iso8601(milliseconds: emittedAt))
         writer.key("latencyMs")

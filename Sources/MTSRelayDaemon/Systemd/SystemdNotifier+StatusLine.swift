@@ -1,17 +1,27 @@
 extension SystemdNotifier {
     /// The `STATUS=` text for `systemctl status`, e.g.
-    /// `pending=123 matched/s=45.6 sinks: results=ok, webhook=failing`.
+    /// `pending=123 matched/s=45.6 lag: replies=0.1s intake=0.1s sinks: results=ok, webhook=failing`.
     ///
     /// A pure function. `matchedPerSecond` is shown with one decimal (negative, NaN and
-    /// infinite rates, which only a broken rate computation produces, show as 0.0); sinks
-    /// are listed in the order given, `sinks: none` when there are none.
+    /// infinite rates, which only a broken rate computation produces, show as 0.0). Each
+    /// watermark lag (ms, nil while unknown) is shown in seconds with one decimal, or `unknown`;
+    /// the `lag:` part is left out when none is given. Sinks are listed in the order given,
+    /// `sinks: none` when there are none.
     public static func statusLine(
-        pending: Int, matchedPerSecond: Double, sinks: [(name: String, healthy: Bool)]
+        pending: Int, matchedPerSecond: Double, watermarkLags: [(name: String, lagMs: Int64?)] = [],
+        sinks: [(name: String, healthy: Bool)]
     ) -> String {
         let sinkList =
             sinks.isEmpty
             ? "none" : sinks.map { "\($0.name)=\($0.healthy ? "ok" : "failing")" }.joined(separator: ", ")
-        return "pending=\(pending) matched/s=\(oneDecimal(matchedPerSecond)) sinks: \(sinkList)"
+        let lags =
+            watermarkLags.isEmpty
+            ? ""
+            : " lag: "
+                + watermarkLags.map { lag in
+                    "\(lag.name)=\(lag.lagMs.map { oneDecimal(Double($0) / 1000) + "s" } ?? "unknown")"
+                }.joined(separator: " ")
+        return "pending=\(pending) matched/s=\(oneDecimal(matchedPerSecond))\(lags) sinks: \(sinkList)"
     }
 
     /// `value` rounded to one decimal, without Foundation's formatters.

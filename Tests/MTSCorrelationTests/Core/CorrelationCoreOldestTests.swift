@@ -23,7 +23,7 @@ struct CorrelationCoreOldestTests {
             now: t0 + 400)
         #expect(core.oldestOutstandingTimestamp() == t0 + 200)
         // The placement times out after its second; the cancel is left.
-        _ = core.advance(to: t0 + 1_500)
+        _ = core.advanceAll(to: t0 + 1_500)
         #expect(core.oldestOutstandingTimestamp() == t0 + 300)
         _ = core.receive(
             Fixtures.reply(

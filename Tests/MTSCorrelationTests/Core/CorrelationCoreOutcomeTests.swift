@@ -29,9 +29,9 @@ import Testing
 
     @Test mutating func timeoutAfterTheDeadlineNotAtIt() throws {
         _ = try core.register(Fixtures.request("a"), now: t0)
-        #expect(core.nextWake == t0 + 1_001)
-        #expect(core.advance(to: t0 + 1_000).results.isEmpty)
-        let step = core.advance(to: t0 + 1_001)
+        #expect(core.nextWake == nil, "timeouts wait for a watermark, not for a wake-up time")
+        #expect(core.advanceAll(to: t0 + 1_000).results.isEmpty)
+        let step = core.advanceAll(to: t0 + 1_001)
         #expect(step.outcomes == [.timeout])
         #expect(step.results.first?.request?.correlationId == "a")
         #expect(step.results.first?.reply == nil)
@@ -40,25 +40,26 @@ import Testing
     @Test mutating func replyExactlyAtTheDeadlineMatches() throws {
         _ = try core.register(Fixtures.request("a"), now: t0)
         #expect(core.receive(Fixtures.reply("a"), now: t0 + 1_000).outcomes == [.matched])
-        #expect(core.advance(to: t0 + 5_000).results.isEmpty)
+        #expect(core.advanceAll(to: t0 + 5_000).results.isEmpty)
     }
 
-    @Test mutating func replyOneMillisecondAfterTheDeadlineIsLateEvenBeforeTheTimerFired() throws {
+    @Test mutating func replyStampedOneMillisecondAfterTheDeadlineIsLateEvenBeforeTheTimerFired() throws {
         _ = try core.register(Fixtures.request("a"), now: t0)
-        #expect(core.receive(Fixtures.reply("a"), now: t0 + 1_001).outcomes == [.timeout, .late])
-        #expect(core.advance(to: t0 + 5_000).results.isEmpty)
+        #expect(
+            core.receive(Fixtures.reply("a", at: t0 + 1_001), now: t0 + 1_001).outcomes == [.timeout, .late])
+        #expect(core.advanceAll(to: t0 + 5_000).results.isEmpty)
     }
 
     @Test mutating func lateAfterTimeoutThenPurgedAfterRetention() throws {
         _ = try core.register(Fixtures.request("a"), now: t0)
-        #expect(core.advance(to: t0 + 2_000).outcomes == [.timeout])
+        #expect(core.advanceAll(to: t0 + 2_000).outcomes == [.timeout])
         let late = core.receive(Fixtures.reply("a", token: 3), now: t0 + 3_000)
         #expect(late.outcomes == [.late])
         #expect(late.results.first?.request?.correlationId == "a")
         #expect(late.results.first?.request?.body == [], "tombstones keep no body")
         // Retention 10 s from the timeout at t0+2000: purged at t0+12000.
-        #expect(core.advance(to: t0 + 11_999).effects.isEmpty)
-        #expect(core.advance(to: t0 + 12_000).effects == [.purge(correlationId: "a")])
+        #expect(core.advanceAll(to: t0 + 11_999).effects.isEmpty)
+        #expect(core.advanceAll(to: t0 + 12_000).effects == [.purge(correlationId: "a")])
         #expect(core.tombstoneCount == 0)
         #expect(!core.isKnown("a"))
     }
@@ -86,20 +87,21 @@ import Testing
     @Test mutating func replyBeforeRequestWaitsThroughGraceAndMatches() throws {
         #expect(core.receive(Fixtures.reply("a", token: 9), now: t0).results.isEmpty)
         #expect(core.heldReplyCount == 1)
-        #expect(core.advance(to: t0 + 199).results.isEmpty)
+        #expect(core.advanceAll(to: t0 + 199).results.isEmpty)
         let step = try core.register(Fixtures.request("a"), now: t0 + 150)
         #expect(step.outcomes == [.matched])
         #expect(step.results.first?.token == 9)
         #expect(step.results.first?.replyReceivedAt == t0)
         #expect(core.heldReplyCount == 0)
-        #expect(core.advance(to: t0 + 500).results.isEmpty, "the grace timer of a matched reply is dropped")
+        #expect(
+            core.advanceAll(to: t0 + 500).results.isEmpty, "the grace timer of a matched reply is dropped")
     }
 
     @Test mutating func unknownReplyBecomesUnmatchedWhenGraceEnds() {
         _ = core.receive(Fixtures.reply("x"), now: t0)
-        #expect(core.nextWake == t0 + 200)
-        #expect(core.advance(to: t0 + 199).results.isEmpty)
-        let step = core.advance(to: t0 + 200)
+        #expect(core.nextWake == nil)
+        #expect(core.advanceAll(to: t0 + 200).results.isEmpty, "the grace is inclusive")
+        let step = core.advanceAll(to: t0 + 201)
         #expect(step.outcomes == [.unmatched])
         #expect(step.results.first?.request == nil)
     }
@@ -112,21 +114,17 @@ import Testing
         #expect(step.results.map(\.token) == [1, 2])
     }
 
-    @Test mutating func heldReplyThatArrivedAfterTheDeadlineIsLate() throws {
-        // The request's deadline is t0+1000; the reply arrived at t0+1500, the request at t0+1600.
-        _ = core.receive(Fixtures.reply("a"), now: t0 + 1_500)
+    @Test mutating func heldReplyStampedAfterTheDeadlineIsLate() throws {
+        // The request's deadline is t0+1000; MTS answered at t0+1500, the request came at t0+1600.
+        _ = core.receive(Fixtures.reply("a", at: t0 + 1_500), now: t0 + 1_500)
         let step = try core.register(Fixtures.request("a", at: t0), now: t0 + 1_600)
         #expect(step.outcomes == [.timeout, .late])
     }
 
-    @Test mutating func intakeBehindStopsTheGraceAndCatchingUpRestartsIt() {
-        _ = core.receive(Fixtures.reply("x"), now: t0)
-        core.intakeFellBehind()
-        #expect(core.nextWake == nil)
-        #expect(core.advance(to: t0 + 5_000).results.isEmpty)
-        core.intakeCaughtUp(now: t0 + 5_000)
-        #expect(core.advance(to: t0 + 5_199).results.isEmpty, "grace counts from the catch-up")
-        #expect(core.advance(to: t0 + 5_200).outcomes == [.unmatched])
+    @Test mutating func heldReplyStampedInTimeMatchesHoweverLateItsRequestComes() throws {
+        _ = core.receive(Fixtures.reply("a", at: t0 + 200), now: t0 + 200)
+        let step = try core.register(Fixtures.request("a", at: t0), now: t0 + 9_000)
+        #expect(step.outcomes == [.matched])
     }
 
     @Test mutating func invalidContentTypeLeavesTheRequestOutstanding() throws {
@@ -161,12 +159,13 @@ import Testing
     }
 
     @Test mutating func requestAlreadyPastItsDeadlineIsDueAtOnce() throws {
+        core.advanceWatermark(.replies, queue: "replies", to: t0, now: t0)
         let step = try core.register(Fixtures.request("a", at: t0 - 5_000), now: t0)
         #expect(step.registration == .registered)
         #expect(step.outcomes == [], "the timeout is left to advance, which the engine bounds")
         #expect(step.effects.count == 1, "the registration is persisted")
         #expect(try #require(core.nextWake) <= t0)
-        let fired = core.advance(to: t0)
+        let fired = core.advanceAll(to: t0)
         #expect(fired.outcomes == [.timeout])
         #expect(fired.results.first?.resolvedAt == t0)
         #expect(fired.results.first?.persistOnConfirm == .confirm(correlationId: "a"))
@@ -198,14 +197,15 @@ import Testing
     }
 
     @Test mutating func timeoutsComeFromTheOperation() throws {
-        var core = CorrelationCore(configuration: CorrelationConfiguration(), now: t0)
         for (operation, timeout) in [
             ("ticket-placement", 17_000), ("ticket-cancel", 600_000), ("ticket-cashout", 600_000),
             ("ticket-ext-settlement", 600_000), ("casino-sessions-inform", 30_000),
         ] as [(String, Int64)] {
+            // A core each: watermarks never go back.
+            var core = CorrelationCore(configuration: CorrelationConfiguration(), now: t0)
             _ = try core.register(Fixtures.request(operation, operation: operation), now: t0)
-            #expect(core.advance(to: t0 + timeout).results.isEmpty, "\(operation)")
-            #expect(core.advance(to: t0 + timeout + 1).outcomes == [.timeout], "\(operation)")
+            #expect(core.advanceAll(to: t0 + timeout).results.isEmpty, "\(operation)")
+            #expect(core.advanceAll(to: t0 + timeout + 1).outcomes == [.timeout], "\(operation)")
         }
     }
 

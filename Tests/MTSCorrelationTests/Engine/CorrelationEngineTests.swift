@@ -14,10 +14,10 @@ import Testing
         await engine.receive(Fixtures.reply("a", token: 1))
         await engine.receive(Fixtures.reply("zzz", token: 2))
         clock.advance(by: 1_001)
-        #expect(await engine.processDueTimers() == 2)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 2)
         let results = await reader.drain(engine)
-        #expect(results.map(\.outcome) == [.matched, .unmatched, .timeout])
-        #expect(results.map(\.correlationId) == ["a", "zzz", "b"])
+        #expect(results.map(\.outcome) == [.matched, .timeout, .unmatched])
+        #expect(results.map(\.correlationId) == ["a", "b", "zzz"])
         #expect(results.map(\.id.rawValue) == [1, 2, 3])
         await engine.shutdown()
     }
@@ -31,8 +31,10 @@ import Testing
             group.addTask { try await engine.run() }
             await clock.waitForSleepers()
             clock.advance(by: 1_001)
-            // The loop wakes, fires the timeout and goes back to sleep.
+            // The clock alone times nothing out; the watermark's move does, at once.
             await clock.waitForSleepers()
+            #expect(await reader.drain(engine).isEmpty)
+            await engine.advanceWatermark(.replies, queue: "replies", to: t0 + 1_001)
             let results = await reader.drain(engine)
             #expect(results.map(\.outcome) == [.timeout])
             #expect(results.first?.resolvedAt == t0 + 1_001)
@@ -91,7 +93,7 @@ import Testing
             group.addTask { try await engine.register(Fixtures.request("b", at: t0 + 1_001)) }
             while await engine.waitingRegistrationCount < 1 { await Task.yield() }
             clock.advance(by: 1_001)
-            await engine.processDueTimers()
+            await engine.processDueTimers(watermarksAt: clock.now())
             let waited = try await group.next()
             #expect(waited == .registered)
         }
@@ -112,13 +114,17 @@ import Testing
         await engine.shutdown()
     }
 
-    @Test func replyBacklogDrainedIsHarmlessWithoutRecovery() async throws {
+    @Test func aWatermarkBeforeTheDeadlineTimesNothingOut() async throws {
         let clock = ManualCorrelationClock(now: t0)
         let engine = try CorrelationEngine(configuration: Fixtures.configuration, clock: clock)
         var reader = ResultReader(engine)
         try await engine.register(Fixtures.request("a"))
-        await engine.replyBacklogDrained()
+        clock.advance(by: 5_000)
+        #expect(await engine.advanceWatermark(.replies, queue: "replies", to: t0 + 1_000) == 0)
+        #expect(await engine.processDueTimers() == 0, "the clock alone decides nothing")
         #expect(await reader.drain(engine).isEmpty)
+        #expect(await engine.advanceWatermark(.replies, queue: "replies", to: t0 + 1_001) == 1)
+        #expect(await reader.drain(engine).map(\.outcome) == [.timeout])
         await engine.shutdown()
     }
 
@@ -126,6 +132,7 @@ import Testing
         let clock = ManualCorrelationClock(now: t0)
         let engine = try CorrelationEngine(configuration: Fixtures.configuration, clock: clock)
         var reader = ResultReader(engine)
+        await engine.advanceWatermark(.replies, queue: "replies", to: t0)
         try await engine.register(Fixtures.request("late", at: t0 - 5_000))
         // No timer turn in between: the timeout is already on the stream.
         let results = await reader.drain(engine)
@@ -145,7 +152,7 @@ import Testing
         #expect(engine.results.count == 1, "the matched result fills the buffer")
         #expect(await engine.tombstoneCount == 1)
         clock.advance(by: configuration.retention + 1)
-        await engine.processDueTimers()
+        await engine.processDueTimers(watermarksAt: clock.now())
         #expect(await engine.tombstoneCount == 0, "a purge makes no result, so it needs no room")
         #expect(engine.results.count == 1)
         await engine.shutdown()
@@ -176,6 +183,7 @@ import Testing
         let loop = Task { try await engine.run() }
         await clock.waitForSleepers()
         clock.advance(by: 1_001)
+        await engine.advanceWatermark(.replies, queue: "replies", to: t0 + 1_001)
         // One timeout fills the buffer; the other waits for room.
         #expect(await eventually { engine.results.count == 1 })
         await engine.shutdown()

@@ -49,29 +49,29 @@ import Testing
         try await registerTen(engine)
         clock.advance(to: t0 + 1_010)
 
-        #expect(await engine.processDueTimers() == 4)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 4)
         #expect(engine.results.count == 4)
         #expect(await engine.outstandingCount == 6, "the others wait in the table")
-        #expect(await engine.processDueTimers() == 0, "no room left")
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 0, "no room left")
         #expect(engine.results.count == 4)
 
         var timeouts = try #require(await engine.results.next(max: 3))
         #expect(timeouts.count == 3)
         #expect(engine.results.count == 1)
-        #expect(await engine.processDueTimers() == 3)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 3)
         #expect(engine.results.count == 4)
         #expect(await engine.outstandingCount == 3)
 
         timeouts += await take(4, from: engine, max: 10)
         #expect(engine.results.count == 0)
-        #expect(await engine.processDueTimers() == 3)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 3)
         timeouts += await take(3, from: engine, max: 10)
 
         #expect(timeouts.map(\.outcome) == Array(repeating: .timeout, count: 10))
         #expect(timeouts.map(\.correlationId) == ids, "each once, in deadline order")
         #expect(timeouts.map(\.resolvedAt) == Array(repeating: t0 + 1_010, count: 10))
         #expect(await engine.outstandingCount == 0)
-        #expect(await engine.processDueTimers() == 0)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 0)
         #expect(engine.results.count == 0)
         await engine.shutdown()
     }
@@ -81,16 +81,16 @@ import Testing
         let engine = try CorrelationEngine(configuration: configuration(), clock: clock)
         try await registerTen(engine)
         clock.advance(to: t0 + 1_010)
-        #expect(await engine.processDueTimers() == 4)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 4)
         #expect(engine.results.count == engine.results.capacity)
 
         // Replies to the four timed-out requests' tombstones: one `late` each.
         await engine.receive(
             contentsOf: (0..<3).map { .wellFormed(Fixtures.reply(ids[$0], token: UInt64($0))) })
         #expect(engine.results.count == 7, "inputs are never refused")
-        #expect(await engine.processDueTimers() == 0)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 0)
         // A reply to an overdue request still outstanding times it out itself, past the bound too.
-        await engine.receive(contentsOf: [.wellFormed(Fixtures.reply("r9", token: 9))])
+        await engine.receive(contentsOf: [.wellFormed(Fixtures.reply("r9", at: t0 + 1_010, token: 9))])
         #expect(engine.results.count == 9)
         #expect(await engine.outstandingCount == 5)
 
@@ -102,10 +102,10 @@ import Testing
         #expect(first.map(\.correlationId) == ["r0", "r1", "r2", "r3", "r0", "r1", "r2", "r9", "r9"])
         #expect(first.map(\.token) == [nil, nil, nil, nil, 0, 1, 2, nil, 9])
 
-        #expect(await engine.processDueTimers() == 4)
-        #expect(await engine.processDueTimers() == 0)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 4)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 0)
         var rest = await take(4, from: engine, max: 100)
-        #expect(await engine.processDueTimers() == 1)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 1)
         rest += await take(1, from: engine, max: 100)
         #expect(rest.map(\.correlationId) == ["r4", "r5", "r6", "r7", "r8"], "r9 is not timed out twice")
         #expect(await engine.outstandingCount == 0)
@@ -122,6 +122,7 @@ import Testing
             group.addTask { try await engine.run() }
             await clock.waitForSleepers()
             clock.advance(to: t0 + 1_010)
+            await engine.advanceWatermark(.replies, queue: "replies", to: t0 + 1_010)
             #expect(await eventually { engine.results.count == 4 })
             // Nobody consumes: the loop waits for room instead of firing the other six.
             for _ in 0..<20 {
@@ -171,6 +172,7 @@ import Testing
             group.addTask { try await engine.run() }
             await clock.waitForSleepers()
             clock.advance(to: t0 + 1_010)
+            await engine.advanceWatermark(.replies, queue: "replies", to: t0 + 1_010)
             #expect(await eventually { engine.results.count == 4 })
             group.cancelAll()
             try await group.waitForAll()
@@ -199,22 +201,22 @@ import Testing
         clock.advance(to: t0 + 1_010)
 
         armed.store(true, ordering: .sequentiallyConsistent)
-        #expect(await engine.processDueTimers() == 4)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 4)
         let held = await eventually { entered.load(ordering: .sequentiallyConsistent) }
         #expect(held, "the writer is inside the transaction of the four timeouts")
         // None is committed, so none is in the buffer yet; they count all the same.
         #expect(engine.results.count == 4)
-        #expect(await engine.processDueTimers() == 0)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 0)
         #expect(await engine.outstandingCount == 6)
         if held { release.signal() }
 
         let timeouts = await take(4, from: engine, max: 10)
         #expect(timeouts.map(\.correlationId) == Array(ids.prefix(4)))
-        #expect(await engine.processDueTimers() == 4)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 4)
         #expect(engine.results.count == 4)
-        #expect(await engine.processDueTimers() == 0)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 0)
         let more = await take(4, from: engine, max: 10)
-        #expect(await engine.processDueTimers() == 2)
+        #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 2)
         let last = await take(2, from: engine, max: 10)
         #expect((timeouts + more + last).map(\.correlationId) == ids)
         #expect(await engine.unconfirmedCount == 10)

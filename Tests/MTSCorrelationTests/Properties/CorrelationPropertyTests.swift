@@ -38,8 +38,10 @@ import Testing
                 let id = "r\(code % 50)"
                 if code % 4 == 3 {
                     if model[id] != nil,
-                        !core.receive(Fixtures.reply(id, operation: "op", contentType: "t-reply"), now: 0)
-                            .results.isEmpty
+                        !core.receive(
+                            Fixtures.reply(id, operation: "op", contentType: "t-reply", at: 0), now: 0
+                        )
+                        .results.isEmpty
                     {
                         model[id] = nil
                     }
@@ -51,7 +53,7 @@ import Testing
                     model[id] = deadline
                 }
             }
-            fired = core.advance(to: 10_000).results.compactMap(\.correlationId)
+            fired = core.advanceAll(to: 10_000).results.compactMap(\.correlationId)
             let expected = model.sorted { ($0.value, 0) < ($1.value, 0) }.map(\.value)
             let firedDeadlines = fired.map { model[$0] ?? -1 }
             #expect(firedDeadlines == expected, "fired in deadline order")

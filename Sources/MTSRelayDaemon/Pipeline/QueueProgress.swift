@@ -1,0 +1,55 @@
+import AMQPClient
+
+/// How far one consumer has read its queue, in event time: the watermark it reports to the
+/// engine after every batch, and on every idle tick. A pure value.
+///
+/// - **Caught up** (nothing buffered, and the prefetch window neither full nor freed within the
+///   transit allowance, so the broker has nothing more for the consumer): the clock minus the
+///   transit allowance, which covers a message still on its way from the broker.
+/// - **Behind**: the highest `timestampUtc` read from the queue so far.
+///
+/// A timestamp after the relay's clock (the envelope allows up to `Int64.max`) is not taken as
+/// progress, so one bad message cannot make every deadline pass at once.
+struct QueueProgress: Sendable {
+    /// How often an idle consumer reports its watermark: with the transit allowance, this
+    /// bounds how long after a deadline an unanswered request times out.
+    static let tick: Duration = .milliseconds(50)
+
+    /// The transit allowance in ms.
+    let transitAllowance: Int64
+    /// The highest timestamp read so far that was not in the future when read.
+    private(set) var highestTimestamp: Int64?
+
+    init(transitAllowanceMs: Int) {
+        transitAllowance = Int64(transitAllowanceMs)
+    }
+
+    /// Notes a message stamped `timestamp`, read at `now` (ms since the Unix epoch).
+    mutating func read(timestamp: Int64, now: Int64) {
+        guard timestamp <= now else { return }
+        highestTimestamp = max(highestTimestamp ?? timestamp, timestamp)
+    }
+
+    /// Whether the broker has nothing more for the consumer: nothing buffered, and a window
+    /// that is not full and was not freed less than the transit allowance ago (the broker may
+    /// still be sending what the freeing let through).
+    func isCaughtUp(_ flow: AMQPConsumer.Flow, at instant: ContinuousClock.Instant) -> Bool {
+        guard flow.buffered == 0, !flow.windowFull else { return false }
+        guard let freedAt = flow.windowFreedAt else { return true }
+        return instant - freedAt >= .milliseconds(transitAllowance)
+    }
+
+    /// The watermark to report at `now`, or nil when nothing is known yet.
+    func watermark(caughtUp: Bool, now: Int64) -> Int64? {
+        guard caughtUp else { return highestTimestamp }
+        return max(now - transitAllowance, highestTimestamp ?? .min)
+    }
+
+    /// The watermark to report for `consumer` right now. The clock is read before the
+    /// consumer's flow, so a message that arrives in between only makes the value earlier.
+    func watermark(of consumer: AMQPConsumer) -> Int64? {
+        let now = Timestamp.nowMilliseconds()
+        let instant = ContinuousClock.now
+        return watermark(caughtUp: isCaughtUp(consumer.flow, at: instant), now: now)
+    }
+}

@@ -149,6 +149,12 @@ final class DaemonHarness: @unchecked Sendable {
 
     var isRunning: Bool { process?.isRunning == true }
 
+    /// Sends a signal without waiting (SIGSTOP and SIGCONT, to stall the daemon).
+    func send(signal: Int32) throws {
+        guard let process else { throw HarnessError("not running") }
+        kill(process.processIdentifier, signal)
+    }
+
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     // MARK: Results

@@ -61,7 +61,8 @@ struct RecordEncodingTests {
         let record = ResultRecord(
             outcome: .matched, correlationId: "c1", operation: "ticket-placement", replyType: "ticket-reply",
             status: "accepted", code: 0, codeDescription: "Transaction processed", ticketId: "Ticket_1",
-            requestedAt: 1_703_852_996_000, repliedAt: 1_703_852_996_250, emittedAt: 1_703_852_996_300,
+            requestedAt: 1_703_852_996_000, repliedAt: 1_703_852_996_250, deadlineAt: 1_703_853_013_000,
+            emittedAt: 1_703_852_996_300,
             latencyMs: 250, queue: "replies", redelivered: false, request: request, reply: reply)
         let bytes = record.jsonBytes()
         #expect(!bytes.contains(0x0A))
@@ -70,12 +71,14 @@ struct RecordEncodingTests {
             Set(parsed.keys)
                 == [
                     "outcome", "correlationId", "operation", "replyType", "status", "code", "codeDescription",
-                    "ticketId", "requestedAt", "repliedAt", "emittedAt", "latencyMs", "queue", "redelivered",
+                    "ticketId", "requestedAt", "repliedAt", "deadlineAt", "emittedAt", "latencyMs", "queue",
+                    "redelivered",
                     "request", "reply", "error",
                 ])
         #expect(parsed["outcome"] as? String == "matched")
         #expect(parsed["requestedAt"] as? String == "2023-12-29T12:29:56.000Z")
         #expect(parsed["repliedAt"] as? String == "2023-12-29T12:29:56.250Z")
+        #expect(parsed["deadlineAt"] as? String == "2023-12-29T12:30:13.000Z")
         #expect(parsed["latencyMs"] as? Int == 250)
         #expect(parsed["error"] is NSNull)
         let splicedRequest = try #require(parsed["request"] as? [String: Any])

@@ -74,9 +74,11 @@ struct IntakeSide: Service {
                         }
                     }
                     // After the batch is registered: the watermark says it has been read.
-                    if let watermark = progress.watermark(of: consumer) {
-                        await engine.advanceWatermark(.intake, queue: queue, to: watermark)
-                    }
+                    let watermark =
+                        batch.isEmpty
+                        ? try await progress.idleWatermark(of: consumer, queue: queue)
+                        : progress.highestTimestamp
+                    if let watermark { await engine.advanceWatermark(.intake, queue: queue, to: watermark) }
                 }
             }
         } catch is CancellationError where Task.isShuttingDownGracefully {

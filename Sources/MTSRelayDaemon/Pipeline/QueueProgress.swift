@@ -1,12 +1,15 @@
 import AMQPClient
 
 /// How far one consumer has read its queue, in event time: the watermark it reports to the
-/// engine after every batch, and on every idle tick. A pure value.
+/// engine after every batch, and on every idle tick.
 ///
-/// - **Caught up** (nothing buffered, and the prefetch window neither full nor freed within the
-///   transit allowance, so the broker has nothing more for the consumer): the clock minus the
-///   transit allowance, which covers a message still on its way from the broker.
-/// - **Behind**: the highest `timestampUtc` read from the queue so far.
+/// - **Behind** (after a batch): the highest `timestampUtc` read from the queue so far.
+/// - **Caught up** (an idle tick: nothing came for a tick, nothing is buffered, the prefetch
+///   window is neither full nor freed within the transit allowance, and the broker reports no
+///   ready message in the queue): the clock minus the transit allowance, which covers a message
+///   still on its way from the broker. The broker's count is asked because an empty buffer
+///   alone proves nothing while the broker is still streaming a backlog: deliveries come in
+///   bursts, and a consumer that acks fast never fills its window.
 ///
 /// A timestamp after the relay's clock (the envelope allows up to `Int64.max`) is not taken as
 /// progress, so one bad message cannot make every deadline pass at once.
@@ -45,11 +48,13 @@ struct QueueProgress: Sendable {
         return max(now - transitAllowance, highestTimestamp ?? .min)
     }
 
-    /// The watermark to report for `consumer` right now. The clock is read before the
-    /// consumer's flow, so a message that arrives in between only makes the value earlier.
-    func watermark(of consumer: AMQPConsumer) -> Int64? {
+    /// The watermark to report on an idle tick of `consumer` of `queue`. The clock is read
+    /// before the consumer's flow and the broker's count, so a message that arrives in between
+    /// only makes the value earlier.
+    func idleWatermark(of consumer: AMQPConsumer, queue: String) async throws -> Int64? {
         let now = Timestamp.nowMilliseconds()
-        let instant = ContinuousClock.now
-        return watermark(caughtUp: isCaughtUp(consumer.flow, at: instant), now: now)
+        guard isCaughtUp(consumer.flow, at: .now) else { return highestTimestamp }
+        let ready = try await consumer.channel.inspectQueue(queue).messageCount
+        return watermark(caughtUp: ready == 0, now: now)
     }
 }

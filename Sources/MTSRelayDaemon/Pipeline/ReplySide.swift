@@ -89,7 +89,7 @@ struct ReplySide: Service {
                 return
             }
             if batch.isEmpty {
-                if let watermark = progress.watermark(of: consumer) {
+                if let watermark = try await progress.idleWatermark(of: consumer, queue: queue) {
                     await engine.advanceWatermark(.replies, queue: queue, to: watermark)
                 }
                 continue
@@ -102,9 +102,9 @@ struct ReplySide: Service {
             for case .wellFormed(let reply) in messages {
                 progress.read(timestamp: reply.timestampUtc, now: readAt)
             }
-            // One actor turn for the whole batch, then the watermark measured after it was read.
+            // One actor turn for the whole batch, then the watermark it read up to.
             await engine.receive(
-                contentsOf: messages, watermark: progress.watermark(of: consumer).map { (queue, $0) })
+                contentsOf: messages, watermark: progress.highestTimestamp.map { (queue, $0) })
         }
     }
 

@@ -36,6 +36,42 @@ struct AMQPIntegrationTests {
         delivery.ack()
     }
 
+    /// The consumer's flow: what is buffered, what is unsettled, and whether the prefetch window
+    /// is full (the broker holds the rest back) — what the relay's watermarks are built on.
+    @Test func theConsumerFlowFollowsTheBufferAndThePrefetchWindow() async throws {
+        let connection = try await TestBroker.connect()
+        defer { Task { await connection.close() } }
+        let channel = try await connection.openChannel()
+        let queue = TestBroker.uniqueName("flow")
+        try await channel.declareQueue(queue, durable: false, autoDelete: true)
+        try await TestBroker.fill(queue, on: connection, bodies: (0..<5).map { Array("m\($0)".utf8) })
+        try await channel.setPrefetch(3)
+        let consumer = try await channel.consume(queue: queue)
+        consumer.setPrefetch(3)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while consumer.flow.buffered < 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(consumer.flow == .init(buffered: 3, unsettled: 3, windowFull: true, windowFreedAt: nil))
+        let batch = try await consumer.nextBatch(max: 10)
+        #expect(batch.count == 3)
+        #expect(consumer.flow.buffered == 0)
+        #expect(consumer.flow.windowFull, "taken is not settled")
+        #expect(try await channel.inspectQueue(queue).messageCount == 2, "the broker holds two back")
+        batch[0].ack()
+        // (The broker may push the fourth message at once; the flow was read right after the ack.)
+        #expect(consumer.flow.windowFreedAt != nil)
+        batch[1].ack(multiple: true)
+        // Tags 1 and 2 are settled; the third of the batch is not, nor what has arrived since.
+        let flow = consumer.flow
+        #expect(flow.unsettled == 1 + flow.buffered, "multiple settles every tag up to it")
+        var rest: [AMQPDelivery] = []
+        while rest.count < 2 { rest += try await consumer.nextBatch(max: 10) }
+        for delivery in rest + [batch[2]] { delivery.ack() }
+        let end = consumer.flow
+        #expect(end.buffered == 0 && end.unsettled == 0 && !end.windowFull)
+    }
+
     @Test func tenThousandMessagesWithManualAcksNoneLostNoneTwice() async throws {
         let connection = try await TestBroker.connect()
         defer { Task { await connection.close() } }

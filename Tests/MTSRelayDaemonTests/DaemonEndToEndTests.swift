@@ -55,6 +55,16 @@ struct DaemonEndToEndTests {
         }
         #expect(outcomes(matched) == ["matched"])
         #expect(outcomes(timedOut) == ["timeout", "late"])
+        // Steady state: the timeout comes soon after its deadline (transit allowance + tick).
+        let timeoutRecord = try #require(
+            records(all, timedOut).first { $0["outcome"] as? String == "timeout" })
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let emitted = try #require((timeoutRecord["emittedAt"] as? String).flatMap(formatter.date(from:)))
+        let deadline = try #require((timeoutRecord["deadlineAt"] as? String).flatMap(formatter.date(from:)))
+        let afterDeadline = emitted.timeIntervalSince(deadline) * 1000
+        print("steady state: timeout emitted \(Int(afterDeadline)) ms after its deadline")
+        #expect(afterDeadline > 0 && afterDeadline <= 250)
         #expect(outcomes(duplicated) == ["matched", "duplicate"])
         #expect(outcomes(unknown) == ["unmatched"])
         #expect(outcomes(early) == ["matched"])

@@ -72,6 +72,35 @@ struct AMQPIntegrationTests {
         #expect(end.buffered == 0 && end.unsettled == 0 && !end.windowFull)
     }
 
+    /// Acks go out in the fewest frames, but a `multiple` frame never covers a delivery that
+    /// was not acked: that one comes back, redelivered, and only that one.
+    @Test func anUnackedDeliveryBetweenAckedOnesComesBackAlone() async throws {
+        let queue = TestBroker.uniqueName("gap")
+        do {
+            let connection = try await TestBroker.connect()
+            let channel = try await connection.openChannel()
+            try await channel.declareQueue(queue, durable: false)
+            try await TestBroker.fill(queue, on: connection, bodies: (1...5).map { Array("m\($0)".utf8) })
+            try await channel.setPrefetch(10)
+            let consumer = try await channel.consume(queue: queue)
+            var deliveries: [AMQPDelivery] = []
+            while deliveries.count < 5 { deliveries += try await consumer.nextBatch(max: 10) }
+            for index in [0, 1, 3, 4] { deliveries[index].ack() }  // not m3
+            // Closing flushes the collected acks first; m3 goes back to the queue.
+            await connection.close()
+        }
+        let connection = try await TestBroker.connect()
+        defer { Task { await connection.close() } }
+        let channel = try await connection.openChannel()
+        #expect(try await channel.inspectQueue(queue).messageCount == 1)
+        let consumer = try await channel.consume(queue: queue)
+        let back = try await consumer.nextBatch(max: 10)
+        #expect(back.map { String(decoding: $0.body, as: UTF8.self) } == ["m3"])
+        #expect(back.first?.redelivered == true)
+        back.first?.ack()
+        _ = try await channel.deleteQueue(queue)
+    }
+
     @Test func tenThousandMessagesWithManualAcksNoneLostNoneTwice() async throws {
         let connection = try await TestBroker.connect()
         defer { Task { await connection.close() } }

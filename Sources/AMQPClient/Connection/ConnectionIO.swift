@@ -23,6 +23,8 @@ final class ConnectionIO {
     private var consumers: [String: DeliveryBuffer] = [:]
     /// Deliveries whose content frames are still arriving, by channel.
     private var partialDeliveries: [UInt16: PartialDelivery] = [:]
+    /// Acks collected this turn of the loop, by channel; sent by ``flushAcknowledgements()``.
+    var acknowledgements: [UInt16: AcknowledgementTracker] = [:]
     private var everOpened = false
 
     private struct PartialDelivery {
@@ -78,9 +80,15 @@ final class ConnectionIO {
                 if isFinished {
                     command.fail(AMQPError(code: .connectionClosed, reason: "the connection is closed"))
                 } else {
+                    // Acks collected so far go out before anything else is sent (a close, a
+                    // nack), so that nothing overtakes them.
+                    if !command.isAcknowledgement { flushAcknowledgements() }
                     command.run(self)
                 }
             }
+            guard !isFinished else { break }
+            // Once per turn: the acks of every task that acked since, in the fewest frames.
+            flushAcknowledgements()
             guard !isFinished else { break }
             readAvailableFrames()
             guard !isFinished else { break }
@@ -244,6 +252,8 @@ final class ConnectionIO {
         for sequence in teardown.unconfirmed { waiters[sequence]?.resume(throwing: failure) }
         for tag in teardown.consumers { finishConsumer(tag, error: teardown.error) }
         partialDeliveries[teardown.channel] = nil
+        // Its deliveries go back to the queue; their acks would be refused.
+        acknowledgements[teardown.channel] = nil
     }
 
     private func finishConsumer(_ tag: String, error: AMQPError?) {
@@ -432,6 +442,10 @@ final class ConnectionIO {
             return
         }
         let generation = machine.channels[channel]?.generation ?? 0
+        if acknowledgements[channel]?.generation != generation {
+            acknowledgements[channel] = AcknowledgementTracker(generation: generation)
+        }
+        acknowledgements[channel]?.delivered(partial.deliveryTag)
         buffer.append(
             AMQPDelivery(
                 body: partial.body, properties: partial.properties, deliveryTag: partial.deliveryTag,

@@ -198,6 +198,8 @@ print(f"{'ceiling, per-message acks (C, librabbitmq)':44} {pm['rate']:>10.0f} {p
 print(f"{'ceiling, batched acks (multiple every '+k+')':44} {bt['rate']:>10.0f} {per100k(bt['cpu'], n):>11.2f} {mib(bt['rss']):>7.1f} MiB")
 print(f"{'mts-relay drain, requests + replies':44} {relay_rate:>10.0f} {per100k(drain['cpu'], 2 * drain['count']):>11.2f} {mib(drain['hwm_kib']):>7.1f} MiB")
 print(f"  ({drain['rate']} pairs/s matched; file sink, fsync per batch; CPU per 100 000 messages)")
+messages = 2 * drain["count"]
+print(f"  context switches per 1 000 messages (all threads): voluntary {drain['voluntary_switches'] / messages * 1000:.0f}, involuntary {drain['involuntary_switches'] / messages * 1000:.0f}")
 print(f"{'ratio relay / batched ceiling':44} {ratio:>10.2f}")
 print()
 print(f"{'live load (mts-sim)':26} {'asked/s':>8} {'achieved/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")

@@ -5,8 +5,9 @@ import Testing
 /// Against a real RabbitMQ server (see `TestBroker`). Each test uses its own queues.
 @Suite("AMQP client against RabbitMQ", .timeLimit(.minutes(2)))
 struct AMQPIntegrationTests {
-    @Test func roundTripKeepsBodyPropertiesAndHeaders() async throws {
-        let connection = try await TestBroker.connect()
+    @Test(arguments: TestBroker.Transport.allCases)
+    func roundTripKeepsBodyPropertiesAndHeaders(transport: TestBroker.Transport) async throws {
+        let connection = try await TestBroker.connect(transport: transport)
         defer { Task { await connection.close() } }
         let channel = try await connection.openChannel(publisherConfirms: true)
         let queue = TestBroker.uniqueName("roundtrip")
@@ -36,8 +37,9 @@ struct AMQPIntegrationTests {
         delivery.ack()
     }
 
-    @Test func tenThousandMessagesWithManualAcksNoneLostNoneTwice() async throws {
-        let connection = try await TestBroker.connect()
+    @Test(arguments: TestBroker.Transport.allCases)
+    func tenThousandMessagesWithManualAcksNoneLostNoneTwice(transport: TestBroker.Transport) async throws {
+        let connection = try await TestBroker.connect(transport: transport)
         defer { Task { await connection.close() } }
         let setup = try await connection.openChannel()
         let queue = TestBroker.uniqueName("tenk")
@@ -119,8 +121,9 @@ struct AMQPIntegrationTests {
         #expect(try await consumer.nextBatch(max: 10, timeout: .seconds(5)).map(\.count) == nil)
     }
 
-    @Test func tenThousandPublishesEachGetAConfirm() async throws {
-        let connection = try await TestBroker.connect()
+    @Test(arguments: TestBroker.Transport.allCases)
+    func tenThousandPublishesEachGetAConfirm(transport: TestBroker.Transport) async throws {
+        let connection = try await TestBroker.connect(transport: transport)
         defer { Task { await connection.close() } }
         let channel = try await connection.openChannel(publisherConfirms: true)
         let queue = TestBroker.uniqueName("confirms")
@@ -194,9 +197,12 @@ struct AMQPIntegrationTests {
         _ = iterator
     }
 
-    @Test func brokerClosingTheConnectionSurfacesWithinTwoSecondsAndOldAcksAreDropped() async throws {
+    @Test(arguments: TestBroker.Transport.allCases)
+    func brokerClosingTheConnectionSurfacesWithinTwoSecondsAndOldAcksAreDropped(
+        transport: TestBroker.Transport
+    ) async throws {
         let name = TestBroker.uniqueName("killme")
-        let connection = try await TestBroker.connect(name)
+        let connection = try await TestBroker.connect(name, transport: transport)
         let channel = try await connection.openChannel()
         let queue = TestBroker.uniqueName("killq")
         try await channel.declareQueue(queue, durable: false)
@@ -232,9 +238,12 @@ struct AMQPIntegrationTests {
         try await freshChannel.deleteQueue(queue)
     }
 
-    @Test func idleConnectionWithFiveSecondHeartbeatSurvivesTwentySeconds() async throws {
+    @Test(arguments: TestBroker.Transport.allCases)
+    func idleConnectionWithFiveSecondHeartbeatSurvivesTwentySeconds(
+        transport: TestBroker.Transport
+    ) async throws {
         let name = TestBroker.uniqueName("idle")
-        let connection = try await TestBroker.connect(name, heartbeatSeconds: 5)
+        let connection = try await TestBroker.connect(name, heartbeatSeconds: 5, transport: transport)
         defer { Task { await connection.close() } }
         #expect(try TestBroker.brokerConnection(named: name)?.heartbeatSeconds == 5)
         try await Task.sleep(for: .seconds(20))

@@ -31,7 +31,8 @@ struct CheckConfigCommand: ParsableCommand {
             FileHandle.standardError.write(Data(report.utf8))
             throw ExitCode(1)
         }
-        let warnings = RelayConfiguration.fileSecretWarnings(path: config)
+        let warnings = RelayConfiguration.fileSecretWarnings(
+            path: config, environment: ProcessInfo.processInfo.environment)
         if !warnings.isEmpty {
             FileHandle.standardError.write(Data(warnings.map { "\($0)\n" }.joined().utf8))
         }

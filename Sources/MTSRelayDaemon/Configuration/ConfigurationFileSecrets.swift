@@ -8,11 +8,17 @@ extension RelayConfiguration {
     ///
     /// `guest:guest`, RabbitMQ's built-in account that RabbitMQ accepts from loopback only, is
     /// not counted as a secret. The warnings never quote the password.
-    public static func fileSecretWarnings(path: String) -> [String] {
+    ///
+    /// - Parameter environment: for the `${NAME}` header values; the URL variables in it are
+    ///   left out, so that the file's own URLs are the ones checked.
+    public static func fileSecretWarnings(path: String, environment: [String: String]) -> [String] {
         var info = stat()
+        let fileOnly = environment.filter {
+            $0.key != "MTS_RELAY_BROKER_URL" && $0.key != "MTS_RELAY_INTAKE_URL"
+        }
         guard stat(path, &info) == 0, info.st_mode & 0o044 != 0,
             let text = try? String(contentsOfFile: path, encoding: .utf8),
-            let configuration = try? RelayConfiguration(yaml: text, environment: [:])
+            let configuration = try? RelayConfiguration(yaml: text, environment: fileOnly)
         else { return [] }
         var urls: [(key: String, url: String, variable: String?)] = [
             ("broker.url", configuration.broker.url, "MTS_RELAY_BROKER_URL")

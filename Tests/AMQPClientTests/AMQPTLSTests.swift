@@ -54,7 +54,7 @@ struct AMQPTLSTests {
     }
 
     @Test func serverCertificateSignedByAnotherCAIsRefused() async throws {
-        let server = try OpenSSLServer(certificate: "untrusted-server")
+        let server = try await OpenSSLServer.start(certificate: "untrusted-server")
         defer { server.stop() }
         let error = try await refusal(
             "amqps://guest:guest@localhost:\(server.port)/", tls: TestBroker.testCA)
@@ -64,7 +64,7 @@ struct AMQPTLSTests {
     }
 
     @Test func expiredBrokerCertificateIsRefusedAsExpired() async throws {
-        let server = try OpenSSLServer(certificate: "expired")
+        let server = try await OpenSSLServer.start(certificate: "expired")
         defer { server.stop() }
         let error = try await refusal(
             "amqps://guest:guest@localhost:\(server.port)/", tls: TestBroker.testCA)
@@ -75,7 +75,7 @@ struct AMQPTLSTests {
 
     @Test func hostNameThatTheCertificateDoesNotListIsRefused() async throws {
         // Signed by the test CA (so the chain verifies) for wrong-host.invalid only.
-        let server = try OpenSSLServer(certificate: "wronghost")
+        let server = try await OpenSSLServer.start(certificate: "wronghost")
         defer { server.stop() }
         let error = try await refusal(
             "amqps://guest:guest@localhost:\(server.port)/", tls: TestBroker.testCA)
@@ -164,9 +164,15 @@ final class OpenSSLServer: Sendable {
     let port: Int
     private let process: Process
 
+    private init(port: Int, process: Process) {
+        self.port = port
+        self.process = process
+    }
+
+    /// Starts the server and waits (without blocking a thread) until its port accepts.
     /// - Parameter certificate: the base name of a pair in the test folder (`expired`).
-    init(certificate: String) throws {
-        port = try Self.freePort()
+    static func start(certificate: String) async throws -> OpenSSLServer {
+        let port = try freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -178,13 +184,12 @@ final class OpenSSLServer: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        self.process = process
-        // Ready when the port accepts.
+        let server = OpenSSLServer(port: port, process: process)
         for _ in 0..<100 {
-            if Self.accepts(port) { return }
-            usleep(50_000)
+            if accepts(port) { return server }
+            try await Task.sleep(for: .milliseconds(50))
         }
-        stop()
+        server.stop()
         throw TLSTestFailure("openssl s_server did not listen on 127.0.0.1:\(port)")
     }
 

@@ -173,6 +173,33 @@ struct JackpotDaemonTests {
         }
     }
 
+    @Test(
+        "no connection (refused before the request was written): retried until the deadline, never an unknown"
+    )
+    func connectionRefusedIsRetried() async throws {
+        try await Self.withJackpot("jackpot-refused", timeoutMs: 2000) { harness, stub in
+            // Nothing listens on the Bet Engine's port any more.
+            await stub.stop()
+            try harness.start(environment: ["MTS_RELAY_JACKPOT_SECRET": Self.secret])
+            try await harness.waitUntilReady()
+            let id = "ok-\(harness.prefix)"
+            try await harness.publish(
+                BetEngineStub.request(token: id), to: harness.jackpotQueue, correlationID: id)
+            let records = try await harness.waitForResults { Self.byId($0)[id] != nil }
+            let record = try #require(Self.byId(records)[id]?.first)
+            #expect(record["outcome"] as? String == "timeout")
+            #expect(
+                (record["error"] as? String)?.hasPrefix(
+                    "not created: no attempt was taken before the deadline") == true)
+            let retries =
+                harness.log.components(separatedBy: "Upstream did not take the request; retrying").count - 1
+            #expect(retries >= 2, "connection failures are retried")
+            #expect(harness.log.contains("could not connect"))
+            #expect(!harness.log.contains("Outcome unknown"))
+            _ = try await harness.stop()
+        }
+    }
+
     @Test("SIGKILL while 200 POSTs are in flight: one final result each, no correlation id POSTed twice")
     func killWhilePostsAreInFlight() async throws {
         try await Self.withJackpot("jackpot-kill", timeoutMs: 5000, concurrency: 256, prefetch: 300) {

@@ -141,7 +141,12 @@ final class JackpotUpstream: ActiveUpstream {
         if let error = error as? ChannelError, case .connectTimeout = error {
             return "could not connect (timeout)"
         }
-        if let error = error as? IOError, "\(error)".contains("connect(") {
+        // Refused or unreachable: errors only a connection attempt gets (the socket reports
+        // them through SO_ERROR, so the message may say "connection reset (error set)").
+        if let error = error as? IOError,
+            [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode)
+                || "\(error)".contains("connect(")
+        {
             return "could not connect (\(describe(error)))"
         }
         return nil

@@ -150,6 +150,7 @@ let package = Package(
             dependencies: [
                 "MTSRelayDaemon",
                 "MTSProtocol",
+                "MTSSimulation",
                 "AMQPClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import MTSProtocol
+import MTSSimulation
 
 /// The jackpot Bet Engine for daemon tests: a real HTTP server (``TestHTTPServer``) answering
 /// `POST /be/tickets`. It checks the signature (403 when wrong) and answers by the request's
@@ -80,18 +81,8 @@ final class BetEngineStub: Sendable {
 
     func stop() async { await server.stop() }
 
-    /// A ticket as the seed shows one.
-    static func ticket(id: String) -> String {
-        """
-        {"id":"\(id)","code":"JP8K2M4Q","price":3500,"stake":3045,"currency":"KES","gross_payout":0,\
-        "net_payout":0,"wht_amount":0,"wht":20.0,"ext_amount":455,"ext":12.5,"ext_type":"inclusive",\
-        "status":"open","result":"pending","approved":true,"source":"mobile","type":"jackpot",\
-        "atag":null,"user_id":"pam-774411","created":"2024-01-28T14:33:01.000000",\
-        "operator_time_created":"2024-01-28T17:33:01.000000","updated":"2024-01-28T14:33:01.000000",\
-        "operator_time_updated":"2024-01-28T17:33:01.000000","odds":13.89,"betcard_code":"JP-2024-01",\
-        "prize":100000000,"bonus_prizes":[500000,100000]}
-        """
-    }
+    /// A ticket as the seed shows one (mts-sim's).
+    static func ticket(id: String) -> String { JackpotMessages.ticket(id: id) }
 
     /// A jackpot request whose token is `token`, fields deliberately out of the signing order.
     static func request(token: String) -> String {

@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# systemd provides systemd-analyze, which the tests use to rate the unit's hardening.
-packages=(pkg-config librabbitmq-dev libsqlite3-dev rabbitmq-server systemd python3 gcc)
+# systemd provides systemd-analyze, which the tests use to rate the unit's hardening; openssl
+# makes the TLS tests' certificates (scripts/make-test-certs.sh).
+packages=(pkg-config librabbitmq-dev libsqlite3-dev rabbitmq-server systemd python3 gcc openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Makes sure a RabbitMQ server answers on 127.0.0.1:5672: installs Debian's rabbitmq-server
-# when it is missing, starts it bound to loopback when nothing answers, and waits until it is
-# ready. Exits non-zero with a clear message when the broker never comes up.
+# Makes sure a RabbitMQ server answers on 127.0.0.1:5672 (plain) and 127.0.0.1:5671 (TLS, the
+# test CA of scripts/make-test-certs.sh, EXTERNAL login through rabbitmq_auth_mechanism_ssl):
+# installs Debian's rabbitmq-server when it is missing, writes the listeners into
+# /etc/rabbitmq/rabbitmq.conf, starts the broker when nothing answers, restarts it once when a
+# plain broker runs without the TLS listener, and waits until both ports are ready. Safe to run
+# again: a broker that already has both listeners and the current certificates is left alone.
+# Exits non-zero with a clear message when the broker never comes up.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 port="${MTS_RELAY_RABBITMQ_PORT:-5672}"
+tls_port="${MTS_RELAY_RABBITMQ_TLS_PORT:-5671}"
 wait_seconds="${MTS_RELAY_RABBITMQ_WAIT:-120}"
+conf=/etc/rabbitmq/rabbitmq.conf
+# The broker runs as the rabbitmq user, which cannot read the repository's var/tls: it gets
+# copies it owns.
+broker_tls=/etc/rabbitmq/tls
+client_user=mts-relay-client
 
-answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-if answers; then
-  echo "start-rabbitmq: a broker already answers on 127.0.0.1:$port"
-  exit 0
-fi
 
 if ! command -v rabbitmq-server >/dev/null 2>&1; then
   echo "start-rabbitmq: installing rabbitmq-server"
@@ -22,22 +28,89 @@ if ! command -v rabbitmq-server >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
 fi
 
-# Loopback only: the tests and the demo never need the broker on another interface.
-if [ ! -f /etc/rabbitmq/rabbitmq.conf ] || ! grep -q '^listeners.tcp.default' /etc/rabbitmq/rabbitmq.conf; then
-  echo "listeners.tcp.default = 127.0.0.1:$port" | as_root tee -a /etc/rabbitmq/rabbitmq.conf >/dev/null
+bash scripts/make-test-certs.sh
+
+# The server certificate and key, and the CA that verifies client certificates.
+certificates_changed=0
+as_root install -d -m 0750 -o rabbitmq -g rabbitmq "$broker_tls"
+for file in ca.pem server.pem server.key; do
+  if ! as_root cmp -s "var/tls/$file" "$broker_tls/$file"; then
+    as_root install -m 0600 -o rabbitmq -g rabbitmq "var/tls/$file" "$broker_tls/$file"
+    certificates_changed=1
+  fi
+done
+
+# Loopback only: the tests and the demo never need the broker on another interface. The TLS
+# block is rewritten whole between its markers, so a changed port takes effect.
+wanted_block="# BEGIN mts-relay tests (scripts/start-rabbitmq.sh)
+listeners.ssl.default = 127.0.0.1:$tls_port
+ssl_options.cacertfile = $broker_tls/ca.pem
+ssl_options.certfile = $broker_tls/server.pem
+ssl_options.keyfile = $broker_tls/server.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false
+ssl_cert_login_from = common_name
+auth_mechanisms.1 = PLAIN
+auth_mechanisms.2 = AMQPLAIN
+auth_mechanisms.3 = EXTERNAL
+# END mts-relay tests"
+current=""
+[ -f "$conf" ] && current=$(cat "$conf")
+wanted=$(printf '%s\n' "$current" | sed '/^# BEGIN mts-relay tests/,/^# END mts-relay tests/d' | sed '/^$/d')
+if ! printf '%s\n' "$wanted" | grep -q '^listeners.tcp.default'; then
+  wanted=$(printf '%s\nlisteners.tcp.default = 127.0.0.1:%s' "$wanted" "$port" | sed '/^$/d')
+fi
+wanted=$(printf '%s\n%s' "$wanted" "$wanted_block")
+config_changed=0
+if [ "$wanted" != "$current" ]; then
+  printf '%s\n' "$wanted" | as_root tee "$conf" >/dev/null
+  config_changed=1
 fi
 
-echo "start-rabbitmq: starting rabbitmq-server"
-# The Debian wrapper switches to the rabbitmq user by itself; -detached returns at once.
-as_root rabbitmq-server -detached >/dev/null 2>&1 || true
+# Written offline (enabled_plugins), so it holds across restarts; a running broker also
+# picks it up below.
+if ! grep -qs rabbitmq_auth_mechanism_ssl /etc/rabbitmq/enabled_plugins; then
+  as_root rabbitmq-plugins enable --offline rabbitmq_auth_mechanism_ssl >/dev/null
+fi
 
-for _ in $(seq 1 "$wait_seconds"); do
-  if answers && as_root rabbitmqctl -q status >/dev/null 2>&1; then
-    echo "start-rabbitmq: broker ready on 127.0.0.1:$port"
-    exit 0
+wait_until_ready() {
+  for _ in $(seq 1 "$wait_seconds"); do
+    if answers "$port" && answers "$tls_port" && as_root rabbitmqctl -q status >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 1
+  done
+  echo "start-rabbitmq: RabbitMQ did not answer on 127.0.0.1:$port and :$tls_port within ${wait_seconds}s" >&2
+  tail -n 30 /var/log/rabbitmq/*.log 2>/dev/null >&2 || true
+  return 1
+}
+
+if answers "$port"; then
+  if answers "$tls_port" && [ "$config_changed" = 0 ]; then
+    echo "start-rabbitmq: a broker already answers on 127.0.0.1:$port and :$tls_port (TLS)"
+    if [ "$certificates_changed" = 1 ]; then
+      # New certificates under the same file names: Erlang's ssl caches PEM files.
+      as_root rabbitmqctl -q eval 'ssl:clear_pem_cache().' >/dev/null
+      echo "start-rabbitmq: the broker uses the new test certificates"
+    fi
+  else
+    echo "start-rabbitmq: restarting the broker for its TLS listener on 127.0.0.1:$tls_port"
+    as_root rabbitmqctl -q stop >/dev/null 2>&1 || true
+    for _ in $(seq 1 60); do answers "$port" || break; sleep 0.5; done
   fi
-  sleep 1
-done
-echo "start-rabbitmq: RabbitMQ did not answer on 127.0.0.1:$port within ${wait_seconds}s" >&2
-tail -n 30 /var/log/rabbitmq/*.log 2>/dev/null >&2 || true
-exit 1
+fi
+
+if ! answers "$port"; then
+  echo "start-rabbitmq: starting rabbitmq-server"
+  # The Debian wrapper switches to the rabbitmq user by itself; -detached returns at once.
+  as_root rabbitmq-server -detached >/dev/null 2>&1 || true
+fi
+wait_until_ready
+
+# The EXTERNAL login's user: the client certificate's common name, without a password.
+if ! as_root rabbitmqctl -q list_users | grep -q "^$client_user[[:space:]]"; then
+  as_root rabbitmqctl -q add_user "$client_user" "unused-$(openssl rand -hex 16)" >/dev/null
+  as_root rabbitmqctl -q clear_password "$client_user" >/dev/null
+fi
+as_root rabbitmqctl -q set_permissions -p / "$client_user" '.*' '.*' '.*' >/dev/null
+echo "start-rabbitmq: broker ready on 127.0.0.1:$port and :$tls_port (TLS)"

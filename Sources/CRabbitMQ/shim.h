@@ -32,6 +32,55 @@ static inline amqp_rpc_reply_t mts_amqp_login_external(amqp_connection_state_t s
                                       properties, AMQP_SASL_METHOD_EXTERNAL, identity);
 }
 
+// TLS diagnostics. librabbitmq 0.11 keeps OpenSSL's verification result to itself (it reports
+// only AMQP_STATUS_SSL_PEER_VERIFY_FAILED), so the client installs this callback on the socket's
+// SSL_CTX (amqp_ssl_socket_get_context) to learn which check failed: it stores the first X509
+// verification error into the int that the context's app data points to (per connection, no
+// global state). The mode stays SSL_VERIFY_NONE, so librabbitmq still decides, from its own
+// verify_peer flag, whether a failed verification fails the connection.
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+static inline int mts_tls_verify_callback(int preverify_ok, X509_STORE_CTX *store) {
+    if (!preverify_ok) {
+        SSL *ssl = (SSL *)X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+        if (ssl) {
+            int *slot = (int *)SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+            if (slot && *slot == 0) { *slot = X509_STORE_CTX_get_error(store); }
+        }
+    }
+    return preverify_ok;
+}
+
+// Installs the callback above on an SSL_CTX (a void * from amqp_ssl_socket_get_context), with
+// `slot` receiving the first verification error (X509_V_OK, 0, while none).
+static inline void mts_tls_record_verify_errors(void *context, int *slot) {
+    SSL_CTX *ctx = (SSL_CTX *)context;
+    SSL_CTX_set_app_data(ctx, slot);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, mts_tls_verify_callback);
+}
+
+// OpenSSL's words for an X509 verification error ("certificate has expired").
+static inline const char *mts_tls_verify_error_string(int error) {
+    return X509_verify_cert_error_string(error);
+}
+
+// Empties this thread's OpenSSL error queue (before a call whose errors are wanted).
+static inline void mts_tls_clear_errors(void) { ERR_clear_error(); }
+
+// The most recent error on this thread's OpenSSL error queue, as text ("" when there is
+// none); e.g. "error:05800074:x509 certificate routines::key values mismatch".
+static inline void mts_tls_last_error(char *buffer, size_t length) {
+    unsigned long error = ERR_peek_last_error();
+    if (error == 0 || length == 0) {
+        if (length > 0) { buffer[0] = 0; }
+        return;
+    }
+    ERR_error_string_n(error, buffer, length);
+}
+
 // The method ids are macros with a cast ((amqp_method_number_t)0x...), which Swift does not
 // import. These constants carry the ones the client dispatches on.
 static const amqp_method_number_t MTS_CONNECTION_CLOSE = AMQP_CONNECTION_CLOSE_METHOD;

@@ -12,7 +12,8 @@ struct CheckConfigCommand: ParsableCommand {
         discussion: """
             Applies MTS_RELAY_BROKER_URL, MTS_RELAY_INTAKE_URL and the ${NAME} header values \
             from the environment, as the daemon does. Exits 0 when the configuration is valid, \
-            1 with one line per problem on stderr when it is not.
+            1 with one line per problem on stderr when it is not. Warns on stderr when the file \
+            holds a password in a URL and can be read by group or others.
             """)
 
     @Option(help: ArgumentHelp("The YAML configuration file.", valueName: "file"))
@@ -29,6 +30,11 @@ struct CheckConfigCommand: ParsableCommand {
             report += "mts-relay check-config: \(count) problem\(count == 1 ? "" : "s") in \(config)\n"
             FileHandle.standardError.write(Data(report.utf8))
             throw ExitCode(1)
+        }
+        let warnings = RelayConfiguration.fileSecretWarnings(
+            path: config, environment: ProcessInfo.processInfo.environment)
+        if !warnings.isEmpty {
+            FileHandle.standardError.write(Data(warnings.map { "\($0)\n" }.joined().utf8))
         }
         print("# \(config): valid (resolved with the environment; secrets masked)")
         print(loaded.resolvedDescription(), terminator: "")

@@ -24,7 +24,12 @@ public struct RelayDaemon: Sendable {
     }
 
     /// Runs until a shutdown signal; throws what made it impossible to start or go on.
+    ///
+    /// Sets the process umask to 077 first: every file the daemon creates (result files,
+    /// dead-letter files, the SQLite store with its WAL and shared-memory files) holds ticket
+    /// data and is readable by its owner only, whether or not systemd's `UMask=` is in force.
     public func run() async throws {
+        umask(0o077)
         let brokerConnection = try connectionConfiguration(
             url: configuration.broker.url, name: "\(configuration.broker.connectionName) replies")
         let intakeConnection = try connectionConfiguration(

@@ -15,9 +15,9 @@ struct RunCommand: AsyncParsableCommand {
             (unmatched) or malformed (invalid, then matched: a broken reply, then the valid one). \
             Ratios not given are 0; normal takes the rest. drop and late go only to kinds whose \
             --timeouts entry is at most --max-timeout-wait-ms. The manifest lists every id with \
-            the outcomes the relay owes; compare with `mts-sim check`. Replies owed in time go \
-            out at most half the timeout after their request: a relay that lags further behind \
-            its queues turns them into timeout and late, and the check reports it.
+            the outcomes the relay owes; compare with `mts-sim check`. Replies owed in time are \
+            stamped at most half the timeout after their request; the relay judges them by \
+            those stamps (event time), so they are owed `matched` however late it reads them.
             """)
 
     @Option(help: "Broker URL (default: $MTS_RELAY_BROKER_URL or amqp://guest:guest@127.0.0.1:5672/).")

@@ -15,6 +15,26 @@ struct AMQPConnectionConfigurationTests {
         #expect(configuration.tls == nil)
     }
 
+    @Test func externalLoginFromTheQuery() throws {
+        let external = try AMQPConnectionConfiguration(
+            url: "amqps://mq.example:5671/prod?heartbeat=10&auth_mechanism=EXTERNAL")
+        #expect(external.login == .external)
+        #expect(external.virtualHost == "prod")
+        #expect(external.description == "amqps://mq.example:5671/prod?auth_mechanism=external")
+        #expect(
+            try AMQPConnectionConfiguration(url: "amqps://mq.example/?auth_mechanism=plain").login == .plain)
+        #expect(try AMQPConnectionConfiguration(url: "amqps://u:p@mq.example/").login == .plain)
+        #expect(throws: AMQPError.self) {
+            try AMQPConnectionConfiguration(url: "amqps://mq.example/?auth_mechanism=kerberos")
+        }
+        // EXTERNAL needs a client certificate, so TLS.
+        #expect {
+            try AMQPConnectionConfiguration(url: "amqp://mq.example/?auth_mechanism=external")
+        } throws: { error in
+            "\(error)".contains("auth_mechanism=external needs TLS")
+        }
+    }
+
     @Test func defaults() throws {
         let plain = try AMQPConnectionConfiguration(url: "amqp://localhost")
         #expect(plain.port == 5672)

@@ -5,8 +5,9 @@ import Testing
 /// Against a real RabbitMQ server (see `TestBroker`). Each test uses its own queues.
 @Suite("AMQP client against RabbitMQ", .timeLimit(.minutes(2)))
 struct AMQPIntegrationTests {
-    @Test func roundTripKeepsBodyPropertiesAndHeaders() async throws {
-        let connection = try await TestBroker.connect()
+    @Test(arguments: TestBroker.Transport.allCases)
+    func roundTripKeepsBodyPropertiesAndHeaders(transport: TestBroker.Transport) async throws {
+        let connection = try await TestBroker.connect(transport: transport)
         defer { Task { await connection.close() } }
         let channel = try await connection.openChannel(publisherConfirms: true)
         let queue = TestBroker.uniqueName("roundtrip")
@@ -36,8 +37,77 @@ struct AMQPIntegrationTests {
         delivery.ack()
     }
 
-    @Test func tenThousandMessagesWithManualAcksNoneLostNoneTwice() async throws {
+    /// The consumer's flow: what is buffered, what is unsettled, and whether the prefetch window
+    /// is full (the broker holds the rest back) — what the relay's watermarks are built on.
+    @Test func theConsumerFlowFollowsTheBufferAndThePrefetchWindow() async throws {
         let connection = try await TestBroker.connect()
+        defer { Task { await connection.close() } }
+        let channel = try await connection.openChannel()
+        let queue = TestBroker.uniqueName("flow")
+        try await channel.declareQueue(queue, durable: false, autoDelete: true)
+        try await TestBroker.fill(queue, on: connection, bodies: (0..<5).map { Array("m\($0)".utf8) })
+        try await channel.setPrefetch(3)
+        let consumer = try await channel.consume(queue: queue)
+        consumer.setPrefetch(3)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while consumer.flow.buffered < 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(consumer.flow == .init(buffered: 3, unsettled: 3, windowFull: true, windowFreedAt: nil))
+        let batch = try await consumer.nextBatch(max: 10)
+        #expect(batch.count == 3)
+        #expect(consumer.flow.buffered == 0)
+        #expect(consumer.flow.windowFull, "taken is not settled")
+        #expect(try await channel.inspectQueue(queue).messageCount == 2, "the broker holds two back")
+        batch[0].ack()
+        // (The broker may push the fourth message at once; the flow was read right after the ack.)
+        #expect(consumer.flow.windowFreedAt != nil)
+        batch[1].ack(multiple: true)
+        // Tags 1 and 2 are settled; the third of the batch is not, nor what has arrived since.
+        let flow = consumer.flow
+        #expect(flow.unsettled == 1 + flow.buffered, "multiple settles every tag up to it")
+        var rest: [AMQPDelivery] = []
+        while rest.count < 2 { rest += try await consumer.nextBatch(max: 10) }
+        for delivery in rest + [batch[2]] { delivery.ack() }
+        let end = consumer.flow
+        #expect(end.buffered == 0 && end.unsettled == 0 && !end.windowFull)
+    }
+
+    /// Acks go out in the fewest frames, but a `multiple` frame never covers a delivery that
+    /// was not acked: that one comes back, redelivered, and only that one.
+    @Test func anUnackedDeliveryBetweenAckedOnesComesBackAlone() async throws {
+        let queue = TestBroker.uniqueName("gap")
+        var unacked = ""
+        do {
+            let connection = try await TestBroker.connect()
+            let channel = try await connection.openChannel()
+            try await channel.declareQueue(queue, durable: false)
+            try await TestBroker.fill(queue, on: connection, bodies: (1...5).map { Array("m\($0)".utf8) })
+            try await channel.setPrefetch(10)
+            let consumer = try await channel.consume(queue: queue)
+            var deliveries: [AMQPDelivery] = []
+            while deliveries.count < 5 { deliveries += try await consumer.nextBatch(max: 10) }
+            // Not the third delivery (fill publishes concurrently: which body it has varies).
+            unacked = String(decoding: deliveries[2].body, as: UTF8.self)
+            for index in [0, 1, 3, 4] { deliveries[index].ack() }
+            // Closing flushes the collected acks first; the unacked one goes back to the queue.
+            await connection.close()
+        }
+        let connection = try await TestBroker.connect()
+        defer { Task { await connection.close() } }
+        let channel = try await connection.openChannel()
+        #expect(try await channel.inspectQueue(queue).messageCount == 1)
+        let consumer = try await channel.consume(queue: queue)
+        let back = try await consumer.nextBatch(max: 10)
+        #expect(back.map { String(decoding: $0.body, as: UTF8.self) } == [unacked])
+        #expect(back.first?.redelivered == true)
+        back.first?.ack()
+        _ = try await channel.deleteQueue(queue)
+    }
+
+    @Test(arguments: TestBroker.Transport.allCases)
+    func tenThousandMessagesWithManualAcksNoneLostNoneTwice(transport: TestBroker.Transport) async throws {
+        let connection = try await TestBroker.connect(transport: transport)
         defer { Task { await connection.close() } }
         let setup = try await connection.openChannel()
         let queue = TestBroker.uniqueName("tenk")
@@ -87,7 +157,9 @@ struct AMQPIntegrationTests {
             received += batch.map { String(decoding: $0.body, as: UTF8.self) }
             batch.last?.ack(multiple: true)
         }
-        #expect(received == (0..<500).map { "b\($0)" })
+        // `fill` publishes concurrently, so the queue's order is not the bodies' order.
+        #expect(received.count == 500)
+        #expect(Set(received) == Set((0..<500).map { "b\($0)" }))
         #expect(largestBatch == 64)
         try await channel.close()
         #expect(try await setup.inspectQueue(queue).messageCount == 0)
@@ -119,8 +191,9 @@ struct AMQPIntegrationTests {
         #expect(try await consumer.nextBatch(max: 10, timeout: .seconds(5)).map(\.count) == nil)
     }
 
-    @Test func tenThousandPublishesEachGetAConfirm() async throws {
-        let connection = try await TestBroker.connect()
+    @Test(arguments: TestBroker.Transport.allCases)
+    func tenThousandPublishesEachGetAConfirm(transport: TestBroker.Transport) async throws {
+        let connection = try await TestBroker.connect(transport: transport)
         defer { Task { await connection.close() } }
         let channel = try await connection.openChannel(publisherConfirms: true)
         let queue = TestBroker.uniqueName("confirms")
@@ -194,9 +267,12 @@ struct AMQPIntegrationTests {
         _ = iterator
     }
 
-    @Test func brokerClosingTheConnectionSurfacesWithinTwoSecondsAndOldAcksAreDropped() async throws {
+    @Test(arguments: TestBroker.Transport.allCases)
+    func brokerClosingTheConnectionSurfacesWithinTwoSecondsAndOldAcksAreDropped(
+        transport: TestBroker.Transport
+    ) async throws {
         let name = TestBroker.uniqueName("killme")
-        let connection = try await TestBroker.connect(name)
+        let connection = try await TestBroker.connect(name, transport: transport)
         let channel = try await connection.openChannel()
         let queue = TestBroker.uniqueName("killq")
         try await channel.declareQueue(queue, durable: false)
@@ -232,9 +308,12 @@ struct AMQPIntegrationTests {
         try await freshChannel.deleteQueue(queue)
     }
 
-    @Test func idleConnectionWithFiveSecondHeartbeatSurvivesTwentySeconds() async throws {
+    @Test(arguments: TestBroker.Transport.allCases)
+    func idleConnectionWithFiveSecondHeartbeatSurvivesTwentySeconds(
+        transport: TestBroker.Transport
+    ) async throws {
         let name = TestBroker.uniqueName("idle")
-        let connection = try await TestBroker.connect(name, heartbeatSeconds: 5)
+        let connection = try await TestBroker.connect(name, heartbeatSeconds: 5, transport: transport)
         defer { Task { await connection.close() } }
         #expect(try TestBroker.brokerConnection(named: name)?.heartbeatSeconds == 5)
         try await Task.sleep(for: .seconds(20))

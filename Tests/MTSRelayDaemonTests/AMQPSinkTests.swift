@@ -17,9 +17,14 @@ struct AMQPSinkTests {
         #expect(AMQPSink.routingKey(template: "{operation}", outcome: .timeout, operation: nil) == "none")
     }
 
-    @Test func deliversEveryRecordToABoundQueueAcrossAConnectionClose() async throws {
+    /// Plain, and over TLS with the EXTERNAL (client certificate) login for every connection
+    /// of the daemon, the sink's included.
+    @Test(arguments: [false, true])
+    func deliversEveryRecordToABoundQueueAcrossAConnectionClose(overTLS: Bool) async throws {
         let harness = try DaemonHarness(
-            name: "amqpsink",
+            name: overTLS ? "amqpsinktls" : "amqpsink",
+            brokerURL: overTLS ? "amqps://localhost:5671/?auth_mechanism=external" : DaemonHarness.brokerURL,
+            brokerYAML: overTLS ? DaemonHarness.tlsSection(clientCertificate: true) : "",
             extraSinks: """
                   - type: amqp
                     name: bus
@@ -60,6 +65,16 @@ struct AMQPSinkTests {
         #expect(seen == Set(ids))
         #expect(keys == ["matched.ticket-placement"])
         #expect(harness.log.contains("role=\"sink bus\"") || harness.log.contains("sink bus"))
+        if overTLS {
+            let users = try DaemonHarness.rabbitmqctl([
+                "list_connections", "-q", "--no-table-headers", "user", "auth_mechanism", "ssl",
+                "client_properties",
+            ])
+            let sinkLine = users.split(separator: "\n").first {
+                $0.contains("\(harness.connectionName) sink bus")
+            }
+            #expect(sinkLine?.hasPrefix("mts-relay-client\tEXTERNAL\ttrue") == true, "\(users)")
+        }
         #expect(try await harness.stop().status == 0)
         await harness.tearDown()
     }

@@ -86,6 +86,39 @@ struct CheckConfigCommandTests {
         #expect(!run.standardError.contains("hunter2"))
     }
 
+    @Test func passwordInAURLOfAFileOthersCanReadIsWarnedAbout() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mts-relay-\(UUID().uuidString).yaml")
+        try """
+        broker:
+          url: amqp://relay:hunter2@broker.example/
+        sinks:
+          - {type: amqp, url: "amqps://pub:hunter3@pub.example/", exchange: results}
+          - {type: file, path: /tmp/x.jsonl}
+        """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        chmod(file.path, 0o644)
+        let readable = try Self.run(["--config", file.path])
+        #expect(readable.status == 0)
+        let warnings = readable.standardError.split(separator: "\n").map(String.init)
+        #expect(
+            warnings == [
+                "warning: broker.url: \(file.path) holds a password in this URL and can be read by others "
+                    + "(mode 0644); set MTS_RELAY_BROKER_URL in the environment file (/etc/mts-relay/env, "
+                    + "mode 0600), or chmod 0600 \(file.path)",
+                "warning: sinks[0].url: \(file.path) holds a password in this URL and can be read by others "
+                    + "(mode 0644); keep the file at mode 0600, or chmod 0600 \(file.path)",
+            ])
+        #expect(!readable.standardError.contains("hunter"))
+        #expect(!readable.standardOutput.contains("hunter"))
+
+        chmod(file.path, 0o600)
+        let ownerOnly = try Self.run(["--config", file.path])
+        #expect(ownerOnly.status == 0)
+        #expect(ownerOnly.standardError.isEmpty)
+    }
+
     @Test func missingFileExitsOneNamingThePath() throws {
         let path = "/nonexistent/mts-relay-\(UUID().uuidString).yaml"
         let run = try Self.run(["--config", path])

@@ -13,6 +13,33 @@ final class DaemonHarness: @unchecked Sendable {
         ProcessInfo.processInfo.environment["MTS_RELAY_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/"
     }
 
+    /// The broker's TLS listener (`MTS_RELAY_AMQPS_URL`), as in AMQPClientTests' `TestBroker`.
+    static var tlsBrokerURL: String {
+        ProcessInfo.processInfo.environment["MTS_RELAY_AMQPS_URL"] ?? "amqps://guest:guest@localhost:5671/"
+    }
+
+    /// A file of the test certificates (`scripts/make-test-certs.sh`): `MTS_RELAY_TLS_DIR`, by
+    /// default the repository's `var/tls`.
+    static func tlsFile(_ name: String) -> String {
+        let directory =
+            ProcessInfo.processInfo.environment["MTS_RELAY_TLS_DIR"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("var/tls").path
+        return "\(directory)/\(name)"
+    }
+
+    /// The `broker.tls` section (indented for `brokerYAML`) trusting `caFile`, with the client
+    /// certificate when `clientCertificate` is set.
+    static func tlsSection(caFile: String = "ca.pem", clientCertificate: Bool = false) -> String {
+        var lines = ["  tls:", "    caFile: \(tlsFile(caFile))"]
+        if clientCertificate {
+            lines += [
+                "    certificateFile: \(tlsFile("client.pem"))", "    keyFile: \(tlsFile("client.key"))",
+            ]
+        }
+        return lines.joined(separator: "\n")
+    }
+
     let directory: URL
     let prefix: String
     var intakeQueue: String { "\(prefix).intake" }
@@ -33,8 +60,11 @@ final class DaemonHarness: @unchecked Sendable {
     ///   - extraSinks: more entries of `sinks:` (each starting `  - type: ...`), after the
     ///     file sink every harness has.
     ///   - extraYAML: more top-level sections (e.g. `metrics:`).
+    ///   - brokerURL: the daemon's `broker.url` (by default the test broker's plain one);
+    ///     `brokerYAML`: more keys of `broker:` (e.g. `tlsSection()`).
     init(
-        name: String, replies: String = "", timeouts: String = "", engine: String = "",
+        name: String, brokerURL: String = DaemonHarness.brokerURL, brokerYAML: String = "",
+        replies: String = "", timeouts: String = "", engine: String = "",
         extraSinks: String = "",
         extraYAML: String = "", logFormat: String = "logfmt", unmatchedGraceMs: Int = 1500,
         shutdownSeconds: Int = 10
@@ -44,9 +74,10 @@ final class DaemonHarness: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let yaml = """
             broker:
-              url: \(Self.brokerURL)
+              url: \(brokerURL)
               heartbeatSeconds: 5
               connectionName: \(connectionName)
+            \(brokerYAML)
             intake:
               queue: \(intakeQueue)
               prefetch: 200

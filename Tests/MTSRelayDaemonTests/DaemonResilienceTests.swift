@@ -50,8 +50,15 @@ struct DaemonResilienceTests {
         Set(records.compactMap { $0["correlationId"] as? String }).count
     }
 
-    @Test func twentyThousandPairsSurviveTwoKills() async throws {
-        let harness = try DaemonHarness(name: "kill")
+    /// Plain, and over TLS (`amqps://`, the test CA) for both the daemon's connections.
+    @Test(arguments: [false, true])
+    func twentyThousandPairsSurviveTwoKills(overTLS: Bool) async throws {
+        let harness =
+            overTLS
+            ? try DaemonHarness(
+                name: "killtls", brokerURL: DaemonHarness.tlsBrokerURL, brokerYAML: DaemonHarness.tlsSection()
+            )
+            : try DaemonHarness(name: "kill")
         let (ids, messages) = Self.pairs(harness, count: 20_000)
         try await harness.publishAll(messages)
         try await harness.startAndWait()
@@ -64,6 +71,7 @@ struct DaemonResilienceTests {
             Self.distinctIds($0) >= ids.count
         }
         Self.checkNothingLost(records, ids: ids)
+        if overTLS { #expect(harness.log.contains("amqps://guest:****@localhost:5671")) }
         #expect(try await harness.stop().status == 0)
         await harness.tearDown()
     }

@@ -5,7 +5,8 @@ import Testing
 @Suite("mts-relay run with an http sink", .serialized, .timeLimit(.minutes(3)))
 struct HTTPSinkDaemonTests {
     /// The http sink's entry of `sinks:`, indented for `DaemonHarness(extraSinks:)`.
-    static func sinkYAML(url: String, batchSize: Int, deadLetterPath: String) -> String {
+    static func sinkYAML(url: String, batchSize: Int, deadLetterPath: String, caFile: String? = nil) -> String
+    {
         """
           - type: http
             name: hook
@@ -15,7 +16,15 @@ struct HTTPSinkDaemonTests {
             headers: {X-Source: mts-relay-test}
             deadLetterPath: \(deadLetterPath)
             retry: {initialDelayMs: 100, maxDelayMs: 1000}
-        """
+        """ + (caFile.map { "\n    tls: {caFile: \($0)}" } ?? "")
+    }
+
+    /// Publishes a ticket request, then its reply, for each id.
+    static func publishPairs(_ ids: [String], to harness: DaemonHarness) async throws {
+        try await harness.publishAll(
+            ids.map { (body: MTSMessages.ticketRequest($0), queue: harness.intakeQueue, correlationID: $0) })
+        try await harness.publishAll(
+            ids.map { (body: MTSMessages.ticketReply($0), queue: harness.replyQueue, correlationID: $0) })
     }
 
     /// The reply queue's ready and unacknowledged messages, as the broker counts them.
@@ -213,12 +222,7 @@ struct HTTPSinkDaemonTests {
         do {
             try await harness.startAndWait()
             let ids = (0..<50).map { "\(harness.prefix)-\($0)" }
-            try await harness.publishAll(
-                ids.map {
-                    (body: MTSMessages.ticketRequest($0), queue: harness.intakeQueue, correlationID: $0)
-                })
-            try await harness.publishAll(
-                ids.map { (body: MTSMessages.ticketReply($0), queue: harness.replyQueue, correlationID: $0) })
+            try await Self.publishPairs(ids, to: harness)
             _ = try await harness.waitForResults { $0.count >= 50 }
             let held = try #require(try Self.counts(of: harness.replyQueue))
             #expect(held.unacknowledged == 50, "\(held)")
@@ -237,6 +241,56 @@ struct HTTPSinkDaemonTests {
             try await Self.waitUntilDrained(harness.replyQueue, timeout: .seconds(60))
             #expect(Set(accepted.value) == Set(ids))
             print("http stop during an outage: SIGTERM took \(took)")
+            _ = try await harness.stop()
+        } catch {
+            await harness.tearDown()
+            await server.stop()
+            throw error
+        }
+        await harness.tearDown()
+        await server.stop()
+    }
+
+    /// An HTTPS endpoint with a certificate of the test CA: refused (logged, retried) while
+    /// the sink trusts only another CA; delivered, every record, once it trusts the test CA.
+    @Test func httpsWithACustomCAIsRefusedWhenUntrustedAndDeliversWhenTrusted() async throws {
+        let accepted = Locked<[String]>([])
+        let server = try await TestHTTPServer(
+            tls: (DaemonHarness.tlsFile("server.pem"), DaemonHarness.tlsFile("server.key"))
+        ) { request in
+            accepted.withLock { $0 += request.correlationIds }
+            return .init(status: 200)
+        }
+        #expect(server.url.hasPrefix("https://"))
+        let deadLetterPath = HTTPSinkTests.temporaryPath("https-dead.jsonl")
+        let harness = try DaemonHarness(
+            name: "https",
+            extraSinks: Self.sinkYAML(
+                url: server.url, batchSize: 5, deadLetterPath: deadLetterPath,
+                caFile: DaemonHarness.tlsFile("untrusted-ca.pem")),
+            shutdownSeconds: 5)
+        defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
+        do {
+            try await harness.startAndWait()
+            let ids = (0..<40).map { "\(harness.prefix)-\($0)" }
+            try await Self.publishPairs(ids, to: harness)
+            _ = try await harness.waitForResults { $0.count >= 40 }
+            try await Task.sleep(for: .seconds(2))
+            #expect(accepted.value.isEmpty)
+            let held = try #require(try Self.counts(of: harness.replyQueue))
+            #expect(held.unacknowledged == 40, "\(held)")
+            let refusals = harness.log.split(separator: "\n").filter {
+                $0.contains("level=error") && $0.contains("hook") && $0.contains("CERTIFICATE_VERIFY_FAILED")
+            }
+            #expect(!refusals.isEmpty, "\(harness.log)")
+            #expect(refusals.count <= 2, "one line per sink every 5 s: \(refusals)")
+
+            _ = try await harness.stop()
+            try harness.replaceInConfig(
+                DaemonHarness.tlsFile("untrusted-ca.pem"), with: DaemonHarness.tlsFile("ca.pem"))
+            try await harness.startAndWait()
+            try await Self.waitUntilDrained(harness.replyQueue, timeout: .seconds(60))
+            #expect(Set(accepted.value) == Set(ids))
             _ = try await harness.stop()
         } catch {
             await harness.tearDown()
@@ -266,12 +320,7 @@ struct HTTPSinkDaemonTests {
             try await harness.startAndWait()
             let ids = (0..<5).map { "\(harness.prefix)-\($0)" }
             bad.withLock { $0 = ids[2] }
-            try await harness.publishAll(
-                ids.map {
-                    (body: MTSMessages.ticketRequest($0), queue: harness.intakeQueue, correlationID: $0)
-                })
-            try await harness.publishAll(
-                ids.map { (body: MTSMessages.ticketReply($0), queue: harness.replyQueue, correlationID: $0) })
+            try await Self.publishPairs(ids, to: harness)
 
             try await Self.waitUntilDrained(harness.replyQueue, timeout: .seconds(30))
             let parked = HTTPSinkTests.lines(deadLetterPath)

@@ -81,9 +81,16 @@ struct MetricsLineTests {
         counters.sinkAccepted["file"] = 2
         let line = MetricsLine(
             counters: counters, pending: 1, heldReplies: 0, queuedResults: 0, oldestPendingAgeMs: 1500,
+            watermarkLags: [
+                WatermarkLag(source: .replies, queue: "r", lagMs: 120),
+                WatermarkLag(source: .intake, queue: "i", lagMs: nil),
+            ],
             unacked: 1,
             matchedPerSecond: 0.2, replyLatency: .init(count: 2, p50: 1, p90: 2, p99: 2, max: 2),
-            relayLatency: .init(count: 2, p50: 0.5, p90: 0.75, p99: 0.75, max: 0.75))
+            relayLatency: .init(count: 2, p50: 0.5, p90: 0.75, p99: 0.75, max: 0.75),
+            wait: .init(count: 1, p50: 300, p90: 300, p99: 300, max: 300))
+        #expect(line.lagsBySource.map(\.name) == ["replies", "intake"])
+        #expect(line.lagsBySource.map(\.lagMs) == [120, nil])
         let text = String(
             decoding: RelayLogHandler.render(
                 format: .logfmt, timestamp: 0, level: .info, message: "metrics", metadata: line.metadata),
@@ -92,6 +99,7 @@ struct MetricsLineTests {
             "consumed.q=3", "results.matched=2", "results.timeout=0", "sinks.file.accepted=2",
             "sinks.file.failed=0",
             "pending=1", "oldestPendingAgeMs=1500", "relayLatencyMs.p99=0.75", "replyLatencyMs.count=2",
+            "watermarkLagMs.replies.r=120", "watermarkLagMs.intake.i=unknown", "waitMs.p99=300",
         ] {
             #expect(text.contains(expected), "\(expected) missing in \(text)")
         }

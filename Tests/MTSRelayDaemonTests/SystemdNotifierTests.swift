@@ -288,6 +288,11 @@ struct SystemdNotifierTests {
             SystemdNotifier.statusLine(
                 pending: 7, matchedPerSecond: 1999.96, sinks: [(name: "stdout", healthy: true)])
                 == "pending=7 matched/s=2000.0 sinks: stdout=ok")
+        #expect(
+            SystemdNotifier.statusLine(
+                pending: 1, matchedPerSecond: 2, watermarkLags: [("replies", 120), ("intake", nil)],
+                sinks: [(name: "results", healthy: true)])
+                == "pending=1 matched/s=2.0 lag: replies=0.1s intake=unknown sinks: results=ok")
     }
 
     @Test func rateFormatting() {

@@ -2,10 +2,12 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A small scriptable HTTP/1.1 server on 127.0.0.1 and an ephemeral port, for the http sink's
-/// tests: it records every request and answers what `respond` says.
+/// tests: it records every request and answers what `respond` says. With `tls` it speaks
+/// HTTPS (NIOSSL) with that certificate.
 final class TestHTTPServer: Sendable {
     /// One request as received.
     struct Request: Sendable {
@@ -45,16 +47,34 @@ final class TestHTTPServer: Sendable {
     private let channel: any Channel
     private let state: Locked<[Request]>
     let port: Int
-    var url: String { "http://127.0.0.1:\(port)/results" }
+    private let scheme: String
+    var url: String { "\(scheme)://127.0.0.1:\(port)/results" }
 
     /// Starts listening; `respond` decides each answer (called on an event loop).
-    init(respond: @escaping @Sendable (Request) -> Response = { _ in Response() }) async throws {
+    /// - Parameter tls: PEM certificate and key files: serve HTTPS with them.
+    init(
+        tls: (certificateFile: String, keyFile: String)? = nil,
+        respond: @escaping @Sendable (Request) -> Response = { _ in Response() }
+    ) async throws {
         let state = Locked<[Request]>([])
         self.state = state
+        scheme = tls == nil ? "http" : "https"
+        let sslContext = try tls.map {
+            try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile($0.certificateFile).map {
+                        .certificate($0)
+                    },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(file: $0.keyFile, format: .pem))))
+        }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLServerHandler(context: sslContext))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(
                         Handler { request in

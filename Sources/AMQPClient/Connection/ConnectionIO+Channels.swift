@@ -224,3 +224,30 @@ extension ConnectionIO {
         apply(mutateMachine { $0.closeCompleted() })
     }
 }
+
+extension ConnectionIO {
+    /// Sends the acks collected since the last flush, per channel in the fewest frames
+    /// (``AcknowledgementTracker``). Acks of a channel that closed meanwhile are dropped: the
+    /// broker has put those deliveries back.
+    func flushAcknowledgements() {
+        guard acknowledgements.values.contains(where: \.hasPending),
+            let connection = try? requireConnection()
+        else { return }
+        for channel in acknowledgements.keys.sorted() {
+            guard var tracker = acknowledgements[channel], tracker.hasPending else { continue }
+            let frames = tracker.flush()
+            acknowledgements[channel] = tracker
+            guard
+                case .sendAcknowledgement = machine.acknowledgementRequested(
+                    channel: channel, generation: tracker.generation)
+            else { continue }
+            for frame in frames {
+                let status = amqp_basic_ack(connection, channel, frame.deliveryTag, frame.multiple ? 1 : 0)
+                if status != AMQP_STATUS_OK.rawValue {
+                    _ = failTransport(status: status, context: "sending an acknowledgement")
+                    return
+                }
+            }
+        }
+    }
+}

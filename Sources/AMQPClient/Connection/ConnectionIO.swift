@@ -23,7 +23,12 @@ final class ConnectionIO {
     private var consumers: [String: DeliveryBuffer] = [:]
     /// Deliveries whose content frames are still arriving, by channel.
     private var partialDeliveries: [UInt16: PartialDelivery] = [:]
+    /// Acks collected this turn of the loop, by channel; sent by ``flushAcknowledgements()``.
+    var acknowledgements: [UInt16: AcknowledgementTracker] = [:]
     private var everOpened = false
+    /// The first X509 verification error of the TLS handshake (0 while none), written by
+    /// OpenSSL's verify callback on this connection's thread; see `mts_tls_record_verify_errors`.
+    private let verifyError = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
     private struct PartialDelivery {
         var consumerTag: String
@@ -50,6 +55,7 @@ final class ConnectionIO {
 
     deinit {
         if let connection { amqp_destroy_connection(connection) }
+        verifyError.deallocate()
     }
 
     var isFinished: Bool {
@@ -78,9 +84,15 @@ final class ConnectionIO {
                 if isFinished {
                     command.fail(AMQPError(code: .connectionClosed, reason: "the connection is closed"))
                 } else {
+                    // Acks collected so far go out before anything else is sent (a close, a
+                    // nack), so that nothing overtakes them.
+                    if !command.isAcknowledgement { flushAcknowledgements() }
                     command.run(self)
                 }
             }
+            guard !isFinished else { break }
+            // Once per turn: the acks of every task that acked since, in the fewest frames.
+            flushAcknowledgements()
             guard !isFinished else { break }
             readAvailableFrames()
             guard !isFinished else { break }
@@ -109,26 +121,7 @@ final class ConnectionIO {
         self.connection = connection
         let socket: OpaquePointer?
         if let tls = configuration.tls {
-            socket = amqp_ssl_socket_new(connection)
-            guard let socket else {
-                throw AMQPError(code: .tlsFailed, reason: "amqp_ssl_socket_new failed")
-            }
-            if let caFile = tls.caFile {
-                let status = amqp_ssl_socket_set_cacert(socket, caFile)
-                guard status == AMQP_STATUS_OK.rawValue else {
-                    throw AMQPError(status: status, context: "cannot load CA file \(caFile)")
-                }
-            }
-            if let certificate = tls.certificateFile, let key = tls.keyFile {
-                let status = amqp_ssl_socket_set_key(socket, certificate, key)
-                guard status == AMQP_STATUS_OK.rawValue else {
-                    throw AMQPError(status: status, context: "cannot load client certificate \(certificate)")
-                }
-            }
-            // Both default to on in librabbitmq; set them explicitly so the configuration,
-            // not the library version, decides.
-            amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
-            amqp_ssl_socket_set_verify_hostname(socket, tls.verifyHostname ? 1 : 0)
+            socket = try openTLSSocket(connection, tls)
         } else {
             socket = amqp_tcp_socket_new(connection)
             guard socket != nil else {
@@ -137,13 +130,11 @@ final class ConnectionIO {
         }
 
         var connectTimeout = timeval(configuration.connectTimeout)
+        mts_tls_clear_errors()
         let status = amqp_socket_open_noblock(
             socket, configuration.host, Int32(configuration.port), &connectTimeout)
         guard status == AMQP_STATUS_OK.rawValue else {
-            var error = AMQPError(
-                status: status, context: "cannot connect to \(configuration.host):\(configuration.port)")
-            if error.code != .tlsFailed { error.code = .connectionFailed }
-            throw error
+            throw openFailure(status: status)
         }
         _ = amqp_set_handshake_timeout(connection, &connectTimeout)
         var rpcTimeout = timeval(configuration.rpcTimeout)
@@ -165,9 +156,21 @@ final class ConnectionIO {
                 "authentication_failure_close": true,
             ]),
         ])
-        let reply = mts_amqp_login_plain(
-            connection, configuration.virtualHost, 0, Int32(configuration.frameMax),
-            Int32(configuration.heartbeatSeconds), &properties, configuration.user, configuration.password)
+        let reply =
+            switch configuration.login {
+            case .plain:
+                mts_amqp_login_plain(
+                    connection, configuration.virtualHost, 0, Int32(configuration.frameMax),
+                    Int32(configuration.heartbeatSeconds), &properties, configuration.user,
+                    configuration.password)
+            case .external:
+                // RabbitMQ takes the user from the certificate and ignores the identity sent;
+                // librabbitmq fails ("could not allocate memory") on an empty one.
+                mts_amqp_login_external(
+                    connection, configuration.virtualHost, 0, Int32(configuration.frameMax),
+                    Int32(configuration.heartbeatSeconds), &properties,
+                    configuration.user.isEmpty ? "certificate" : configuration.user)
+            }
         switch reply.reply_type {
         case AMQP_RESPONSE_NORMAL:
             return
@@ -176,16 +179,133 @@ final class ConnectionIO {
             let refused = close.reply_code == 403 || close.reply_code == 530
             throw AMQPError(
                 code: refused ? .authenticationFailed : .connectionFailed,
-                reason: "login as \(configuration.user) to vhost \(configuration.virtualHost) refused: "
-                    + close.reply_text.string,
+                reason: "login \(loginDescription) to vhost \(configuration.virtualHost) at "
+                    + "\(endpoint) refused: \(close.reply_text.string)",
                 replyCode: close.reply_code)
         case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-            var error = AMQPError(status: reply.library_error, context: "AMQP handshake failed")
+            var error = AMQPError(
+                status: reply.library_error, context: "AMQP handshake with \(endpoint) failed")
             if error.code != .tlsFailed { error.code = .connectionFailed }
+            if configuration.tls == nil {
+                // A TLS listener answers the AMQP protocol header with a TLS alert and closes.
+                error.reason += " (the server did not speak AMQP; if it is a TLS port, use an amqps:// URL)"
+            }
             throw error
         default:
             throw AMQPError(code: .connectionFailed, reason: "unexpected reply to login")
         }
+    }
+
+    private var endpoint: String { "\(configuration.host):\(configuration.port)" }
+
+    private var loginDescription: String {
+        switch configuration.login {
+        case .plain: "as \(configuration.user)"
+        case .external: "with the client certificate (EXTERNAL)"
+        }
+    }
+
+    /// Makes the TLS socket: CA, client certificate and key (a key that does not match its
+    /// certificate fails here), verification flags, and the callback that records why the
+    /// broker's certificate failed verification.
+    private func openTLSSocket(
+        _ connection: amqp_connection_state_t, _ tls: AMQPConnectionConfiguration.TLS
+    ) throws(AMQPError) -> OpaquePointer {
+        guard let socket = amqp_ssl_socket_new(connection) else {
+            throw AMQPError(code: .tlsFailed, reason: "amqp_ssl_socket_new failed")
+        }
+        if let caFile = tls.caFile {
+            mts_tls_clear_errors()
+            let status = amqp_ssl_socket_set_cacert(socket, caFile)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw tlsError(
+                    "cannot load the CA file \(caFile) (for \(endpoint))\(Self.openSSLReason())",
+                    status: status)
+            }
+        }
+        switch (tls.certificateFile, tls.keyFile) {
+        case (let certificate?, let key?):
+            mts_tls_clear_errors()
+            let status = amqp_ssl_socket_set_key(socket, certificate, key)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw tlsError(
+                    "cannot use the client certificate \(certificate) with the key \(key) (for \(endpoint)): "
+                        + "the files cannot be read, or the key does not match the certificate"
+                        + Self.openSSLReason(),
+                    status: status)
+            }
+        case (nil, nil):
+            if configuration.login == .external {
+                throw AMQPError(
+                    code: .invalidConfiguration,
+                    reason: "the EXTERNAL login to \(endpoint) needs a client certificate and key")
+            }
+        default:
+            throw AMQPError(
+                code: .invalidConfiguration,
+                reason: "a TLS client certificate needs both the certificate file and the key file")
+        }
+        // Both default to on in librabbitmq; set them explicitly so the configuration,
+        // not the library version, decides.
+        amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
+        amqp_ssl_socket_set_verify_hostname(socket, tls.verifyHostname ? 1 : 0)
+        verifyError.pointee = 0
+        if let context = amqp_ssl_socket_get_context(socket) {
+            mts_tls_record_verify_errors(context, verifyError)
+        }
+        return socket
+    }
+
+    private func tlsError(_ reason: String, status: Int32) -> AMQPError {
+        AMQPError(code: .tlsFailed, reason: "TLS: " + reason, libraryStatus: status)
+    }
+
+    /// The error of a failed `amqp_socket_open_noblock`: for TLS, which check failed and why.
+    private func openFailure(status: Int32) -> AMQPError {
+        let library = String(cString: amqp_error_string2(status))
+        switch status {
+        case AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue:
+            let code = verifyError.pointee
+            let why =
+                code == 0
+                ? "the broker presented no certificate, or OpenSSL gave no reason"
+                : String(cString: mts_tls_verify_error_string(code)) + " (X509 error \(code))"
+            return tlsError(
+                "certificate verification failed for \(endpoint): \(why); the CA file is "
+                    + (configuration.tls?.caFile ?? "the system's default"),
+                status: status)
+        case AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED.rawValue:
+            return tlsError(
+                "host-name verification failed for \(endpoint): the broker's certificate does not name "
+                    + "'\(configuration.host)' (connect by a name the certificate lists, or set "
+                    + "verifyHostname: false)",
+                status: status)
+        case AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue, AMQP_STATUS_SSL_ERROR.rawValue:
+            let reason = Self.openSSLReason()
+            var hint = ""
+            if reason.contains("wrong version number") || reason.contains("packet length too long") {
+                hint =
+                    " (the server did not answer TLS: is \(configuration.port) a plain AMQP port? use amqp://)"
+            } else if reason.contains("alert unknown ca") || reason.contains("alert bad certificate")
+                || reason.contains("alert certificate")
+            {
+                hint = " (the broker refused the client certificate)"
+            }
+            return tlsError(
+                "handshake with \(endpoint) failed: \(library)\(reason)\(hint)", status: status)
+        default:
+            var error = AMQPError(status: status, context: "cannot connect to \(endpoint)")
+            if error.code != .tlsFailed { error.code = .connectionFailed }
+            return error
+        }
+    }
+
+    /// "; " and the last error on this thread's OpenSSL error queue, or "".
+    private static func openSSLReason() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        mts_tls_last_error(&buffer, buffer.count)
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.isEmpty ? "" : "; OpenSSL: \(text)"
     }
 
     // MARK: Applying the state machine's actions
@@ -244,6 +364,8 @@ final class ConnectionIO {
         for sequence in teardown.unconfirmed { waiters[sequence]?.resume(throwing: failure) }
         for tag in teardown.consumers { finishConsumer(tag, error: teardown.error) }
         partialDeliveries[teardown.channel] = nil
+        // Its deliveries go back to the queue; their acks would be refused.
+        acknowledgements[teardown.channel] = nil
     }
 
     private func finishConsumer(_ tag: String, error: AMQPError?) {
@@ -432,6 +554,10 @@ final class ConnectionIO {
             return
         }
         let generation = machine.channels[channel]?.generation ?? 0
+        if acknowledgements[channel]?.generation != generation {
+            acknowledgements[channel] = AcknowledgementTracker(generation: generation)
+        }
+        acknowledgements[channel]?.delivered(partial.deliveryTag)
         buffer.append(
             AMQPDelivery(
                 body: partial.body, properties: partial.properties, deliveryTag: partial.deliveryTag,

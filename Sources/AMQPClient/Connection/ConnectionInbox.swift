@@ -10,6 +10,8 @@ import Synchronization
 struct ConnectionCommand: Sendable {
     let run: @Sendable (ConnectionIO) -> Void
     let fail: @Sendable (AMQPError) -> Void
+    /// An ack, which only marks its delivery settled: other commands flush the marked acks first.
+    var isAcknowledgement = false
 }
 
 /// The queue through which any task hands work to a connection's owning thread, plus the

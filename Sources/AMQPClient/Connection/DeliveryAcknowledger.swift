@@ -19,6 +19,8 @@ struct DeliveryAcknowledger: Sendable {
         let channel = channel
         let generation = generation
         let logger = logger
+        var isAck = false
+        if case .ack = kind { isAck = true }
         inbox.submit(
             ConnectionCommand(
                 run: { io in
@@ -34,11 +36,19 @@ struct DeliveryAcknowledger: Sendable {
                     let status: Int32
                     switch kind {
                     case .ack(let multiple):
+                        // Collected, and sent with the others of this turn in the fewest frames.
+                        if io.acknowledgements[channel]?.generation == generation,
+                            io.acknowledgements[channel]?.acknowledge(deliveryTag, multiple: multiple) == true
+                        {
+                            return
+                        }
                         status = amqp_basic_ack(connection, channel, deliveryTag, multiple ? 1 : 0)
                     case .nack(let multiple, let requeue):
+                        io.acknowledgements[channel]?.forget(deliveryTag, multiple: multiple)
                         status = amqp_basic_nack(
                             connection, channel, deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0)
                     case .reject(let requeue):
+                        io.acknowledgements[channel]?.forget(deliveryTag, multiple: false)
                         status = amqp_basic_reject(connection, channel, deliveryTag, requeue ? 1 : 0)
                     }
                     if status != AMQP_STATUS_OK.rawValue {
@@ -49,6 +59,6 @@ struct DeliveryAcknowledger: Sendable {
                     logger.warning(
                         "Dropping acknowledgement of delivery \(deliveryTag): its connection has closed",
                         metadata: ["error": "\(error)"])
-                }))
+                }, isAcknowledgement: isAck))
     }
 }

@@ -32,6 +32,16 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable, CustomStringConve
         }
     }
 
+    /// How the client logs in (SASL mechanism).
+    public enum Login: String, Sendable, Hashable {
+        /// User name and password (`PLAIN`), the default.
+        case plain
+        /// The TLS client certificate (`EXTERNAL`): the broker takes the user name from the
+        /// certificate (RabbitMQ's `rabbitmq_auth_mechanism_ssl` plugin), and the URL's user
+        /// and password are not sent. Needs TLS with `certificateFile` and `keyFile`.
+        case external
+    }
+
     public var host: String
     public var port: Int
     public var virtualHost: String
@@ -39,6 +49,8 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable, CustomStringConve
     public var password: String
     /// TLS settings; `nil` means a plain TCP connection.
     public var tls: TLS?
+    /// How the client logs in; `auth_mechanism=external` in the URL's query sets `.external`.
+    public var login: Login = .plain
     /// Heartbeat interval the client asks for, in seconds (0 turns heartbeats off).
     public var heartbeatSeconds: Int = 20
     /// The name the broker shows for this connection (`rabbitmqctl list_connections`).
@@ -62,11 +74,13 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable, CustomStringConve
         self.tls = tls
     }
 
-    /// Parses an AMQP URL: `amqp[s]://[user[:password]@]host[:port][/vhost]`.
+    /// Parses an AMQP URL: `amqp[s]://[user[:password]@]host[:port][/vhost][?auth_mechanism=external]`.
     ///
     /// User, password and vhost are percent-decoded (`%2F` is `/`). No path, or an empty one,
     /// means the default vhost `/`. `amqps` turns on TLS with verification, using `tls` when
-    /// given. Throws `AMQPError.Code.invalidConfiguration`; the error never quotes the password.
+    /// given. The query may name `auth_mechanism` (`plain` or `external`, as in RabbitMQ's URI
+    /// spec); other query parameters are ignored. Throws `AMQPError.Code.invalidConfiguration`;
+    /// the error never quotes the password.
     public init(url: String, tls: TLS? = nil) throws {
         guard let schemeEnd = url.range(of: "://") else {
             throw Self.invalid("the URL has no scheme (expected amqp:// or amqps://)")
@@ -76,8 +90,13 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable, CustomStringConve
             throw Self.invalid("unsupported scheme '\(scheme)' (expected amqp or amqps)")
         }
         var rest = url[schemeEnd.upperBound...]
-        if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
-            rest = rest[..<query]
+        var login = Login.plain
+        if let fragment = rest.firstIndex(of: "#") {
+            rest = rest[..<fragment]
+        }
+        if let queryStart = rest.firstIndex(of: "?") {
+            login = try Self.login(fromQuery: rest[rest.index(after: queryStart)...])
+            rest = rest[..<queryStart]
         }
         // The authority ends at the first "/" after the last "@", so that a password may
         // contain "/" only when percent-encoded, as RFC 3986 requires.
@@ -144,9 +163,27 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable, CustomStringConve
         }
 
         let useTLS = scheme == "amqps"
+        if login == .external && !useTLS {
+            throw Self.invalid("auth_mechanism=external needs TLS (an amqps:// URL and a client certificate)")
+        }
         self.init(
             host: String(host), port: port, virtualHost: virtualHost, user: user, password: password,
             tls: useTLS ? (tls ?? TLS()) : nil)
+        self.login = login
+    }
+
+    private static func login(fromQuery query: Substring) throws -> Login {
+        var login = Login.plain
+        for parameter in query.split(separator: "&") {
+            let parts = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.first == "auth_mechanism" else { continue }
+            let value = parts.count > 1 ? String(parts[1]).lowercased() : ""
+            guard let mechanism = Login(rawValue: value) else {
+                throw invalid("auth_mechanism must be plain or external, found '\(value)'")
+            }
+            login = mechanism
+        }
+        return login
     }
 
     /// The URL with the password replaced by `****`.
@@ -159,6 +196,9 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable, CustomStringConve
             : "/"
                 + (virtualHost.addingPercentEncoding(
                     withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? virtualHost)
+        if login == .external {
+            return "\(scheme)://\(hostPart):\(port)\(vhost.isEmpty ? "/" : vhost)?auth_mechanism=external"
+        }
         let userPart = user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? user
         return "\(scheme)://\(userPart):****@\(hostPart):\(port)\(vhost)"
     }

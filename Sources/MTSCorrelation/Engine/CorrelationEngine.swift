@@ -286,11 +286,6 @@ public actor CorrelationEngine {
         return fireDueTimers(now: now, limit: configuration.timerBatchLimit)
     }
 
-    /// The reply watermark (the lowest of the reply queues'), or nil while one is unknown.
-    public var replyWatermark: Int64? { core.replyWatermarks.combined }
-    /// The intake watermark, or nil while unknown.
-    public var intakeWatermark: Int64? { core.intakeWatermarks.combined }
-
     /// Every queue's watermark, by source and queue name, nil while unknown.
     public var watermarks: [(source: WatermarkSource, queue: String, watermark: Int64?)] {
         let replies = core.replyWatermarks.marks.map { (WatermarkSource.replies, $0.key, $0.value) }

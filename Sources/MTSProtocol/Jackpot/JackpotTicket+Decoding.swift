@@ -75,7 +75,7 @@ extension JackpotTicketOutcome {
             do {
                 parsed = try JSONValue.parse(body)
             } catch {
-                validator.report(error.description, at: .root)
+                validator.report(error.description, at: .root, kind: .notAnObject)
                 parsed = nil
             }
             guard validator.violations.isEmpty else {

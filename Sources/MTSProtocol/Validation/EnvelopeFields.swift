@@ -32,12 +32,16 @@ struct EnvelopeFields {
         do {
             parsed = try JSONValue.parseDocument(bytes)
         } catch {
-            validator.report(error.description, at: .root)
+            validator.report(error.description, at: .root, kind: .notAnObject)
             return nil
         }
         if parsed.hasDuplicateKeys {
             for violation in parsed.value.duplicateKeyViolations() { validator.append(violation) }
         }
-        return validator.object(parsed.value, at: .root)
+        guard case .object(let object) = parsed.value else {
+            validator.report(validator.mismatch("an object", parsed.value), at: .root, kind: .notAnObject)
+            return nil
+        }
+        return object
     }
 }

@@ -7,8 +7,8 @@ struct FieldValidator {
     private(set) var violations: [Violation] = []
 
     /// Records that the value at `path` breaks a rule for `reason`.
-    mutating func report(_ reason: String, at path: JSONPath) {
-        violations.append(Violation(path: path.rendered, reason: reason))
+    mutating func report(_ reason: String, at path: JSONPath, kind: Violation.Kind = .invalid) {
+        violations.append(Violation(path: path.rendered, reason: reason, kind: kind))
     }
 
     /// Records a violation decided outside this type.
@@ -23,7 +23,7 @@ struct FieldValidator {
         _ key: String, of object: JSONObject, at path: JSONPath, required: Bool
     ) -> JSONValue? {
         if let value = object[key] { return value }
-        if required { report("missing", at: path.appending(key)) }
+        if required { report("missing", at: path.appending(key), kind: .missing) }
         return nil
     }
 

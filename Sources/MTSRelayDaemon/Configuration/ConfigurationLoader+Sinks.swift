@@ -11,7 +11,7 @@ extension ConfigurationLoader {
         switch type {
         case "file": return common + ["path"]
         case "http":
-            return common + ["url", "timeoutMs", "batchSize", "headers", "deadLetterPath", "retry"]
+            return common + ["url", "timeoutMs", "batchSize", "headers", "deadLetterPath", "retry", "tls"]
         case "amqp": return common + ["url", "exchange", "routingKey", "retry"]
         default: return common
         }
@@ -116,8 +116,13 @@ extension ConfigurationLoader {
         {
             readHeaders(mapping, into: &headers, templates: &templates)
         }
+        var caFile: String?
+        if let tlsNode = sink["tls"], let tls = reader.section(tlsNode, sink.path("tls"), ["caFile"]) {
+            reader.readOptional("caFile", in: tls, into: &caFile)
+        }
         guard let url, let deadLetterPath else { return nil }
         var http = RelayConfiguration.HTTP(url: url, deadLetterPath: deadLetterPath)
+        http.caFile = caFile
         http.timeoutMs = timeoutMs
         http.batchSize = batchSize
         http.headers = headers

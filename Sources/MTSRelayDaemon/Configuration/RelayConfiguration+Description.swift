@@ -132,6 +132,7 @@ extension RelayConfiguration {
                     ("batchSize", .int(http.batchSize)),
                     ("headers", map(headers)),
                     ("deadLetterPath", .string(http.deadLetterPath)),
+                    ("tls", map([("caFile", .optional(http.caFile))])),
                 ] + retry
         case .amqp(let amqp):
             pairs =

@@ -91,8 +91,14 @@ extension RelayConfiguration {
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return ConfigurationError(
                 keyPath: at(context.mark), reason: "duplicate key \(keys) in one mapping")
-        case .reader(let problem, _, _, _):
-            return ConfigurationError(keyPath: source ?? "", reason: "invalid YAML: \(problem)")
+        case .reader(let problem, let offset, _, let yaml):
+            // The reader (encoding, control characters) gives a byte offset, not a mark.
+            guard let offset else {
+                return ConfigurationError(keyPath: source ?? "", reason: "invalid YAML: \(problem)")
+            }
+            let line = 1 + yaml.utf8.prefix(offset).lazy.filter { $0 == UInt8(ascii: "\n") }.count
+            return ConfigurationError(
+                keyPath: "\(source ?? "line"):\(line)", reason: "invalid YAML: \(problem)")
         default:
             return ConfigurationError(keyPath: source ?? "", reason: "invalid YAML")
         }

@@ -151,6 +151,9 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var headerTemplates: [String: String] = [:]
         /// Where records refused permanently (4xx other than 429) are appended.
         public var deadLetterPath: String
+        /// PEM file of the certificate authorities an https endpoint's certificate must chain
+        /// to (`tls.caFile`); nil trusts the system's store.
+        public var caFile: String?
         public init(url: String, deadLetterPath: String) {
             self.url = url
             self.deadLetterPath = deadLetterPath

@@ -29,14 +29,14 @@ enum MessageChecks {
                 ))
         }
         if bodyCorrelationId == nil, property != nil {
-            violations.removeAll { $0.path == "correlationId" && $0.reason == "missing" }
+            violations.removeAll { $0.path == "correlationId" && $0.kind == .missing }
         }
         return (violations, bodyCorrelationId ?? property)
     }
 
-    /// Whether the body parsed as a JSON object (no violation at the root).
+    /// Whether the body parsed as a JSON object.
     static func isJSONObject(_ violations: [Violation]) -> Bool {
-        !violations.contains { $0.path == "$" }
+        !violations.contains { $0.kind == .notAnObject }
     }
 
     /// The violations as one line for the dead-letter header and the record.

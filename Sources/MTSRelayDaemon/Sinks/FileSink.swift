@@ -106,7 +106,8 @@ public final class FileSink: ResultSink {
     }
 
     private static func open(_ path: String, sink: String) throws -> Int32 {
-        let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        // Owner only: the records hold ticket data.
+        let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw SinkError(
                 sink: sink, reason: "cannot open \(path) for appending: \(String(cString: strerror(errno)))",

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DequeModule
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
 
 /// POSTs records as JSON to a URL with AsyncHTTPClient: one object per request when
@@ -51,7 +52,11 @@ public final class HTTPSink: ResultSink {
     static let bodyExcerptBytes = 512
 
     /// Creates the client and opens (creating) the dead-letter file.
-    /// - Throws: `SinkError` when the dead-letter file cannot be opened.
+    ///
+    /// With `configuration.caFile`, an https endpoint's certificate must chain to those CAs
+    /// (instead of the system's), and its name must match the URL's host. A handshake that
+    /// fails verification is a connection error: logged, and the records retried.
+    /// - Throws: `SinkError` when the dead-letter file cannot be opened or the CA file read.
     public init(
         name: String, configuration: RelayConfiguration.HTTP, logger: Logger, maxRequestsInFlight: Int = 8
     ) throws {
@@ -65,11 +70,22 @@ public final class HTTPSink: ResultSink {
         }
         headers.append(("Content-Type", "application/json"))
         self.headers = headers
-        let clientConfiguration = HTTPClient.Configuration(
+        var clientConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             // The per-request deadline (timeoutMs) bounds the whole exchange.
             timeout: .init(connect: .milliseconds(Int64(configuration.timeoutMs))),
             connectionPool: .init())
+        if let caFile = configuration.caFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            } catch {
+                throw SinkError(
+                    sink: name, reason: "cannot read the CA file \(caFile) (tls.caFile): \(error)",
+                    isRetryable: false)
+            }
+            clientConfiguration.tlsConfiguration = tls
+        }
         self.client = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
     }

@@ -1,0 +1,132 @@
+import AMQPClient
+import Foundation
+import Testing
+
+/// A canary secret planted everywhere the relay takes one, then looked for in everything the
+/// relay writes: its log (start, reconnects, login refusals, metrics lines), the systemd
+/// notifications (STATUS), `check-config`'s output, every file it creates (results, dead-letter
+/// file, store), the dead-lettered message's headers and body, and the http sink's requests
+/// (every header but the one meant to carry the token, and every body).
+///
+/// Every planted secret contains the one canary, so the final check covers a new place without
+/// change: the jackpot secret, once the configuration has one, is one more key in the YAML or
+/// one more variable in `environment` holding `canary`.
+@Suite("Secrets: a canary never leaks", .timeLimit(.minutes(3)))
+struct SecretCanaryTests {
+    @Test func canaryAppearsInNothingTheRelayWrites() async throws {
+        let canary = "Cnry" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16)
+        let user = "relay-canary-\(UUID().uuidString.prefix(6))"
+        try DaemonHarness.rabbitmqctl(["add_user", user, canary])
+        defer { _ = try? DaemonHarness.rabbitmqctl(["delete_user", user]) }
+        try DaemonHarness.rabbitmqctl(["set_permissions", "-p", "/", user, ".*", ".*", ".*"])
+
+        let requests = Locked<[TestHTTPServer.Request]>([])
+        let server = try await TestHTTPServer { request in
+            requests.withLock { $0.append(request) }
+            return .init(status: 200)
+        }
+        let listener = try NotifySocketListener()
+        let harness = try DaemonHarness(
+            name: "canary", brokerURL: "amqp://\(user):\(canary)@127.0.0.1:5672/",
+            extraSinks: """
+                  - type: http
+                    name: hook
+                    url: \(server.url)
+                    headers: {Authorization: "Bearer ${CANARY_TOKEN}", X-Source: canary-test}
+                    deadLetterPath: DIR/refused.jsonl
+                    retry: {initialDelayMs: 100, maxDelayMs: 500}
+                """,
+            extraYAML: "metrics:\n  intervalSeconds: 1")
+        try harness.replaceInConfig("DIR", with: harness.directory.path)
+        let environment = [
+            // The broker URL's password is in the file; the intake's comes from the environment.
+            "MTS_RELAY_INTAKE_URL": "amqp://\(user):\(canary)@localhost:5672/",
+            "CANARY_TOKEN": "token-\(canary)",
+        ]
+        var evidence: [(what: String, text: String)] = []
+        do {
+            // Readable by others, so that check-config warns about the password in it.
+            chmod(harness.configPath, 0o644)
+            let checked = try CheckConfigCommandTests.run(
+                ["--config", harness.configPath], environment: environment)
+            #expect(checked.status == 0)
+            #expect(checked.standardError.contains("warning: broker.url:"))
+            evidence += [
+                ("check-config stdout", checked.standardOutput),
+                ("check-config stderr", checked.standardError),
+            ]
+
+            try harness.start(environment: environment.merging(listener.environment) { $1 })
+            try await harness.waitUntilReady()
+            let ids = (0..<5).map { "\(harness.prefix)-\($0)" }
+            try await HTTPSinkDaemonTests.publishPairs(ids, to: harness)
+            try await harness.publish(
+                "not json, dead-lettered", to: harness.replyQueue, correlationID: "canary-bad")
+            _ = try await harness.waitForResults { $0.count >= 6 }
+
+            // Reconnects, then login refusals while the password is wrong, then back.
+            #expect(try harness.closeDaemonConnections() == 2)
+            try await waitFor("Reconnected to the broker", in: harness)
+            try DaemonHarness.rabbitmqctl(["change_password", user, "other-\(UUID().uuidString)"])
+            try harness.closeDaemonConnections()
+            try await waitFor("ACCESS_REFUSED", in: harness)
+            try DaemonHarness.rabbitmqctl(["change_password", user, canary])
+            try await Task.sleep(for: .seconds(6))  // the backoff's ceiling, and metrics lines
+            #expect(
+                harness.log.split(separator: "\n").filter { $0.contains("Reconnected to the broker") }.count
+                    >= 4)
+            #expect(harness.log.contains("relay-canary"))
+            #expect(harness.log.contains("pending="))
+            #expect(listener.assignments.contains { $0.hasPrefix("STATUS=") })
+            #expect(try await harness.stop().status == 0)
+
+            for letter in try await harness.deadLetters(count: 1) {
+                evidence.append(
+                    ("dead letter", "\(letter.properties) \(String(decoding: letter.body, as: UTF8.self))"))
+            }
+            #expect(evidence.contains { $0.what == "dead letter" })
+            // The token reaches the endpoint in the header meant for it, and nowhere else.
+            let received = requests.value
+            #expect(!received.isEmpty)
+            for request in received {
+                #expect(request.header("Authorization") == "Bearer token-\(canary)")
+                let others = request.headers.filter { $0.0.lowercased() != "authorization" }
+                evidence.append(
+                    (
+                        "http request",
+                        "\(request.uri) \(others) \(String(decoding: request.body, as: UTF8.self))"
+                    ))
+            }
+            evidence.append(("daemon log", harness.log))
+            evidence += listener.messages.map { ("systemd notification", $0) }
+            for file in try FileManager.default.contentsOfDirectory(atPath: harness.directory.path)
+            where file != "mts-relay.yaml" {  // the test's own input
+                let data = FileManager.default.contents(
+                    atPath: harness.directory.appendingPathComponent(file).path)
+                evidence.append((file, String(decoding: data ?? Data(), as: UTF8.self)))
+            }
+            #expect(evidence.contains { $0.what == "results.jsonl" })
+            #expect(evidence.contains { $0.what == "pending.sqlite" })
+
+            for (what, text) in evidence {
+                #expect(!text.contains(canary), "the canary leaked into \(what)")
+            }
+        } catch {
+            await harness.tearDown()
+            await server.stop()
+            throw error
+        }
+        await harness.tearDown()
+        await server.stop()
+    }
+
+    private func waitFor(_ text: String, in harness: DaemonHarness) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !harness.log.contains(text) {
+            guard ContinuousClock.now < deadline else {
+                throw HarnessError("no '\(text)' in:\n\(harness.log)")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: C shims
@@ -64,6 +65,7 @@ let package = Package(
         /// MTS Transaction 3.0 and jackpot message models with validation. No IO.
         .target(
             name: "MTSProtocol",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         /// The correlation engine: pending table, timeouts, outcomes, durable store.
@@ -91,6 +93,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -124,8 +128,12 @@ let package = Package(
             dependencies: [
                 "AMQPClient",
                 "MTSSimulation",
+                "MTSProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -141,6 +149,8 @@ let package = Package(
             name: "MTSRelayDaemonTests",
             dependencies: [
                 "MTSRelayDaemon",
+                "MTSProtocol",
+                "MTSSimulation",
                 "AMQPClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -169,6 +179,7 @@ let package = Package(
             name: "MTSCorrelationTests",
             dependencies: [
                 "MTSCorrelation",
+                "CSQLite",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings

@@ -42,7 +42,8 @@ public struct RelayDaemon: Sendable {
         let metrics = RelayMetrics(exportToSwiftMetrics: exportMetrics)
         let (routes, fileSinks) = try makeRoutes(metrics: metrics)
         metrics.preset(
-            queues: [configuration.intake.queue] + configuration.replies.queues,
+            queues: [configuration.intake.queue] + configuration.replies.queues
+                + (configuration.jackpot.map { [$0.queue] } ?? []),
             sinks: routes.map(\.sink.name))
         let dispatcher = ResultDispatcher(routes: routes, logger: logger, metrics: metrics)
         let registry = DeliveryRegistry()
@@ -56,10 +57,13 @@ public struct RelayDaemon: Sendable {
                 status: SystemdNotifier.statusLine(
                     pending: 0, matchedPerSecond: 0, sinks: sinkNames.map { ($0, true) }))
         }
+        let jackpot = try makeJackpotServices(
+            dispatcher: dispatcher, metrics: metrics, exportMetrics: exportMetrics)
         var reporter = MetricsReporter(
             metrics: metrics, engine: engine, registry: registry,
             interval: .seconds(configuration.metrics.intervalSeconds), logger: logger,
             exportToSwiftMetrics: exportMetrics)
+        reporter.upstreams = jackpot.map { [$0.metrics] } ?? []
         reporter.onLine = { line in
             notifier?.status(
                 SystemdNotifier.statusLine(
@@ -68,24 +72,31 @@ public struct RelayDaemon: Sendable {
                     sinks: sinkNames.map { ($0, !line.counters.failingSinks.contains($0)) }))
         }
 
-        let services: [any Service] = [
-            EngineService(engine: engine),
-            reporter,
-            WatermarkMonitor(engine: engine, logger: logger),
-            SinksService(sinks: routes.map(\.sink)),
+        // The jackpot side (when configured) shuts down with the MTS parts of the same kind:
+        // its consumer and sender right after the intake, its result loop before the sinks,
+        // its engine with the other one.
+        var services: [any Service] = [EngineService(engine: engine)]
+        if let jackpot { services.append(EngineService(engine: jackpot.engine)) }
+        services.append(reporter)
+        services.append(WatermarkMonitor(engine: engine, logger: logger))
+        services.append(SinksService(sinks: routes.map(\.sink)))
+        if let jackpot { services.append(jackpot.resultLoop) }
+        services.append(
             ResultLoop(
-                engine: engine, registry: registry, dispatcher: dispatcher, metrics: metrics, logger: logger),
+                engine: engine, registry: registry, dispatcher: dispatcher, metrics: metrics, logger: logger))
+        services.append(
             ReplySide(
                 configuration: configuration, connection: brokerConnection, engine: engine,
                 registry: registry,
-                metrics: metrics, logger: logger, readiness: readiness, watchdog: watchdog),
+                metrics: metrics, logger: logger, readiness: readiness, watchdog: watchdog))
+        services.append(
             IntakeSide(
                 configuration: configuration, connection: intakeConnection, engine: engine,
                 dispatcher: dispatcher,
-                metrics: metrics, logger: logger, readiness: readiness, watchdog: watchdog),
-            // Last, so the first to hear of a shutdown.
-            ShutdownAnnouncer(notifier: notifier, logger: logger),
-        ]
+                metrics: metrics, logger: logger, readiness: readiness, watchdog: watchdog))
+        if let jackpot { services.append(jackpot.side) }
+        // Last, so the first to hear of a shutdown.
+        services.append(ShutdownAnnouncer(notifier: notifier, logger: logger))
         var group = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -104,6 +115,45 @@ public struct RelayDaemon: Sendable {
         defer { signals.cancel() }
         try await ServiceGroup(configuration: group).run()
         logger.info("mts-relay stopped")
+    }
+
+    /// The jackpot side's parts, when the `jackpot` section is configured: its own engine and
+    /// store (``RelayConfiguration/jackpotStorePath``), its consumer and sender, its result loop.
+    private func makeJackpotServices(
+        dispatcher: ResultDispatcher, metrics: RelayMetrics, exportMetrics: Bool
+    ) throws -> (
+        engine: CorrelationEngine, side: any Service, resultLoop: any Service, metrics: UpstreamMetrics
+    )? {
+        guard let jackpot = configuration.jackpot else { return nil }
+        guard let secret = jackpot.secret else {
+            throw JackpotConfigurationError(
+                description:
+                    "\(ConfigurationLoader.jackpotSecretVariable): missing (the jackpot section needs it)")
+        }
+        let upstream = try JackpotUpstream(configuration: jackpot, secret: secret)
+        let timeout = Int64(jackpot.timeoutMs)
+        // Its own engine: its reply watermark is the relay's clock, not the MTS reply queues'.
+        let engine = try CorrelationEngine(
+            configuration: CorrelationConfiguration(
+                timeouts: OperationTimeouts(
+                    defaultTimeout: timeout, byOperation: [upstream.operation: timeout]),
+                retention: Int64(configuration.retentionSeconds) * 1000,
+                unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
+                replyQueues: [upstream.name], intakeQueues: [jackpot.queue],
+                capacity: configuration.engine.capacity, resultCapacity: configuration.engine.resultQueue),
+            storePath: configuration.jackpotStorePath)
+        let connection = try connectionConfiguration(
+            url: configuration.broker.url, name: "\(configuration.broker.connectionName) jackpot")
+        let notes = UpstreamNotes()
+        let upstreamMetrics = UpstreamMetrics(name: upstream.name, exportToSwiftMetrics: exportMetrics)
+        let side = UpstreamSide(
+            upstream: upstream, engine: engine, connection: connection, configuration: configuration,
+            dispatcher: dispatcher, notes: notes, metrics: metrics, upstreamMetrics: upstreamMetrics,
+            logger: logger)
+        let resultLoop = UpstreamResultLoop(
+            upstream: upstream, engine: engine, dispatcher: dispatcher, notes: notes,
+            upstreamMetrics: upstreamMetrics, logger: logger)
+        return (engine, side, resultLoop, upstreamMetrics)
     }
 
     /// With `metrics.prometheus.listen` set: swift-metrics goes to a Prometheus registry,

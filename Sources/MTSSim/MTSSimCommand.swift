@@ -9,7 +9,7 @@ struct MTSSimCommand: AsyncParsableCommand {
         commandName: "mts-sim",
         abstract: "Plays the platform and Sportradar MTS against RabbitMQ, and checks mts-relay's results.",
         discussion: "Exit status: 0 success, 1 a check found a mismatch (or a run failed), 2 a usage error.",
-        subcommands: [RunCommand.self, CheckCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, JackpotCommand.self],
         defaultSubcommand: RunCommand.self
     )
 

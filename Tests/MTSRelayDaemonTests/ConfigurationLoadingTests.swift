@@ -35,6 +35,7 @@ struct ConfigurationLoadingTests {
         keys += ["resultQueue"]
         keys += ["level", "intervalSeconds", "prometheus", "listen", "timeoutSeconds", "initialDelayMs"]
         keys += ["maxDelayMs"]
+        keys += ConfigurationLoader.jackpotKeys
         for type in ConfigurationLoader.sinkTypes {
             keys += ConfigurationLoader.sinkKeys(of: type)
             #expect(example.contains("type: \(type)"), "no \(type) sink in the example")

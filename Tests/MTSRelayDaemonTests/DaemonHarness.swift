@@ -44,6 +44,7 @@ final class DaemonHarness: @unchecked Sendable {
     let prefix: String
     var intakeQueue: String { "\(prefix).intake" }
     var replyQueue: String { "\(prefix).replies" }
+    var jackpotQueue: String { "\(prefix).jackpot" }
     var deadLetterExchange: String { "\(prefix).dlx" }
     var deadLetterQueue: String { "\(prefix).dlq" }
     var connectionName: String { prefix }
@@ -233,6 +234,7 @@ final class DaemonHarness: @unchecked Sendable {
         // Declared here too, so messages published before the daemon's first start are kept.
         try await channel.declareQueue(intakeQueue, durable: true)
         try await channel.declareQueue(replyQueue, durable: true)
+        try await channel.declareQueue(jackpotQueue, durable: true)
         publisher = connection
         publishChannel = channel
         return channel
@@ -305,7 +307,7 @@ final class DaemonHarness: @unchecked Sendable {
             process.waitUntilExit()
         }
         if let publisher, let cleanup = try? await publisher.openChannel() {
-            for queue in [intakeQueue, replyQueue, deadLetterQueue] {
+            for queue in [intakeQueue, replyQueue, deadLetterQueue, jackpotQueue] {
                 _ = try? await cleanup.deleteQueue(queue)
             }
             try? await cleanup.deleteExchange(deadLetterExchange)

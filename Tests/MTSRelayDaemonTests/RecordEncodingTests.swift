@@ -71,7 +71,8 @@ struct RecordEncodingTests {
             Set(parsed.keys)
                 == [
                     "outcome", "correlationId", "operation", "replyType", "status", "code", "codeDescription",
-                    "ticketId", "requestedAt", "repliedAt", "deadlineAt", "emittedAt", "latencyMs", "queue",
+                    "ticketId", "httpStatus", "requestedAt", "repliedAt", "deadlineAt", "emittedAt",
+                    "latencyMs", "queue",
                     "redelivered",
                     "request", "reply", "error",
                 ])
@@ -81,6 +82,7 @@ struct RecordEncodingTests {
         #expect(parsed["deadlineAt"] as? String == "2023-12-29T12:30:13.000Z")
         #expect(parsed["latencyMs"] as? Int == 250)
         #expect(parsed["error"] is NSNull)
+        #expect(parsed["httpStatus"] is NSNull)
         let splicedRequest = try #require(parsed["request"] as? [String: Any])
         #expect((splicedRequest["x-unknown"] as? [String: Any])?["deep"] as? [Int] == [1, 2])
         let splicedReply = try #require(parsed["reply"] as? [String: Any])

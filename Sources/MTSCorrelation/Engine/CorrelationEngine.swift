@@ -240,6 +240,40 @@ public actor CorrelationEngine {
         try await store.waitDurable()
     }
 
+    // MARK: Active upstreams
+
+    /// Records durably that these requests are about to be sent to an active upstream (one the
+    /// relay calls itself, e.g. the jackpot Bet Engine); returns once that is committed. Send
+    /// nothing before it returns: a request marked sent is never sent again, and after a crash
+    /// it is listed by ``recoveredRequests`` with ``PersistedRequest/sent`` set.
+    ///
+    /// Without a store it returns at once.
+    public func markSent(_ correlationIds: [String]) async throws {
+        guard let store, !correlationIds.isEmpty else { return }
+        try checkStore()
+        store.enqueue(correlationIds.map { .markSent(correlationId: $0) })
+        try await store.waitDurable()
+    }
+
+    /// Receives an active upstream's answer to a request as `reply`, and keeps `answer` in the
+    /// store (in the transaction of the decision or an earlier one) until the result is
+    /// confirmed: after a crash before the confirm, ``recoveredRequests`` lists it with its
+    /// answer, to be received again as a redelivered reply.
+    public func receive(_ reply: CorrelationReply, answer: RecordedAnswer) {
+        store?.enqueue([.recordAnswer(correlationId: reply.correlationId, answer: answer)])
+        receive(reply)
+    }
+
+    /// What an active upstream's side needs after a restart: the requests found outstanding in
+    /// the store (with their ``PersistedRequest/sent`` flag and any recorded answer), and the
+    /// matched ones whose result was not confirmed (with their answer). Empty without a store.
+    public nonisolated var recoveredRequests: [PersistedRequest] {
+        guard let store else { return [] }
+        return store.recoveredRows.filter { row in
+            row.state == .outstanding || (row.state == .matched && !row.confirmed && row.answer != nil)
+        }
+    }
+
     // MARK: Watermarks
 
     /// Moves `queue`'s watermark (clamped to the engine's clock, never backwards) and fires

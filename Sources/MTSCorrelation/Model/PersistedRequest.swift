@@ -33,12 +33,20 @@ public struct PersistedRequest: Sendable, Hashable {
     /// Whether the resolving result was confirmed (tombstones only). An unconfirmed tombstone
     /// keeps its request body; an unconfirmed timeout is emitted again after a restart.
     public var confirmed: Bool
+    /// Whether the relay marked it sent to an active upstream (``PersistenceEffect/markSent(correlationId:)``);
+    /// always false for requests read from an intake queue.
+    public var sent: Bool
+    /// The active upstream's answer, kept until the result is confirmed.
+    public var answer: RecordedAnswer?
 
     /// Creates a stored-request value.
     public init(
         request: CorrelationRequest, bodyHash: UInt64, deadline: Int64, state: State,
-        resolvedAt: Int64? = nil, replyHash: UInt64? = nil, confirmed: Bool = false
+        resolvedAt: Int64? = nil, replyHash: UInt64? = nil, confirmed: Bool = false, sent: Bool = false,
+        answer: RecordedAnswer? = nil
     ) {
+        self.sent = sent
+        self.answer = answer
         self.request = request
         self.bodyHash = bodyHash
         self.deadline = deadline

@@ -8,6 +8,12 @@ public enum PersistenceEffect: Sendable, Hashable {
     /// The sinks accepted the resolving result: the body is dropped, and a timeout is not
     /// emitted again after a restart. Made durable before ``CorrelationEngine/confirm(_:)`` returns.
     case confirm(correlationId: String)
+    /// The request is about to be sent to an active upstream: it must never be sent again.
+    /// Made durable before ``CorrelationEngine/markSent(_:)`` returns. Not produced by the core.
+    case markSent(correlationId: String)
+    /// An active upstream answered the request; kept until the result is confirmed. Written in
+    /// the same or an earlier transaction than the decision it leads to. Not produced by the core.
+    case recordAnswer(correlationId: String, answer: RecordedAnswer)
     /// A tombstone's retention ended. Written lazily; recovery also drops expired tombstones.
     case purge(correlationId: String)
 }

@@ -43,6 +43,8 @@ final class CorrelationStore: @unchecked Sendable {
     private let resolveStatement: OpaquePointer
     private let purgeStatement: OpaquePointer
     private let confirmStatement: OpaquePointer
+    private let markSentStatement: OpaquePointer
+    private let recordAnswerStatement: OpaquePointer
     private let emit: CorrelationResults
     private let beforeCommit: (@Sendable () -> Void)?
 
@@ -113,6 +115,7 @@ final class CorrelationStore: @unchecked Sendable {
                     confirmed INTEGER NOT NULL DEFAULT 0
                 ) WITHOUT ROWID
                 """)
+            try Self.addUpstreamColumns(connection)
             insertStatement = try connection.prepare(
                 """
                 INSERT OR REPLACE INTO request(correlation_id, operation, content_type, timestamp_utc, ticket_id,
@@ -125,7 +128,13 @@ final class CorrelationStore: @unchecked Sendable {
                 "UPDATE request SET state = ?, resolved_at = ?, reply_hash = ?, confirmed = 0 WHERE correlation_id = ?"
             )
             confirmStatement = try connection.prepare(
-                "UPDATE request SET confirmed = 1, body = NULL WHERE correlation_id = ? AND state <> 0")
+                """
+                UPDATE request SET confirmed = 1, body = NULL, answer = NULL
+                WHERE correlation_id = ? AND state <> 0
+                """)
+            markSentStatement = try connection.prepare("UPDATE request SET sent = 1 WHERE correlation_id = ?")
+            recordAnswerStatement = try connection.prepare(
+                "UPDATE request SET answer = ?, answer_status = ?, answered_at = ? WHERE correlation_id = ?")
             purgeStatement = try connection.prepare("DELETE FROM request WHERE correlation_id = ?")
             recoveredRows = try Self.readRows(connection)
         } catch {
@@ -141,7 +150,27 @@ final class CorrelationStore: @unchecked Sendable {
         sqlite3_finalize(resolveStatement)
         sqlite3_finalize(purgeStatement)
         sqlite3_finalize(confirmStatement)
+        sqlite3_finalize(markSentStatement)
+        sqlite3_finalize(recordAnswerStatement)
         connection.close()
+    }
+
+    /// The columns for active upstreams (the jackpot Bet Engine), added to files written before
+    /// they existed; idempotent (a column already there is left alone).
+    private static func addUpstreamColumns(_ connection: SQLiteConnection) throws(SQLiteConnection.Failure) {
+        let statement = try connection.prepare("PRAGMA table_info(request)")
+        var columns: Set<String> = []
+        while sqlite3_step(statement) == SQLITE_ROW {
+            if let name = connection.text(statement, 1) { columns.insert(name) }
+        }
+        sqlite3_finalize(statement)
+        let added = [
+            ("sent", "INTEGER NOT NULL DEFAULT 0"), ("answer", "BLOB"), ("answer_status", "INTEGER"),
+            ("answered_at", "INTEGER"),
+        ]
+        for (name, type) in added where !columns.contains(name) {
+            try connection.execute("ALTER TABLE request ADD COLUMN \(name) \(type)")
+        }
     }
 
     private static func readRows(
@@ -150,7 +179,7 @@ final class CorrelationStore: @unchecked Sendable {
         let statement = try connection.prepare(
             """
             SELECT correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
-                state, resolved_at, reply_hash, confirmed FROM request
+                state, resolved_at, reply_hash, confirmed, sent, answer, answer_status, answered_at FROM request
             """)
         defer { sqlite3_finalize(statement) }
         var rows: [PersistedRequest] = []
@@ -173,7 +202,13 @@ final class CorrelationStore: @unchecked Sendable {
                     deadline: connection.int64(statement, 7) ?? 0, state: state,
                     resolvedAt: connection.int64(statement, 9),
                     replyHash: connection.int64(statement, 10).map { UInt64(bitPattern: $0) },
-                    confirmed: connection.int64(statement, 11) == 1))
+                    confirmed: connection.int64(statement, 11) == 1,
+                    sent: connection.int64(statement, 12) == 1,
+                    answer: connection.int64(statement, 14).map { status in
+                        RecordedAnswer(
+                            status: Int(status), body: connection.blob(statement, 13),
+                            receivedAt: connection.int64(statement, 15) ?? 0)
+                    }))
         }
         return rows
     }
@@ -337,6 +372,16 @@ final class CorrelationStore: @unchecked Sendable {
         case .confirm(let correlationId):
             connection.bind(confirmStatement, 1, correlationId)
             try connection.run(confirmStatement)
+        case .markSent(let correlationId):
+            connection.bind(markSentStatement, 1, correlationId)
+            try connection.run(markSentStatement)
+        case .recordAnswer(let correlationId, let answer):
+            let statement = recordAnswerStatement
+            connection.bind(statement, 1, blob: answer.body)
+            connection.bind(statement, 2, Int64(answer.status))
+            connection.bind(statement, 3, answer.receivedAt)
+            connection.bind(statement, 4, correlationId)
+            try connection.run(statement)
         }
     }
 }

@@ -14,9 +14,12 @@ struct ConfigurationLoader {
     /// The environment variable that overrides `intake.url`.
     static let intakeURLVariable = "MTS_RELAY_INTAKE_URL"
 
+    /// The environment variable holding the jackpot HMAC secret (never read from the file).
+    static let jackpotSecretVariable = "MTS_RELAY_JACKPOT_SECRET"
+
     static let topLevelKeys = [
         "broker", "intake", "replies", "deadLetter", "store", "timeouts", "retentionSeconds", "engine",
-        "sinks", "log", "metrics", "shutdown",
+        "sinks", "log", "metrics", "shutdown", "jackpot",
     ]
 
     let environment: [String: String]
@@ -68,6 +71,7 @@ struct ConfigurationLoader {
         if let node = top["sinks"] { readSinks(node) }
         if let node = top["log"] { readLog(node) }
         if let node = top["metrics"] { readMetrics(node) }
+        if let node = top["jackpot"], !YAMLNodeReader.isNull(node) { readJackpot(node) }
         if let node = top["shutdown"], let section = reader.section(node, "shutdown", ["timeoutSeconds"]) {
             reader.read(
                 "timeoutSeconds", in: section, .atLeast(1), into: &configuration.shutdown.timeoutSeconds)
@@ -217,6 +221,16 @@ struct ConfigurationLoader {
         {
             configuration.intake.url = url
         }
+        if configuration.jackpot != nil {
+            if let secret = environment[Self.jackpotSecretVariable], !secret.isEmpty {
+                configuration.jackpot?.secret = secret
+            } else {
+                reader.report(
+                    Self.jackpotSecretVariable,
+                    "missing: the jackpot section needs the Bet Engine's HMAC secret in this environment variable (it is never read from the file)"
+                )
+            }
+        }
     }
 
     /// Requests, replies and dead letters each need a queue of their own.
@@ -229,6 +243,17 @@ struct ConfigurationLoader {
             )
         }
         let deadLetter = configuration.deadLetter.queue
+        if let jackpot = configuration.jackpot?.queue {
+            let others =
+                [
+                    ("intake.queue", configuration.intake.queue), ("deadLetter.queue", deadLetter),
+                ] + replies.enumerated().map { ("replies.queues[\($0.offset)]", $0.element) }
+            if let clash = others.first(where: { $0.1 == jackpot }) {
+                reader.report(
+                    "jackpot.queue",
+                    "'\(jackpot)' is also \(clash.0); jackpot requests need a queue of their own")
+            }
+        }
         if deadLetter == configuration.intake.queue {
             reader.report(
                 "deadLetter.queue",

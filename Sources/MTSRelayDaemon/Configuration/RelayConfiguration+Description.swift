@@ -9,7 +9,7 @@ extension RelayConfiguration {
     /// and `Proxy-Authorization` headers read `****` whatever their value. Loading the text
     /// again gives this configuration with the masked values in place of the secrets.
     public func resolvedDescription() -> String {
-        let node = Self.map([
+        var node = Self.map([
             (
                 "broker",
                 Self.map([
@@ -81,8 +81,26 @@ extension RelayConfiguration {
             ),
             ("shutdown", Self.map([("timeoutSeconds", .int(shutdown.timeoutSeconds))])),
         ])
-        return (try? Yams.serialize(node: node, indent: 2, width: -1, allowUnicode: true))
+        if let jackpot { node[.string("jackpot")] = Self.describe(jackpot) }
+        let text =
+            (try? Yams.serialize(node: node, indent: 2, width: -1, allowUnicode: true))
             ?? "# the configuration could not be rendered as YAML\n"
+        guard let jackpot else { return text }
+        // The secret comes from the environment only: say whether it is there, never what it is.
+        let secret = jackpot.secret == nil ? "absent" : "****"
+        return text + "# jackpot secret (\(ConfigurationLoader.jackpotSecretVariable)): \(secret)\n"
+    }
+
+    private static func describe(_ jackpot: Jackpot) -> Node {
+        map([
+            ("queue", .string(jackpot.queue)),
+            ("url", .string(HTTPURL.masked(jackpot.url))),
+            ("operatorName", .string(jackpot.operatorName)),
+            ("timeoutMs", .int(jackpot.timeoutMs)),
+            ("concurrency", .int(jackpot.concurrency)),
+            ("prefetch", .int(jackpot.prefetch)),
+            ("tls", map([("caFile", .optional(jackpot.caFile))])),
+        ])
     }
 
     private static func describe(_ sink: Sink) -> Node {

@@ -17,6 +17,8 @@ public struct RelayConfiguration: Sendable, Equatable {
     public var metrics = Metrics()
     public var shutdown = Shutdown()
     public var engine = Engine()
+    /// Jackpot tickets through the Bet Engine; nil when the file has no `jackpot` section.
+    public var jackpot: Jackpot?
 
     public init() {}
 

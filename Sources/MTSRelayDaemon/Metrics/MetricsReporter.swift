@@ -13,6 +13,8 @@ struct MetricsReporter: Service {
     let interval: Duration
     let logger: Logger
     let exportToSwiftMetrics: Bool
+    /// The active upstreams' figures (jackpot), one nested object each in the line.
+    var upstreams: [UpstreamMetrics] = []
     /// Told the figures of every line (systemd STATUS=, for one).
     var onLine: @Sendable (MetricsLine) -> Void = { _ in }
 
@@ -58,7 +60,11 @@ struct MetricsReporter: Service {
             },
             unacked: registry.pendingCount + metrics.unackedIntake,
             matchedPerSecond: Double((interval.counters.results["matched"] ?? 0) - matchedBefore) / seconds,
-            replyLatency: interval.replyLatency, relayLatency: interval.relayLatency, wait: interval.wait)
+            replyLatency: interval.replyLatency, relayLatency: interval.relayLatency, wait: interval.wait,
+            upstreams: upstreams.map { upstream in
+                let (counters, latency) = upstream.takeInterval()
+                return UpstreamLine(name: upstream.name, counters: counters, latency: latency)
+            })
     }
 
     private func log(_ line: MetricsLine) {
@@ -91,6 +97,8 @@ struct MetricsLine: Sendable {
     var relayLatency: RelayMetrics.Quantiles
     /// How long replies waited for their request or for the intake watermark.
     var wait = RelayMetrics.Quantiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0)
+    /// The active upstreams' figures.
+    var upstreams: [UpstreamLine] = []
 
     /// The largest lag per source (`replies`, `intake`), for the systemd status; nil while one
     /// of the source's queues has no watermark yet.
@@ -126,7 +134,7 @@ struct MetricsLine: Sendable {
                 "failed": .stringConvertible(counters.sinkFailed[name] ?? 0),
             ])
         }
-        return [
+        var metadata: Logger.Metadata = [
             "consumed": numbers(counters.consumed),
             "results": numbers(counters.results),
             "invalid": .stringConvertible(counters.results["invalid"] ?? 0),
@@ -150,7 +158,25 @@ struct MetricsLine: Sendable {
             "relayLatencyMs": quantiles(relayLatency),
             "waitMs": quantiles(wait),
         ]
+        for upstream in upstreams {
+            metadata[upstream.name] = .dictionary([
+                "sent": .stringConvertible(upstream.counters.sent),
+                "answered": numbers(upstream.counters.answered),
+                "retried": .stringConvertible(upstream.counters.retried),
+                "outcomeUnknown": .stringConvertible(upstream.counters.outcomeUnknown),
+                "latencyMs": quantiles(upstream.latency),
+            ])
+        }
+        return metadata
     }
+}
+
+/// One active upstream's figures in a metrics line.
+struct UpstreamLine: Sendable {
+    var name: String
+    var counters: UpstreamMetrics.Counters
+    /// Send to answer, since the previous line.
+    var latency: RelayMetrics.Quantiles
 }
 
 /// Pushes a metrics line into swift-metrics: counters as increments since the previous line,
@@ -183,6 +209,15 @@ struct SwiftMetricsExporter {
         gauge("mts_relay_queued_results", Double(line.queuedResults))
         gauge("mts_relay_oldest_pending_age_seconds", Double(line.oldestPendingAgeMs) / 1000)
         gauge("mts_relay_unacked_deliveries", Double(line.unacked))
+        for upstream in line.upstreams {
+            let prefix = "mts_relay_\(upstream.name)"
+            count("\(prefix)_sent_total", nil, upstream.counters.sent)
+            for (status, value) in upstream.counters.answered {
+                count("\(prefix)_answered_total", ("status", status), value)
+            }
+            count("\(prefix)_retried_total", nil, upstream.counters.retried)
+            count("\(prefix)_outcome_unknown_total", nil, upstream.counters.outcomeUnknown)
+        }
         for lag in line.watermarkLags {
             // An unknown watermark shows as -1: a gauge has no "unknown".
             gauge(

@@ -20,6 +20,8 @@ public struct ResultRecord: Sendable, Equatable {
     public var code: Int64?
     public var codeDescription: String?
     public var ticketId: String?
+    /// The HTTP status of an active upstream's answer (jackpot records); null for MTS records.
+    public var httpStatus: Int64?
     /// Milliseconds since the epoch: the request's `timestampUtc`.
     public var requestedAt: Int64?
     /// Milliseconds since the epoch: the reply's `timestampUtc`.
@@ -44,6 +46,7 @@ public struct ResultRecord: Sendable, Equatable {
     public init(
         outcome: Outcome, correlationId: String?, operation: String? = nil, replyType: String? = nil,
         status: String? = nil, code: Int64? = nil, codeDescription: String? = nil, ticketId: String? = nil,
+        httpStatus: Int64? = nil,
         requestedAt: Int64? = nil, repliedAt: Int64? = nil, deadlineAt: Int64? = nil, emittedAt: Int64,
         latencyMs: Int64? = nil,
         queue: String? = nil, redelivered: Bool = false, request: [UInt8]? = nil, reply: [UInt8]? = nil,
@@ -57,6 +60,7 @@ public struct ResultRecord: Sendable, Equatable {
         self.code = code
         self.codeDescription = codeDescription
         self.ticketId = ticketId
+        self.httpStatus = httpStatus
         self.requestedAt = requestedAt
         self.repliedAt = repliedAt
         self.deadlineAt = deadlineAt
@@ -90,6 +94,8 @@ public struct ResultRecord: Sendable, Equatable {
         writer.string(codeDescription)
         writer.key("ticketId")
         writer.string(ticketId)
+        writer.key("httpStatus")
+        writer.int(httpStatus)
         writer.key("requestedAt")
         writer.string(requestedAt.map(Timestamp.iso8601(milliseconds:)))
         writer.key("repliedAt")

@@ -241,9 +241,14 @@ struct CorrelationSimulation {
             guard var row = store[id], row.state != .outstanding else { return }
             row.confirmed = true
             row.request.body = []
+            row.answer = nil
             store[id] = row
         case .purge(let id):
             store[id] = nil
+        case .markSent(let id):
+            store[id]?.sent = true
+        case .recordAnswer(let id, let answer):
+            store[id]?.answer = answer
         }
     }
 

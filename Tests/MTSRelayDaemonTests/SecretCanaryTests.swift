@@ -9,8 +9,8 @@ import Testing
 /// (every header but the one meant to carry the token, and every body).
 ///
 /// Every planted secret contains the one canary, so the final check covers a new place without
-/// change: the jackpot secret, once the configuration has one, is one more key in the YAML or
-/// one more variable in `environment` holding `canary`.
+/// change. The jackpot secret (`MTS_RELAY_JACKPOT_SECRET`) holds it too: a jackpot ticket goes
+/// through a Bet Engine stub that checks its signature, so the secret was used, not just read.
 @Suite("Secrets: a canary never leaks", .timeLimit(.minutes(3)))
 struct SecretCanaryTests {
     @Test func canaryAppearsInNothingTheRelayWrites() async throws {
@@ -26,6 +26,7 @@ struct SecretCanaryTests {
             return .init(status: 200)
         }
         let listener = try NotifySocketListener()
+        let betEngine = try await BetEngineStub(secret: "jackpot-\(canary)", delay: .milliseconds(10))
         let harness = try DaemonHarness(
             name: "canary", brokerURL: "amqp://\(user):\(canary)@127.0.0.1:5672/",
             extraSinks: """
@@ -36,12 +37,21 @@ struct SecretCanaryTests {
                     deadLetterPath: DIR/refused.jsonl
                     retry: {initialDelayMs: 100, maxDelayMs: 500}
                 """,
-            extraYAML: "metrics:\n  intervalSeconds: 1")
+            extraYAML: """
+                metrics:
+                  intervalSeconds: 1
+                jackpot:
+                  queue: JACKPOT_QUEUE
+                  url: \(betEngine.url)
+                  operatorName: canary-operator
+                """)
         try harness.replaceInConfig("DIR", with: harness.directory.path)
+        try harness.replaceInConfig("JACKPOT_QUEUE", with: harness.jackpotQueue)
         let environment = [
             // The broker URL's password is in the file; the intake's comes from the environment.
             "MTS_RELAY_INTAKE_URL": "amqp://\(user):\(canary)@localhost:5672/",
             "CANARY_TOKEN": "token-\(canary)",
+            "MTS_RELAY_JACKPOT_SECRET": "jackpot-\(canary)",
         ]
         var evidence: [(what: String, text: String)] = []
         do {
@@ -62,7 +72,15 @@ struct SecretCanaryTests {
             try await HTTPSinkDaemonTests.publishPairs(ids, to: harness)
             try await harness.publish(
                 "not json, dead-lettered", to: harness.replyQueue, correlationID: "canary-bad")
-            _ = try await harness.waitForResults { $0.count >= 6 }
+            let ticket = "ok-\(harness.prefix)"
+            try await harness.publish(
+                BetEngineStub.request(token: ticket), to: harness.jackpotQueue, correlationID: ticket)
+            let records = try await harness.waitForResults { $0.count >= 7 }
+            #expect(
+                records.contains {
+                    $0["correlationId"] as? String == ticket && $0["status"] as? String == "accepted"
+                },
+                "the jackpot ticket was signed with the secret and accepted")
 
             // Reconnects, then login refusals while the password is wrong, then back.
             #expect(try harness.closeDaemonConnections() == 2)
@@ -114,10 +132,12 @@ struct SecretCanaryTests {
         } catch {
             await harness.tearDown()
             await server.stop()
+            await betEngine.stop()
             throw error
         }
         await harness.tearDown()
         await server.stop()
+        await betEngine.stop()
     }
 
     private func waitFor(_ text: String, in harness: DaemonHarness) async throws {

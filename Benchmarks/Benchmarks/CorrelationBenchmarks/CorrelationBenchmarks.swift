@@ -237,7 +237,9 @@ let benchmarks: @Sendable () -> Void = {
                 // fires the rest as the consumer makes room.
                 clock.advance(to: base + 17_000 + 1_000)
                 let started = wall.now
-                group.addTask { _ = await engine.advanceWatermark(.replies, queue: "replies", to: base + 18_000) }
+                group.addTask {
+                    _ = await engine.advanceWatermark(.replies, queue: "replies", to: base + 18_000)
+                }
                 var received = 0
                 while received < count, let batch = await engine.results.next(max: 1_024) {
                     precondition(batch.allSatisfy { $0.outcome == .timeout })

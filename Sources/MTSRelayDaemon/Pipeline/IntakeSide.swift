@@ -30,18 +30,10 @@ struct IntakeSide: Service {
 
     private func session(on connection: AMQPConnection) async throws {
         let queue = configuration.intake.queue
-        try await RelayTopology(
-            intakeQueue: queue, replyQueues: [], deadLetterExchange: configuration.deadLetter.exchange,
-            deadLetterQueue: configuration.deadLetter.queue
-        ).declare(on: connection, logger: logger)
-        let deadLetter = DeadLetterPublisher(
-            channel: try await connection.openChannel(publisherConfirms: true),
-            exchange: configuration.deadLetter.exchange)
-        let channel = try await connection.openChannel()
-        let backlog = Int(try await channel.inspectQueue(queue).messageCount)
-        try await channel.setPrefetch(UInt16(configuration.intake.prefetch))
-        let consumer = try await channel.consume(queue: queue)
-        consumer.setPrefetch(configuration.intake.prefetch)
+        let opened = try await OwnedQueueConsumer.open(
+            queue: queue, prefetch: configuration.intake.prefetch, deadLetter: configuration.deadLetter,
+            on: connection, logger: logger)
+        let (consumer, deadLetter, backlog) = (opened.consumer, opened.deadLetter, opened.backlog)
         logger.info("Consuming intake", metadata: ["queue": "\(queue)", "backlog": "\(backlog)"])
         readiness.markReady(.intake)
 

@@ -218,17 +218,10 @@ struct UpstreamSide<Upstream: ActiveUpstream>: Service {
         backlog: AsyncLimiter
     ) async throws {
         let queue = upstream.queue
-        try await RelayTopology(
-            intakeQueue: queue, replyQueues: [], deadLetterExchange: configuration.deadLetter.exchange,
-            deadLetterQueue: configuration.deadLetter.queue
-        ).declare(on: connection, logger: logger)
-        let deadLetter = DeadLetterPublisher(
-            channel: try await connection.openChannel(publisherConfirms: true),
-            exchange: configuration.deadLetter.exchange)
-        let channel = try await connection.openChannel()
-        try await channel.setPrefetch(UInt16(upstream.prefetch))
-        let consumer = try await channel.consume(queue: queue)
-        consumer.setPrefetch(upstream.prefetch)
+        let opened = try await OwnedQueueConsumer.open(
+            queue: queue, prefetch: upstream.prefetch, deadLetter: configuration.deadLetter, on: connection,
+            logger: logger)
+        let (consumer, deadLetter) = (opened.consumer, opened.deadLetter)
         logger.info("Consuming \(upstream.name) requests", metadata: ["queue": "\(queue)"])
         while true {
             guard

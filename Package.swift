@@ -90,10 +90,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -140,14 +142,17 @@ let package = Package(
 
         // MARK: Tests
 
+        /// What several test targets share (loopback ports). Not shipped.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "AMQPClientTests",
-            dependencies: ["AMQPClient"],
+            dependencies: ["AMQPClient", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MTSRelayDaemonTests",
             dependencies: [
+                "TestSupport",
                 "MTSRelayDaemon",
                 "MTSProtocol",
                 "MTSSimulation",

@@ -38,7 +38,8 @@ public struct RelayDaemon: Sendable {
 
         let engine = try CorrelationEngine(
             configuration: engineConfiguration, storePath: configuration.store.path)
-        let exportMetrics = try bootstrapPrometheus()
+        let prometheus = bootstrapPrometheus()
+        let exportMetrics = prometheus != nil
         let metrics = RelayMetrics(exportToSwiftMetrics: exportMetrics)
         let (routes, fileSinks) = try makeRoutes(metrics: metrics)
         metrics.preset(
@@ -75,9 +76,12 @@ public struct RelayDaemon: Sendable {
         // The jackpot side (when configured) shuts down with the MTS parts of the same kind:
         // its consumer and sender right after the intake, its result loop before the sinks,
         // its engine with the other one.
-        var services: [any Service] = [EngineService(engine: engine)]
+        // First, so the last to stop: a second stop signal exits at once until the very end.
+        var services: [any Service] = [SignalService(fileSinks: fileSinks, logger: logger)]
+        services.append(EngineService(engine: engine))
         if let jackpot { services.append(EngineService(engine: jackpot.engine)) }
         services.append(reporter)
+        if let prometheus { services.append(prometheus) }
         services.append(WatermarkMonitor(engine: engine, logger: logger))
         services.append(SinksService(sinks: routes.map(\.sink)))
         if let jackpot { services.append(jackpot.resultLoop) }
@@ -85,15 +89,17 @@ public struct RelayDaemon: Sendable {
             ResultLoop(
                 engine: engine, registry: registry, dispatcher: dispatcher, metrics: metrics, logger: logger))
         services.append(
-            ReplySide(
-                configuration: configuration, connection: brokerConnection, engine: engine,
-                registry: registry,
-                metrics: metrics, logger: logger, readiness: readiness, watchdog: watchdog))
+            ConsumerSession(
+                queues: ReplyQueues(configuration: configuration, engine: engine, registry: registry),
+                connection: brokerConnection, engine: engine, metrics: metrics, logger: logger,
+                readiness: readiness, watchdog: watchdog))
         services.append(
-            IntakeSide(
-                configuration: configuration, connection: intakeConnection, engine: engine,
-                dispatcher: dispatcher,
-                metrics: metrics, logger: logger, readiness: readiness, watchdog: watchdog))
+            ConsumerSession(
+                queues: IntakeQueue(
+                    configuration: configuration, engine: engine, dispatcher: dispatcher, metrics: metrics,
+                    logger: logger),
+                connection: intakeConnection, engine: engine, metrics: metrics, logger: logger,
+                readiness: readiness, watchdog: watchdog))
         if let jackpot { services.append(jackpot.side) }
         // Last, so the first to hear of a shutdown.
         services.append(ShutdownAnnouncer(notifier: notifier, logger: logger))
@@ -103,7 +109,6 @@ public struct RelayDaemon: Sendable {
         group.maximumGracefulShutdownDuration = .seconds(configuration.shutdown.timeoutSeconds)
         group.maximumCancellationDuration = .seconds(1)
 
-        let signals = SignalWatchers(fileSinks: fileSinks, logger: logger)
         logger.info(
             "mts-relay starting",
             metadata: [
@@ -112,7 +117,6 @@ public struct RelayDaemon: Sendable {
                 "store": "\(configuration.store.path)",
                 "sinks": "\(routes.map(\.sink.name).joined(separator: ","))",
             ])
-        defer { signals.cancel() }
         try await ServiceGroup(configuration: group).run()
         logger.info("mts-relay stopped")
     }
@@ -157,13 +161,12 @@ public struct RelayDaemon: Sendable {
     }
 
     /// With `metrics.prometheus.listen` set: swift-metrics goes to a Prometheus registry,
-    /// served at `http://<listen>/metrics`. Returns whether it did.
-    private func bootstrapPrometheus() throws -> Bool {
-        guard let listen = configuration.metrics.prometheusListen else { return false }
+    /// and the endpoint that serves it at `http://<listen>/metrics` is returned (a service).
+    private func bootstrapPrometheus() -> PrometheusEndpoint? {
+        guard let listen = configuration.metrics.prometheusListen else { return nil }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        try PrometheusEndpoint(listen: listen, registry: registry, logger: logger).start()
-        return true
+        return PrometheusEndpoint(listen: listen, registry: registry, logger: logger)
     }
 
     private var engineConfiguration: CorrelationConfiguration {
@@ -220,92 +223,5 @@ public struct RelayDaemon: Sendable {
             routes.append(route)
         }
         return (routes, files)
-    }
-}
-
-/// Runs the engine's timer loop; on shutdown, closes the engine (committing its store).
-struct EngineService: Service {
-    let engine: CorrelationEngine
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown { try await engine.run() }
-        await engine.shutdown()
-    }
-}
-
-/// Tells systemd (`STOPPING=1`) and the log that shutdown has begun.
-struct ShutdownAnnouncer: Service {
-    let notifier: SystemdNotifier?
-    let logger: Logger
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        logger.notice("Shutting down: stopping consumers, finishing records in flight")
-        notifier?.stopping()
-    }
-}
-
-/// Runs the sinks' background work (connections); on shutdown, after the result loop.
-struct SinksService: Service {
-    let sinks: [any ResultSink]
-
-    func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            for sink in sinks {
-                group.addTask {
-                    do {
-                        try await cancelWhenGracefulShutdown { try await sink.run() }
-                    } catch is CancellationError {
-                        // Shutting down.
-                    }
-                }
-            }
-            // Most sinks have no background work and return at once; the service itself lives
-            // until shutdown (a service that returns early would stop the daemon).
-            group.addTask { try? await gracefulShutdown() }
-        }
-    }
-}
-
-/// SIGHUP reopens the file sinks (logrotate); a second SIGTERM or SIGINT exits at once.
-///
-/// Dispatch signal sources live beside ServiceGroup's own: every source of a signal is told.
-final class SignalWatchers {
-    private let sources: [any DispatchSourceSignal]
-
-    init(fileSinks: [FileSink], logger: Logger) {
-        let queue = DispatchQueue(label: "mts-relay.signals")
-        signal(SIGHUP, SIG_IGN)
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-        hangup.setEventHandler {
-            logger.info("SIGHUP: reopening file sinks")
-            for sink in fileSinks { sink.reopen() }
-        }
-        let stops = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
-        let count = SignalCount()
-        for source in stops {
-            source.setEventHandler {
-                if count.increment() >= 2 {
-                    logger.warning("Second stop signal: exiting at once")
-                    exit(1)
-                }
-            }
-        }
-        sources = [hangup] + stops
-        for source in sources { source.resume() }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-    }
-
-    /// Counts stop signals across both sources (they share one serial queue).
-    private final class SignalCount: @unchecked Sendable {
-        // Only touched on the watchers' serial dispatch queue.
-        private var value = 0
-        func increment() -> Int {
-            value += 1
-            return value
-        }
     }
 }

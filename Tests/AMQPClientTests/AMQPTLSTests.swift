@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import TestSupport
 import Testing
 
 /// TLS against the broker's real TLS listener (127.0.0.1:5671, the test CA of
@@ -172,7 +173,7 @@ final class OpenSSLServer: Sendable {
     /// Starts the server and waits (without blocking a thread) until its port accepts.
     /// - Parameter certificate: the base name of a pair in the test folder (`expired`).
     static func start(certificate: String) async throws -> OpenSSLServer {
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -186,7 +187,7 @@ final class OpenSSLServer: Sendable {
         try process.run()
         let server = OpenSSLServer(port: port, process: process)
         for _ in 0..<100 {
-            if accepts(port) { return server }
+            if LoopbackPort.accepts(port) { return server }
             try await Task.sleep(for: .milliseconds(50))
         }
         server.stop()
@@ -198,36 +199,5 @@ final class OpenSSLServer: Sendable {
     func stop() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-    }
-
-    private static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
-            }
-        }
-        guard bound else { throw TLSTestFailure("no free loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func accepts(_ port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }

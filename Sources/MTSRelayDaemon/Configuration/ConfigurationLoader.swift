@@ -111,7 +111,9 @@ struct ConfigurationLoader {
     }
 
     private mutating func readIntake(_ node: Node) {
-        guard let intake = reader.section(node, "intake", ["queue", "url", "prefetch", "transitAllowanceMs"])
+        guard
+            let intake = reader.section(
+                node, "intake", ["queue", "url", "prefetch", "transitAllowanceMs", "maxMessageBytes"])
         else { return }
         reader.read("queue", in: intake, into: &configuration.intake.queue)
         if let url = intake["url"], !YAMLNodeReader.isNull(url),
@@ -124,6 +126,7 @@ struct ConfigurationLoader {
         reader.read(
             "transitAllowanceMs", in: intake, .within(0...60_000),
             into: &configuration.intake.transitAllowanceMs)
+        reader.read("maxMessageBytes", in: intake, .atLeast(1), into: &configuration.intake.maxMessageBytes)
     }
 
     private mutating func readReplies(_ node: Node) {

@@ -35,6 +35,7 @@ extension RelayConfiguration {
                     ("url", .optional(intake.url.map(Self.maskedAMQPURL))),
                     ("prefetch", .int(intake.prefetch)),
                     ("transitAllowanceMs", .int(intake.transitAllowanceMs)),
+                    ("maxMessageBytes", .int(intake.maxMessageBytes)),
                 ])
             ),
             (

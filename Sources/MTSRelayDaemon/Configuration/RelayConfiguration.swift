@@ -50,6 +50,8 @@ public struct RelayConfiguration: Sendable, Equatable {
         /// How long a message may be on its way from the broker: a caught-up consumer's
         /// watermark is the clock minus this.
         public var transitAllowanceMs: Int = 100
+        /// Larger messages are invalid (dead-lettered).
+        public var maxMessageBytes: Int = 1_048_576
         public init() {}
     }
 

@@ -1,99 +1,92 @@
-import Foundation
-import Glibc
 import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import Prometheus
+import ServiceLifecycle
 
-/// Serves `GET /metrics` (Prometheus text format) on a thread of its own, for operators who
-/// scrape Prometheus rather than the log lines.
-///
-/// A deliberately small HTTP/1.0 responder: one request per connection, answered and closed.
-/// It runs on a dedicated thread because accept and write block, and it must never take a
-/// thread of Swift's cooperative pool. It serves until the process exits.
-struct PrometheusEndpoint: Sendable {
+/// Serves `GET /metrics` (Prometheus text format), for operators who scrape Prometheus rather
+/// than the log lines: a `Service` on SwiftNIO's event loops that stops listening on graceful
+/// shutdown. Every response closes its connection (a scrape is one request).
+struct PrometheusEndpoint: Service {
     let listen: String
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    /// Told the port actually bound (tests listen on port 0).
+    var onListening: @Sendable (Int) -> Void = { _ in }
 
+    /// Why the endpoint cannot listen, naming the configuration key.
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
-    func start() throws {
-        let descriptor = try bind()
-        let registry = registry
-        let thread = Thread {
-            while true {
-                let client = accept(descriptor, nil, nil)
-                if client < 0 {
-                    if errno == EINTR { continue }
+    private typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    func run() async throws {
+        let (host, port) = try Self.hostAndPort(listen)
+        let server: NIOAsyncChannel<Connection, Never>
+        do {
+            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        return try Connection(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw Failure(description: "metrics.prometheus.listen: cannot listen on \(listen): \(error)")
+        }
+        onListening(server.channel.localAddress?.port ?? port)
+        logger.info("Serving Prometheus metrics", metadata: ["listen": "\(listen)"])
+        // Iterating the inbound connections ends when the task is cancelled (graceful shutdown);
+        // executeThenClose then closes the listening socket.
+        try? await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await answer(connection) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Answers the connection's first request and closes it.
+    private func answer(_ connection: Connection) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            var path: String?
+            for try await part in inbound {
+                switch part {
+                case .head(let head): path = head.method == .GET ? head.uri : nil
+                case .body: continue
+                case .end:
+                    let found = path == "/metrics"
+                    let body = found ? registry.emitToBuffer() : []
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Content-Type", value: "text/plain; version=0.0.4")
+                    headers.add(name: "Content-Length", value: "\(body.count)")
+                    headers.add(name: "Connection", value: "close")
+                    try await outbound.write(
+                        .head(
+                            HTTPResponseHead(
+                                version: .http1_1, status: found ? .ok : .notFound, headers: headers)))
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                    try await outbound.write(.end(nil))
                     return
                 }
-                Self.answer(client, registry: registry)
-                close(client)
             }
-        }
-        thread.name = "prometheus-endpoint"
-        thread.start()
-        logger.info("Serving Prometheus metrics", metadata: ["listen": "\(listen)"])
-    }
-
-    private static func answer(_ client: Int32, registry: PrometheusCollectorRegistry) {
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var request = [UInt8](repeating: 0, count: 2048)
-        let count = recv(client, &request, request.count, 0)
-        guard count > 0 else { return }
-        let line = String(decoding: request[..<count], as: UTF8.self).prefix { $0 != "\r" && $0 != "\n" }
-        let response: [UInt8]
-        if line.hasPrefix("GET /metrics ") || line == "GET /metrics" {
-            let body = registry.emitToBuffer()
-            response =
-                Array(
-                    "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: \(body.count)\r\n\r\n"
-                        .utf8) + body
-        } else {
-            response = Array("HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)
-        }
-        var offset = 0
-        while offset < response.count {
-            let written = response.withUnsafeBytes {
-                send(client, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if written <= 0 { return }
-            offset += written
         }
     }
 
-    /// A listening TCP socket on `host:port` (IPv4 or IPv6 literal, or `localhost`).
-    private func bind() throws -> Int32 {
+    /// `host:port`, with an IPv6 literal in brackets.
+    static func hostAndPort(_ listen: String) throws -> (String, Int) {
         guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...])
         else {
             throw Failure(description: "metrics.prometheus.listen: expected host:port, found '\(listen)'")
         }
         var host = String(listen[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &result) == 0, let address = result else {
-            throw Failure(description: "metrics.prometheus.listen: cannot resolve '\(host)'")
-        }
-        defer { freeaddrinfo(result) }
-        let descriptor = socket(
-            address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else {
-            throw Failure(description: "metrics endpoint: socket() failed: errno \(errno)")
-        }
-        var reuse: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        guard Glibc.bind(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0,
-            Glibc.listen(descriptor, 16) == 0
-        else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw Failure(description: "metrics.prometheus.listen: cannot listen on \(listen): \(reason)")
-        }
-        return descriptor
+        return (host, Int(port))
     }
 }

@@ -1,3 +1,4 @@
+import MTSCorrelation
 import Synchronization
 
 /// Sends systemd's `WATCHDOG=1` from the consume loops, and only while every one of them
@@ -9,9 +10,8 @@ import Synchronization
 /// last half watchdog interval; a loop stuck in its work stops beating, the pings stop, and
 /// `WatchdogSec` restarts the service.
 final class ConsumeLoopWatchdog: Sendable {
-    enum Part: String, Sendable, CaseIterable {
-        case intake, replies
-    }
+    /// The consume loops: the intake and the reply queues.
+    typealias Part = WatermarkSource
 
     private let notifier: SystemdNotifier?
     private let pingInterval: Duration

@@ -1,6 +1,7 @@
 import AMQPClient
 import Logging
 import MTSCorrelation
+import MTSProtocol
 import ServiceLifecycle
 
 /// An active upstream's side of the daemon: consumes its queue, registers each request durably
@@ -248,10 +249,13 @@ struct UpstreamSide<Upstream: ActiveUpstream>: Service {
         var requests: [CorrelationRequest] = []
         var rejected: [(delivery: AMQPDelivery, reason: String)] = []
         for delivery in batch {
-            if let tooLarge = MessageChecks.sizeViolation(
-                delivery, limit: configuration.replies.maxMessageBytes)
-            {
-                rejected.append((delivery, tooLarge))
+            let limit = configuration.intake.maxMessageBytes
+            if delivery.body.count > limit {
+                let tooLarge = MessageRejection<MTSRequestSummary>(
+                    reason: .tooLarge(
+                        bytes: delivery.body.count, limit: limit, limitKey: "intake.maxMessageBytes"),
+                    correlationId: nil, summary: nil)
+                rejected.append((delivery, tooLarge.description))
                 continue
             }
             guard let correlationId = delivery.properties.correlationID, !correlationId.isEmpty else {

@@ -1,0 +1,56 @@
+import AMQPClient
+import MTSCorrelation
+import MTSProtocol
+
+/// What a ``ConsumerSession`` consumes and where the messages go: everything that differs
+/// between the intake and the reply queues. The session owns the rest (connection,
+/// topology, prefetch, batching, watchdog, watermarks, shutdown).
+protocol ConsumedQueues: Sendable {
+    associatedtype Summary: EnvelopeSummary
+
+    /// Which consume loop this is: the watermark it reports, its watchdog beat, its readiness.
+    var role: WatermarkSource { get }
+    /// The queues, consumed on one channel of one connection.
+    var queues: [String] { get }
+    /// The broker objects declared at the start of every session.
+    var topology: RelayTopology { get }
+    /// Unacknowledged messages per queue at most; also the largest batch.
+    var prefetch: Int { get }
+    /// How long a message may be on its way from the broker (for the idle watermark).
+    var transitAllowanceMs: Int { get }
+
+    /// Turns one delivery into a valid envelope or a typed rejection. Pure.
+    func classify(_ delivery: AMQPDelivery) -> ClassifiedMessage<Summary>
+
+    /// Hands over a batch read from `queue`, then reports `watermark` (the highest timestamp
+    /// read, when known) to the engine. Throwing ends the session: its unacknowledged
+    /// deliveries go back to the queue when the connection closes.
+    func accept(
+        _ batch: [ClassifiedDelivery<Summary>], from queue: String, watermark: Int64?,
+        session: ConsumerSessionContext
+    ) async throws
+
+    /// On graceful shutdown, after consuming stopped and before the connection closes.
+    func drain() async
+    /// The session's connection is gone; deliveries it carried can no longer be acknowledged.
+    func sessionEnded(_ session: ConsumerSessionContext)
+}
+
+extension ConsumedQueues {
+    func drain() async {}
+    func sessionEnded(_ session: ConsumerSessionContext) {}
+}
+
+/// One delivery with what the classifier made of it.
+struct ClassifiedDelivery<Summary: EnvelopeSummary>: Sendable {
+    var delivery: AMQPDelivery
+    var message: ClassifiedMessage<Summary>
+}
+
+/// What a session hands to ``ConsumedQueues/accept(_:from:watermark:session:)``.
+struct ConsumerSessionContext: Sendable {
+    /// Where invalid messages are republished (a confirming channel of the session).
+    var deadLetter: DeadLetterPublisher
+    /// Tells this session's deliveries from those of an earlier connection.
+    var connectionID: ObjectIdentifier
+}

@@ -1,0 +1,99 @@
+import AMQPClient
+import Logging
+import MTSCorrelation
+import MTSProtocol
+import ServiceLifecycle
+
+/// The one consume loop of the daemon, a `Service` generic over what it consumes (the intake,
+/// the reply queues): it connects and reconnects, declares the topology, sets the prefetch,
+/// reads batches, classifies them, beats the watchdog, reports the queues' watermarks and
+/// drains on shutdown. Where the messages go is ``ConsumedQueues``'s business.
+///
+/// Watermarks (``QueueProgress``): after each batch, the highest timestamp read from the queue
+/// (handed over with the batch); on an idle tick, the clock minus the transit allowance once the
+/// consumer is caught up. A disconnected queue reports nothing and keeps its watermark.
+///
+/// On graceful shutdown it stops consuming, lets ``ConsumedQueues/drain()`` wait for the
+/// results under way, then the connection closes: deliveries still held go back to the queue
+/// and come again after the restart.
+struct ConsumerSession<Queues: ConsumedQueues>: Service {
+    let queues: Queues
+    let connection: AMQPConnectionConfiguration
+    let engine: CorrelationEngine
+    let metrics: RelayMetrics
+    let logger: Logger
+    let readiness: Readiness
+    let watchdog: ConsumeLoopWatchdog
+
+    func run() async throws {
+        let reconnecting = ReconnectingConnection.consumeLoop(
+            queues.role, configuration: connection, watchdog: watchdog, metrics: metrics, logger: logger)
+        try await reconnecting.run { connection in try await session(on: connection) }
+    }
+
+    private func session(on connection: AMQPConnection) async throws {
+        try await queues.topology.declare(on: connection, logger: logger)
+        let context = ConsumerSessionContext(
+            deadLetter: DeadLetterPublisher(
+                channel: try await connection.openChannel(publisherConfirms: true),
+                exchange: queues.topology.deadLetterExchange),
+            connectionID: ObjectIdentifier(connection))
+        defer { queues.sessionEnded(context) }
+
+        let channel = try await connection.openChannel()
+        try await channel.setPrefetch(UInt16(queues.prefetch))
+        var consumers: [(queue: String, consumer: AMQPConsumer)] = []
+        var backlog = 0
+        for queue in queues.queues {
+            backlog += Int(try await channel.inspectQueue(queue).messageCount)
+            let consumer = try await channel.consume(queue: queue)
+            consumer.setPrefetch(queues.prefetch)
+            consumers.append((queue, consumer))
+        }
+        logger.info(
+            "Consuming \(queues.role.rawValue)",
+            metadata: ["queues": "\(queues.queues.joined(separator: ","))", "backlog": "\(backlog)"])
+        readiness.markReady(queues.role)
+
+        do {
+            try await cancelWhenGracefulShutdown { [consumers] in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (queue, consumer) in consumers {
+                        group.addTask { try await consume(consumer, queue: queue, context: context) }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            await queues.drain()
+            return
+        }
+        throw AMQPError(code: .connectionClosed, reason: "a \(queues.role.rawValue) consumer ended")
+    }
+
+    private func consume(
+        _ consumer: AMQPConsumer, queue: String, context: ConsumerSessionContext
+    ) async throws {
+        var progress = QueueProgress(transitAllowanceMs: queues.transitAllowanceMs)
+        while true {
+            watchdog.beat(queues.role)
+            guard let batch = try await consumer.nextBatch(max: queues.prefetch, timeout: QueueProgress.tick)
+            else { return }
+            guard !batch.isEmpty else {
+                if let watermark = try await progress.idleWatermark(of: consumer, queue: queue) {
+                    await engine.advanceWatermark(queues.role, queue: queue, to: watermark)
+                }
+                continue
+            }
+            metrics.recordConsumed(queue: queue, count: batch.count)
+            let readAt = Timestamp.nowMilliseconds()
+            let classified = batch.map { ClassifiedDelivery(delivery: $0, message: queues.classify($0)) }
+            for case let timestamp? in classified.lazy.map(\.message.validTimestamp) {
+                progress.read(timestamp: timestamp, now: readAt)
+            }
+            try await queues.accept(
+                classified, from: queue, watermark: progress.highestTimestamp, session: context)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import AMQPClient
+import Logging
+import MTSCorrelation
+import MTSProtocol
+
+/// The intake (the requests the platform sent to MTS), as a ``ConsumerSession`` consumes it:
+/// each batch's valid requests are registered in the engine in one call, and a message is
+/// acknowledged once its registration is durable.
+///
+/// Invalid requests are republished to the dead-letter exchange with their reason, get an
+/// `invalid` record, and only then are acknowledged. The intake's watermark is reported once
+/// the batch is registered: unknown replies become `unmatched` only once it has passed their
+/// timestamp plus the unmatched grace.
+struct IntakeQueue: ConsumedQueues {
+    let configuration: RelayConfiguration
+    let engine: CorrelationEngine
+    let dispatcher: ResultDispatcher
+    let metrics: RelayMetrics
+    let logger: Logger
+
+    var role: WatermarkSource { .intake }
+    var queues: [String] { [configuration.intake.queue] }
+    var prefetch: Int { configuration.intake.prefetch }
+    var transitAllowanceMs: Int { configuration.intake.transitAllowanceMs }
+    var topology: RelayTopology {
+        RelayTopology(
+            intakeQueue: configuration.intake.queue, replyQueues: [],
+            deadLetterExchange: configuration.deadLetter.exchange,
+            deadLetterQueue: configuration.deadLetter.queue)
+    }
+
+    func classify(_ delivery: AMQPDelivery) -> ClassifiedMessage<MTSRequestSummary> {
+        MessageClassifier(
+            maxMessageBytes: configuration.intake.maxMessageBytes, limitKey: "intake.maxMessageBytes"
+        )
+        .request(delivery.body, correlationProperty: delivery.properties.correlationID)
+    }
+
+    func accept(
+        _ batch: [ClassifiedDelivery<MTSRequestSummary>], from queue: String, watermark: Int64?,
+        session: ConsumerSessionContext
+    ) async throws {
+        metrics.intakeInFlight(batch.count)
+        let allSettled = await register(batch, queue: queue, deadLetter: session.deadLetter)
+        metrics.intakeInFlight(-batch.count)
+        guard allSettled else {
+            // The broker hands unacknowledged messages back only when their channel closes; until
+            // then they would hold the watermark's truth.
+            throw AMQPError(
+                code: .connectionClosed,
+                reason:
+                    "intake messages could not be registered or dead-lettered; reconnecting so that the broker delivers them again"
+            )
+        }
+        // After the batch is registered: the watermark says it has been read.
+        if let watermark { await engine.advanceWatermark(.intake, queue: queue, to: watermark) }
+    }
+
+    /// Registers a batch's valid requests in one engine call (one store transaction) and acks
+    /// them once durable; invalid ones are dead-lettered, concurrently. Returns whether every
+    /// message of the batch was acknowledged.
+    private func register(
+        _ batch: [ClassifiedDelivery<MTSRequestSummary>], queue: String, deadLetter: DeadLetterPublisher
+    ) async -> Bool {
+        var valid: [(delivery: AMQPDelivery, summary: MTSRequestSummary)] = []
+        var requests: [CorrelationRequest] = []
+        var rejected: [(delivery: AMQPDelivery, rejection: MessageRejection<MTSRequestSummary>)] = []
+        for item in batch {
+            switch item.message {
+            case .rejected(let rejection):
+                rejected.append((item.delivery, rejection))
+            case .valid(let envelope):
+                valid.append((item.delivery, envelope.summary))
+                requests.append(
+                    CorrelationRequest(
+                        correlationId: envelope.correlationId, operation: envelope.operation,
+                        contentType: envelope.contentType, timestampUtc: envelope.timestampUtc,
+                        ticketId: envelope.ticketId, body: item.delivery.body))
+            }
+        }
+        var allSettled = true
+        var refused: [(delivery: AMQPDelivery, summary: MTSRequestSummary, error: CorrelationError)] = []
+        if !requests.isEmpty {
+            do {
+                let outcomes = try await engine.register(contentsOf: requests)
+                for (index, outcome) in outcomes.enumerated() {
+                    switch outcome {
+                    case .success: valid[index].delivery.ack()
+                    case .failure(let error):
+                        refused.append((valid[index].delivery, valid[index].summary, error))
+                    }
+                }
+            } catch let error as CorrelationError {
+                // Not the messages' fault: leave them unacknowledged; they come back.
+                logger.critical("Cannot register requests", metadata: ["error": "\(error)"])
+                allSettled = false
+            } catch {
+                // Cancelled while waiting for capacity: unacknowledged, delivered again later.
+                allSettled = false
+            }
+        }
+        guard !rejected.isEmpty || !refused.isEmpty else { return allSettled }
+        let rejectedSettled = await withTaskGroup(of: Bool.self) { group in
+            for message in rejected {
+                group.addTask {
+                    await reject(
+                        message.delivery, queue: queue, reason: message.rejection.description,
+                        summary: message.rejection.summary, isJSONObject: message.rejection.isJSONObject,
+                        deadLetter: deadLetter)
+                }
+            }
+            for message in refused {
+                group.addTask {
+                    await reject(
+                        message.delivery, queue: queue, reason: "\(message.error)", summary: message.summary,
+                        isJSONObject: true, deadLetter: deadLetter)
+                }
+            }
+            return await group.allSatisfy { $0 }
+        }
+        return allSettled && rejectedSettled
+    }
+
+    private func reject(
+        _ delivery: AMQPDelivery, queue: String, reason: String, summary: MTSRequestSummary?,
+        isJSONObject: Bool, deadLetter: DeadLetterPublisher
+    ) async -> Bool {
+        do {
+            try await deadLetter.publish(delivery, queue: queue, reason: reason)
+            let record = RecordBuilder.invalidRequest(
+                body: delivery.body, isJSONObject: isJSONObject, summary: summary,
+                correlationId: delivery.properties.correlationID, queue: queue,
+                redelivered: delivery.redelivered, reason: reason, now: Timestamp.nowMilliseconds())
+            try await dispatcher.dispatch(record)
+            delivery.ack()
+            return true
+        } catch {
+            logger.error(
+                "Could not dead-letter an invalid request; it stays in the queue",
+                metadata: ["queue": "\(queue)", "error": "\(error)"])
+            return false
+        }
+    }
+}

@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
@@ -71,7 +72,9 @@ let package = Package(
         /// The correlation engine: pending table, timeouts, outcomes, durable store.
         .target(
             name: "MTSCorrelation",
-            dependencies: ["CSQLite", .product(name: "DequeModule", package: "swift-collections")],
+            dependencies: [
+                "CSQLite", "MTSProtocol", .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -91,6 +94,7 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -105,7 +109,7 @@ let package = Package(
         /// checker. No IO.
         .target(
             name: "MTSSimulation",
-            dependencies: ["MTSProtocol"],
+            dependencies: ["MTSProtocol", "MTSCorrelation"],
             swiftSettings: swiftSettings
         ),
 

@@ -83,7 +83,7 @@ public struct RelayDaemon: Sendable {
         services.append(reporter)
         if let prometheus { services.append(prometheus) }
         services.append(WatermarkMonitor(engine: engine, logger: logger))
-        services.append(SinksService(sinks: routes.map(\.sink)))
+        services.append(SinksService(dispatcher: dispatcher))
         if let jackpot { services.append(jackpot.resultLoop) }
         services.append(
             ResultLoop(
@@ -216,7 +216,7 @@ public struct RelayDaemon: Sendable {
                 instance = try HTTPSink(name: sink.name, configuration: http, logger: logger)
             }
             var route = SinkRoute(
-                sink: instance, outcomes: Set(sink.outcomes.compactMap(ResultRecord.Outcome.init(rawValue:))),
+                sink: instance, outcomes: sink.outcomes,
                 operations: sink.operations, retry: sink.retry)
             let name = sink.name
             route.onRetry = { _ in metrics.recordRetry(sink: name) }

@@ -1,3 +1,5 @@
+import MTSCorrelation
+
 /// The relay's timeout per operation, in milliseconds, as the simulation assumes it: it
 /// schedules `late` replies after the deadline and `normal` ones well before it.
 public struct OperationTimeouts: Sendable, Hashable, CustomStringConvertible {
@@ -8,11 +10,8 @@ public struct OperationTimeouts: Sendable, Hashable, CustomStringConvertible {
 
     /// mts-relay's built-in timeouts (config/mts-relay.yaml).
     public static let relayDefaults = OperationTimeouts(
-        defaultMilliseconds: 30_000,
-        byOperation: [
-            "ticket-placement": 17_000, "ticket-cancel": 600_000, "ticket-cashout": 600_000,
-            "ticket-ext-settlement": 600_000,
-        ])
+        defaultMilliseconds: MTSCorrelation.OperationTimeouts.mtsDefaults.defaultTimeout,
+        byOperation: MTSCorrelation.OperationTimeouts.mtsDefaults.byOperation)
 
     /// Timeouts with these values.
     public init(defaultMilliseconds: Int64, byOperation: [String: Int64]) {

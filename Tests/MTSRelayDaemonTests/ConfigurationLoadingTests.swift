@@ -147,7 +147,7 @@ struct ConfigurationLoadingTests {
         #expect(
             loaded.sinks[0]
                 == RelayConfiguration.Sink(
-                    name: "stdout", kind: .stdout, outcomes: ["matched", "late"],
+                    name: "stdout", kind: .stdout, outcomes: [.matched, .late],
                     operations: ["ticket-placement"]))
         #expect(loaded.sinks[1] == RelayConfiguration.Sink(name: "f", kind: .file(path: "/tmp/r.jsonl")))
         var http = RelayConfiguration.HTTP(

@@ -1,3 +1,5 @@
+import MTSProtocol
+
 /// Response timeouts per MTS operation, in milliseconds.
 public struct OperationTimeouts: Sendable, Hashable {
     /// The timeout of any operation not listed in ``byOperation``.
@@ -11,14 +13,15 @@ public struct OperationTimeouts: Sendable, Hashable {
         self.byOperation = byOperation
     }
 
-    /// The defaults of the MTS SDKs (reference §2).
+    /// The defaults of the MTS SDKs (reference §2): the one built-in table, used by the engine,
+    /// the configuration's defaults and mts-sim.
     public static let mtsDefaults = OperationTimeouts(
         defaultTimeout: 30_000,
         byOperation: [
-            "ticket-placement": 17_000,
-            "ticket-cancel": 600_000,
-            "ticket-cashout": 600_000,
-            "ticket-ext-settlement": 600_000,
+            MTSOperation.ticketPlacement.rawValue: 17_000,
+            MTSOperation.ticketCancel.rawValue: 600_000,
+            MTSOperation.ticketCashout.rawValue: 600_000,
+            MTSOperation.ticketExtSettlement.rawValue: 600_000,
         ]
     )
 

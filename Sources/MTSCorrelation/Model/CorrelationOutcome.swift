@@ -1,5 +1,6 @@
-/// The six ways a request or reply can end.
-public enum CorrelationOutcome: String, Sendable, Hashable, CaseIterable {
+/// The six ways a request or reply can end: the one list of outcomes, used by the engine, the
+/// records (`ResultRecord.Outcome`), the configuration's sink filters and mts-sim's checker.
+public enum CorrelationOutcome: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
     /// A reply answered an outstanding request in time.
     case matched
     /// No reply arrived by the request's deadline.
@@ -12,4 +13,9 @@ public enum CorrelationOutcome: String, Sendable, Hashable, CaseIterable {
     case unmatched
     /// A message failed validation, or its type or operation does not answer its request.
     case invalid
+
+    /// Orders outcomes as they are declared, for stable reports.
+    public static func < (lhs: CorrelationOutcome, rhs: CorrelationOutcome) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
 }

@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import MTSCorrelation
 import Yams
 
 /// Reading `sinks`: a sequence of mappings whose `type` decides which other keys belong.
@@ -72,7 +73,9 @@ extension ConfigurationLoader {
             name = value
             namedExplicitly = true
         }
-        let outcomes = readNames("outcomes", in: sink, allowed: Self.outcomeNames)
+        // readNames has checked every name against the list.
+        let outcomes = Set(
+            readNames("outcomes", in: sink, allowed: Self.outcomeNames).compactMap(CorrelationOutcome.init))
         let operations = readNames("operations", in: sink, allowed: nil)
         var retry = RelayConfiguration.Retry()
         if let retryNode = sink["retry"] { readRetry(retryNode, at: sink.path("retry"), into: &retry) }

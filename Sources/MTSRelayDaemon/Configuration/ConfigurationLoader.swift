@@ -1,12 +1,13 @@
 import AMQPClient
 import Foundation
+import MTSCorrelation
 import Yams
 
 /// Builds a `RelayConfiguration` from a parsed YAML document and the environment, starting
 /// from the defaults and recording every problem in `reader` instead of stopping.
 struct ConfigurationLoader {
     /// Outcome names a sink's `outcomes` filter accepts.
-    static let outcomeNames = ["matched", "timeout", "late", "duplicate", "unmatched", "invalid"]
+    static let outcomeNames = CorrelationOutcome.allCases.map(\.rawValue)
     /// Log levels `log.level` accepts (swift-log's).
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     /// The environment variable that overrides `broker.url`.

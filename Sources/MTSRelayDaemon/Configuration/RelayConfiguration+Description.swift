@@ -145,7 +145,10 @@ extension RelayConfiguration {
                 ] + retry
         }
         pairs.insert(("name", .string(sink.name)), at: 1)
-        pairs += [("outcomes", list(sink.outcomes.sorted())), ("operations", list(sink.operations.sorted()))]
+        pairs += [
+            ("outcomes", list(sink.outcomes.sorted().map(\.rawValue))),
+            ("operations", list(sink.operations.sorted())),
+        ]
         return map(pairs)
     }
 

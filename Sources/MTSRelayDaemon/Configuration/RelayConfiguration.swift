@@ -1,3 +1,5 @@
+import MTSCorrelation
+
 /// Everything `mts-relay run` is configured with: the YAML file, then the environment.
 ///
 /// Every value has the default an operator would expect, so a minimal file names only the
@@ -84,14 +86,10 @@ public struct RelayConfiguration: Sendable, Equatable {
 
     public struct Timeouts: Sendable, Equatable {
         /// Milliseconds by operation name (`ticket-placement`, `ticket-cancel`, ...).
-        public var byOperation: [String: Int] = [
-            "ticket-placement": 17_000,
-            "ticket-cancel": 600_000,
-            "ticket-cashout": 600_000,
-            "ticket-ext-settlement": 600_000,
-        ]
+        /// The built-in table is the engine's (`OperationTimeouts.mtsDefaults`).
+        public var byOperation: [String: Int] = OperationTimeouts.mtsDefaults.byOperation.mapValues(Int.init)
         /// Milliseconds for every operation not named above.
-        public var defaultMs: Int = 30_000
+        public var defaultMs: Int = Int(OperationTimeouts.mtsDefaults.defaultTimeout)
         public init() {}
     }
 
@@ -118,15 +116,16 @@ public struct RelayConfiguration: Sendable, Equatable {
 
         public var name: String
         public var kind: Kind
-        /// Outcome names the sink receives (`matched`, `timeout`, `late`, `duplicate`,
-        /// `unmatched`, `invalid`); empty = all.
-        public var outcomes: Set<String> = []
+        /// The outcomes the sink receives; empty = all.
+        public var outcomes: Set<CorrelationOutcome> = []
         /// Operation names the sink receives; empty = all. Records without an operation
         /// (unmatched, some invalid) pass an operations filter only when it is empty.
         public var operations: Set<String> = []
         public var retry = Retry()
 
-        public init(name: String, kind: Kind, outcomes: Set<String> = [], operations: Set<String> = []) {
+        public init(
+            name: String, kind: Kind, outcomes: Set<CorrelationOutcome> = [], operations: Set<String> = []
+        ) {
             self.name = name
             self.kind = kind
             self.outcomes = outcomes

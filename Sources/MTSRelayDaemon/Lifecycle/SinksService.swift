@@ -1,12 +1,15 @@
 import ServiceLifecycle
 
-/// Runs the sinks' background work (connections); on shutdown, after the result loop.
+/// Runs the sinks' lanes (each sink's bounded queue, delivery and retry) and their background
+/// work (connections); on shutdown, after the result loop and the consumers, so the last
+/// records under way can still be accepted.
 struct SinksService: Service {
-    let sinks: [any ResultSink]
+    let dispatcher: ResultDispatcher
 
     func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            for sink in sinks {
+            group.addTask { await cancelWhenGracefulShutdown { await dispatcher.run() } }
+            for sink in dispatcher.routes.map(\.sink) {
                 group.addTask {
                     do {
                         try await cancelWhenGracefulShutdown { try await sink.run() }

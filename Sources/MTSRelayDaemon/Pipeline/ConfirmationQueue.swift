@@ -5,6 +5,11 @@ import Synchronization
 /// acknowledged: the result loop's tasks append one by one, its confirmer takes them all at
 /// once, so that confirms (and the store transactions behind them) are batched however many
 /// results are under way.
+///
+/// Kept, not replaced by swift-async-algorithms' `AsyncChannel` or an `AsyncStream`: those
+/// hand over one element per `next()`, and the point here is to take everything that
+/// accumulated in one call, so that one store transaction confirms it (a missing feature, not
+/// a measurement).
 final class ConfirmationQueue: Sendable {
     struct Item: Sendable {
         var id: CorrelationResult.ID
@@ -20,9 +25,9 @@ final class ConfirmationQueue: Sendable {
 
     private let state = Mutex(State())
 
-    func append(_ item: Item) {
+    func append(contentsOf items: [Item]) {
         state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.items.append(item)
+            state.items.append(contentsOf: items)
             defer { state.waiter = nil }
             return state.waiter
         }?.resume()

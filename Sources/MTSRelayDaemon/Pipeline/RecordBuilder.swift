@@ -6,7 +6,7 @@ enum RecordBuilder {
     static func record(
         for result: CorrelationResult, entry: DeliveryRegistry.Entry?, now: Int64
     ) -> ResultRecord {
-        let outcome = ResultRecord.Outcome(rawValue: result.outcome.rawValue) ?? .invalid
+        let outcome = result.outcome
         let summary = entry?.summary
         let request = result.request
         let replyTimestamp = result.reply?.timestampUtc ?? summary?.timestampUtc

@@ -1,20 +1,80 @@
 import Logging
 
-/// Sends each record to every sink that selects it, concurrently, and returns once all of
-/// them accepted it: the moment its message may be acknowledged.
+/// Hands batches of records to the sinks that select them, each through its own bounded
+/// ``SinkLane``, and says when every one of them accepted a batch: the moment its messages may
+/// be acknowledged. Each record is encoded once, whatever the number of sinks.
 public struct ResultDispatcher: Sendable {
-    public let routes: [SinkRoute]
+    let lanes: [SinkLane]
     let logger: Logger
     let metrics: RelayMetrics
 
-    init(routes: [SinkRoute], logger: Logger, metrics: RelayMetrics) {
-        self.routes = routes
+    /// The configured sinks, with their filters.
+    public var routes: [SinkRoute] { lanes.map(\.route) }
+
+    init(routes: [SinkRoute], logger: Logger, metrics: RelayMetrics, laneDepth: Int = 8) {
+        lanes = routes.enumerated().map { SinkLane(route: $1, index: $0, depth: laneDepth) }
         self.logger = logger
         self.metrics = metrics
     }
 
+    /// Runs every lane's worker until the task is cancelled.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for lane in lanes {
+                group.addTask { await lane.run(metrics: metrics, logger: logger) }
+            }
+        }
+    }
+
+    /// Queues the records for their sinks and returns; `settled` is told nil once every sink
+    /// that selects any of them accepted them, or the first error. Suspends while a selected
+    /// sink's queue is full (backpressure).
+    func submit(_ records: [ResultRecord], settled: @escaping @Sendable ((any Error)?) -> Void) async {
+        var lines: [SinkRecord] = []
+        lines.reserveCapacity(records.count)
+        for record in records {
+            note(record)
+            lines.append(SinkRecord(record))
+        }
+        var batches: [(lane: SinkLane, records: [SinkRecord])] = []
+        var routed = [Bool](repeating: false, count: lines.count)
+        for lane in lanes {
+            var selected: [SinkRecord] = []
+            for (index, line) in lines.enumerated()
+            where lane.route.selects(outcome: line.outcome, operation: line.operation) {
+                selected.append(line)
+                routed[index] = true
+            }
+            if !selected.isEmpty { batches.append((lane, selected)) }
+        }
+        for isRouted in routed where !isRouted { metrics.recordUnrouted() }
+        guard !batches.isEmpty else { return settled(nil) }
+        let settlement = BatchSettlement(lanes: Set(batches.map(\.lane.index)), settled: settled)
+        for batch in batches {
+            await batch.lane.enqueue(SinkLane.Batch(records: batch.records, settlement: settlement))
+        }
+    }
+
+    /// Hands the records to their sinks and returns once every one accepted them; throws the
+    /// first refusal, or `CancellationError`.
+    func dispatch(_ records: [ResultRecord]) async throws {
+        let (outcome, continuation) = AsyncStream.makeStream(of: Result<Void, any Error>.self)
+        await submit(records) { error in
+            continuation.yield(error.map { .failure($0) } ?? .success(()))
+            continuation.finish()
+        }
+        // Ends without a value when the task is cancelled.
+        for await result in outcome { return try result.get() }
+        throw CancellationError()
+    }
+
+    /// Hands one record to its sinks; see ``dispatch(_:)-([ResultRecord])``.
     func dispatch(_ record: ResultRecord) async throws {
-        let selected = routes.filter { $0.selects(outcome: record.outcome, operation: record.operation) }
+        try await dispatch([record])
+    }
+
+    /// Counts and logs one record.
+    private func note(_ record: ResultRecord) {
         metrics.recordResult(record.outcome)
         if let latency = record.latencyMs { metrics.recordReplyLatency(milliseconds: latency) }
         if record.outcome == .invalid {
@@ -32,25 +92,6 @@ public struct ResultDispatcher: Sendable {
                     "correlationId": "\(record.correlationId ?? "-")",
                     "operation": "\(record.operation ?? "-")",
                 ])
-        }
-        guard !selected.isEmpty else {
-            metrics.recordUnrouted()
-            return
-        }
-        let line = SinkRecord(record)
-        if selected.count == 1 {
-            try await selected[0].deliver([line], logger: logger)
-            metrics.recordAccepted(sink: selected[0].sink.name)
-            return
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for route in selected {
-                group.addTask {
-                    try await route.deliver([line], logger: logger)
-                    metrics.recordAccepted(sink: route.sink.name)
-                }
-            }
-            try await group.waitForAll()
         }
     }
 }

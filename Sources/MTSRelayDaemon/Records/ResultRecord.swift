@@ -1,3 +1,5 @@
+import MTSCorrelation
+
 /// What mts-relay emits for every request and reply: one JSON object per result, written as
 /// one line by the file and stdout sinks.
 ///
@@ -5,10 +7,8 @@
 /// white space between tokens is dropped, so a record stays on one line): every field they
 /// had, known or not, reaches the sinks.
 public struct ResultRecord: Sendable, Equatable {
-    /// The six outcomes of correlation.
-    public enum Outcome: String, Sendable, CaseIterable {
-        case matched, timeout, late, duplicate, unmatched, invalid
-    }
+    /// The six outcomes of correlation: the engine's.
+    public typealias Outcome = CorrelationOutcome
 
     public var outcome: Outcome
     public var correlationId: String?

@@ -5,13 +5,10 @@ import MTSProtocol
 /// JSON string when the body is not JSON), its HTTP status as `httpStatus` (the engine carries
 /// it as the reply's token), and in `error` why a `timeout` has no answer.
 enum UpstreamRecordBuilder {
-    /// A timeout's `error` when nothing more is known (e.g. after a restart).
-    static let outcomeUnknown = "outcome unknown: the ticket may have been created"
-
     static func record(
-        for result: CorrelationResult, upstream: some ActiveUpstream, note: String?, now: Int64
+        for result: CorrelationResult, upstream: some ActiveUpstream, note: UpstreamNote?, now: Int64
     ) -> ResultRecord {
-        let outcome = ResultRecord.Outcome(rawValue: result.outcome.rawValue) ?? .invalid
+        let outcome = result.outcome
         let request = result.request
         let reply = result.reply
         let answer = reply.map {
@@ -21,7 +18,7 @@ enum UpstreamRecordBuilder {
         var error: String?
         switch outcome {
         case .matched: error = summary?.error
-        case .timeout: error = note ?? outcomeUnknown
+        case .timeout: error = note?.text ?? UpstreamNote.outcomeUnknownText
         case .late: error = "answered after the deadline" + (summary?.error.map { "; \($0)" } ?? "")
         default: error = result.invalidReason?.description ?? result.rejected?.reason
         }

@@ -2,10 +2,11 @@ import Logging
 import MTSCorrelation
 import ServiceLifecycle
 
-/// Takes an active upstream's engine results in batches, hands each record to the sinks
-/// (concurrently within a batch) and confirms the delivered ones to the engine. Nothing is
+/// Takes an active upstream's engine results in batches, hands each batch's records to the
+/// sinks in one go and confirms them to the engine once every sink accepted them. Nothing is
 /// acknowledged here: the upstream's messages were acked at registration, and its answers
-/// stay in the store until confirmed.
+/// stay in the store until confirmed (a batch that is not accepted is made again after a
+/// restart).
 ///
 /// Counts, for the metrics, every `timeout` of a request that was sent as an outcome unknown.
 struct UpstreamResultLoop<Upstream: ActiveUpstream>: Service {
@@ -18,45 +19,41 @@ struct UpstreamResultLoop<Upstream: ActiveUpstream>: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while let batch = await engine.results.next(max: 128) {
-                let delivered = await withTaskGroup(of: CorrelationResult.ID?.self) { group in
-                    for result in batch {
-                        group.addTask { await deliver(result) ? result.id : nil }
-                    }
-                    var ids: [CorrelationResult.ID] = []
-                    for await id in group { if let id { ids.append(id) } }
-                    return ids
-                }
-                do {
-                    try await engine.confirm(delivered)
-                } catch {
-                    logger.error(
-                        "Could not confirm delivered \(upstream.name) results; they are made again after a restart",
-                        metadata: ["results": "\(delivered.count)", "error": "\(error)"])
-                }
+            while let batch = await engine.results.next(max: 256) {
+                await deliver(batch)
             }
         }
     }
 
-    private func deliver(_ result: CorrelationResult) async -> Bool {
-        let note = result.outcome == .timeout ? result.correlationId.flatMap(notes.take) : nil
-        let record = UpstreamRecordBuilder.record(
-            for: result, upstream: upstream, note: note, now: Timestamp.nowMilliseconds())
-        if record.outcome == .timeout, record.error?.hasPrefix(UpstreamRecordBuilder.outcomeUnknown) == true {
-            upstreamMetrics.recordOutcomeUnknown()
+    private func deliver(_ batch: [CorrelationResult]) async {
+        let now = Timestamp.nowMilliseconds()
+        var notesTaken: [(String, UpstreamNote)] = []
+        let records = batch.map { result in
+            let note = result.outcome == .timeout ? result.correlationId.flatMap(notes.take) : nil
+            if let note, let id = result.correlationId { notesTaken.append((id, note)) }
+            if result.outcome == .timeout, note == nil || note?.kind == .outcomeUnknown {
+                upstreamMetrics.recordOutcomeUnknown()
+            }
+            return UpstreamRecordBuilder.record(for: result, upstream: upstream, note: note, now: now)
         }
         do {
-            try await dispatcher.dispatch(record)
-            return true
+            try await dispatcher.dispatch(records)
         } catch {
             if !(error is CancellationError) {
                 logger.error(
-                    "Could not deliver a \(upstream.name) result",
-                    metadata: ["correlationId": "\(result.correlationId ?? "-")", "error": "\(error)"])
+                    "Could not deliver \(upstream.name) results; they are made again after a restart",
+                    metadata: ["results": "\(batch.count)", "error": "\(error)"])
             }
-            // Keep the note: the record is made again after a restart.
-            if let note, let id = result.correlationId { notes.set(id, note) }
-            return false
+            // Keep the notes: the records are made again after a restart.
+            for (id, note) in notesTaken { notes.set(id, note) }
+            return
+        }
+        do {
+            try await engine.confirm(batch.map(\.id))
+        } catch {
+            logger.error(
+                "Could not confirm delivered \(upstream.name) results; they are made again after a restart",
+                metadata: ["results": "\(batch.count)", "error": "\(error)"])
         }
     }
 }

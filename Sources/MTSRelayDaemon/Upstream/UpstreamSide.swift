@@ -72,12 +72,14 @@ struct UpstreamSide<Upstream: ActiveUpstream>: Service {
                 unknown += 1
                 notes.set(
                     id,
-                    UpstreamRecordBuilder.outcomeUnknown
-                        + " (the relay stopped while the request was under way; it is never sent again)")
+                    .outcomeUnknown(
+                        "the relay stopped while the request was under way; it is never sent again"))
             } else if row.state == .outstanding {
                 if row.deadline < now {
                     notes.set(
-                        id, "not sent: the deadline passed while the relay was down (no ticket was created)")
+                        id,
+                        .notCreated(
+                            "not sent: the deadline passed while the relay was down (no ticket was created)"))
                 } else {
                     resend += 1
                     queue.yield(
@@ -133,7 +135,9 @@ struct UpstreamSide<Upstream: ActiveUpstream>: Service {
         guard Timestamp.nowMilliseconds() <= item.deadline else {
             notes.set(
                 id,
-                "not sent: the deadline passed while it waited for a free connection (no ticket was created)")
+                .notCreated(
+                    "not sent: the deadline passed while it waited for a free connection (no ticket was created)"
+                ))
             return
         }
         do {
@@ -142,7 +146,8 @@ struct UpstreamSide<Upstream: ActiveUpstream>: Service {
             logger.critical(
                 "Cannot mark a request sent; not sending it",
                 metadata: ["upstream": "\(upstream.name)", "correlationId": "\(id)", "error": "\(error)"])
-            notes.set(id, "not sent: the store could not record it as sent (no ticket was created)")
+            notes.set(
+                id, .notCreated("not sent: the store could not record it as sent (no ticket was created)"))
             return
         }
         upstreamMetrics.recordSent()
@@ -166,8 +171,9 @@ struct UpstreamSide<Upstream: ActiveUpstream>: Service {
                 guard Timestamp.nowMilliseconds() + delay.milliseconds <= item.deadline else {
                     notes.set(
                         id,
-                        "not created: no attempt was taken before the deadline (last: \(reason)); it is never sent again"
-                    )
+                        .notCreated(
+                            "not created: no attempt was taken before the deadline (last: \(reason)); it is never sent again"
+                        ))
                     return
                 }
                 upstreamMetrics.recordRetry()
@@ -183,7 +189,7 @@ struct UpstreamSide<Upstream: ActiveUpstream>: Service {
                     return
                 }
             case .unknown(let reason):
-                notes.set(id, "\(UpstreamRecordBuilder.outcomeUnknown) (\(reason))")
+                notes.set(id, .outcomeUnknown(reason))
                 logger.warning(
                     "Outcome unknown; the request is never sent again and times out at its deadline",
                     metadata: [

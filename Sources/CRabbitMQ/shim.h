@@ -81,6 +81,30 @@ static inline void mts_tls_last_error(char *buffer, size_t length) {
     ERR_error_string_n(error, buffer, length);
 }
 
+// What the most recent OpenSSL error on this thread means for the operator, from its reason
+// code (not its words): MTS_TLS_NOT_TLS when the server did not answer TLS (a plain port),
+// MTS_TLS_CLIENT_CERTIFICATE_REFUSED when the server sent an alert about our certificate,
+// MTS_TLS_OTHER otherwise (and when the queue is empty).
+enum { MTS_TLS_OTHER = 0, MTS_TLS_NOT_TLS = 1, MTS_TLS_CLIENT_CERTIFICATE_REFUSED = 2 };
+static inline int mts_tls_last_error_kind(void) {
+    unsigned long error = ERR_peek_last_error();
+    if (error == 0 || ERR_GET_LIB(error) != ERR_LIB_SSL) { return MTS_TLS_OTHER; }
+    switch (ERR_GET_REASON(error)) {
+    case SSL_R_WRONG_VERSION_NUMBER:
+    case SSL_R_PACKET_LENGTH_TOO_LONG:
+        return MTS_TLS_NOT_TLS;
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+    case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+        return MTS_TLS_CLIENT_CERTIFICATE_REFUSED;
+    default:
+        return MTS_TLS_OTHER;
+    }
+}
+
 // The method ids are macros with a cast ((amqp_method_number_t)0x...), which Swift does not
 // import. These constants carry the ones the client dispatches on.
 static const amqp_method_number_t MTS_CONNECTION_CLOSE = AMQP_CONNECTION_CLOSE_METHOD;

@@ -132,6 +132,8 @@ struct AMQPTLSTests {
             "amqps://guest:guest@localhost:\(plain.port)/", tls: TestBroker.testCA)
         #expect(error.code == .tlsFailed)
         #expect(error.reason.contains("handshake with localhost:\(plain.port) failed"))
+        // From OpenSSL's reason code (wrong version number), not its words.
+        #expect(error.reason.contains("is \(plain.port) a plain AMQP port? use amqp://"))
     }
 
     /// Connects, expects an `AMQPError` within `refusalBound`, and returns it.

@@ -282,14 +282,16 @@ final class ConnectionIO {
                 status: status)
         case AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue, AMQP_STATUS_SSL_ERROR.rawValue:
             let reason = Self.openSSLReason()
+            // Decided by OpenSSL's reason code; the words are only shown.
             var hint = ""
-            if reason.contains("wrong version number") || reason.contains("packet length too long") {
+            switch Int(mts_tls_last_error_kind()) {
+            case Int(MTS_TLS_NOT_TLS):
                 hint =
                     " (the server did not answer TLS: is \(configuration.port) a plain AMQP port? use amqp://)"
-            } else if reason.contains("alert unknown ca") || reason.contains("alert bad certificate")
-                || reason.contains("alert certificate")
-            {
+            case Int(MTS_TLS_CLIENT_CERTIFICATE_REFUSED):
                 hint = " (the broker refused the client certificate)"
+            default:
+                break
             }
             return tlsError(
                 "handshake with \(endpoint) failed: \(library)\(reason)\(hint)", status: status)

@@ -38,9 +38,7 @@ public struct RelayDaemon: Sendable {
 
         let engine = try CorrelationEngine(
             configuration: engineConfiguration, storePath: configuration.store.path)
-        let prometheus = bootstrapPrometheus()
-        let exportMetrics = prometheus != nil
-        let metrics = RelayMetrics(exportToSwiftMetrics: exportMetrics)
+        let (metrics, prometheus) = bootstrapMetrics()
         let (routes, fileSinks) = try makeRoutes(metrics: metrics)
         metrics.preset(
             queues: [configuration.intake.queue] + configuration.replies.queues
@@ -59,11 +57,10 @@ public struct RelayDaemon: Sendable {
                     pending: 0, matchedPerSecond: 0, sinks: sinkNames.map { ($0, true) }))
         }
         let jackpot = try makeJackpotServices(
-            dispatcher: dispatcher, metrics: metrics, exportMetrics: exportMetrics)
+            dispatcher: dispatcher, metrics: metrics)
         var reporter = MetricsReporter(
             metrics: metrics, engine: engine, registry: registry,
-            interval: .seconds(configuration.metrics.intervalSeconds), logger: logger,
-            exportToSwiftMetrics: exportMetrics)
+            interval: .seconds(configuration.metrics.intervalSeconds), logger: logger)
         reporter.upstreams = jackpot.map { [$0.metrics] } ?? []
         reporter.onLine = { line in
             notifier?.status(
@@ -124,7 +121,7 @@ public struct RelayDaemon: Sendable {
     /// The jackpot side's parts, when the `jackpot` section is configured: its own engine and
     /// store (``RelayConfiguration/jackpotStorePath``), its consumer and sender, its result loop.
     private func makeJackpotServices(
-        dispatcher: ResultDispatcher, metrics: RelayMetrics, exportMetrics: Bool
+        dispatcher: ResultDispatcher, metrics: RelayMetrics
     ) throws -> (
         engine: CorrelationEngine, side: any Service, resultLoop: any Service, metrics: UpstreamMetrics
     )? {
@@ -149,7 +146,7 @@ public struct RelayDaemon: Sendable {
         let connection = try connectionConfiguration(
             url: configuration.broker.url, name: "\(configuration.broker.connectionName) jackpot")
         let notes = UpstreamNotes()
-        let upstreamMetrics = UpstreamMetrics(name: upstream.name, exportToSwiftMetrics: exportMetrics)
+        let upstreamMetrics = UpstreamMetrics(name: upstream.name, metrics: metrics)
         let side = UpstreamSide(
             upstream: upstream, engine: engine, connection: connection, configuration: configuration,
             dispatcher: dispatcher, notes: notes, metrics: metrics, upstreamMetrics: upstreamMetrics,
@@ -160,13 +157,24 @@ public struct RelayDaemon: Sendable {
         return (engine, side, resultLoop, upstreamMetrics)
     }
 
-    /// With `metrics.prometheus.listen` set: swift-metrics goes to a Prometheus registry,
-    /// and the endpoint that serves it at `http://<listen>/metrics` is returned (a service).
-    private func bootstrapPrometheus() -> PrometheusEndpoint? {
-        guard let listen = configuration.metrics.prometheusListen else { return nil }
+    /// Bootstraps swift-metrics, once per process: the log line's backend, multiplexed with a
+    /// Prometheus registry when `metrics.prometheus.listen` is set (then the endpoint that serves
+    /// it at `http://<listen>/metrics` is returned, a service).
+    private func bootstrapMetrics() -> (RelayMetrics, PrometheusEndpoint?) {
+        let logLine = LogLineMetrics()
+        guard let listen = configuration.metrics.prometheusListen else {
+            MetricsSystem.bootstrap(logLine)
+            return (RelayMetrics(logLine: logLine), nil)
+        }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        return PrometheusEndpoint(listen: listen, registry: registry, logger: logger)
+        let factory = MultiplexMetricsHandler(factories: [
+            logLine, PrometheusMetricsFactory(registry: registry),
+        ])
+        MetricsSystem.bootstrap(factory)
+        return (
+            RelayMetrics(logLine: logLine, factory: factory),
+            PrometheusEndpoint(listen: listen, registry: registry, logger: logger)
+        )
     }
 
     private var engineConfiguration: CorrelationConfiguration {

@@ -40,6 +40,8 @@ struct DaemonServicesTests {
         }
         #expect(metrics.status == 200)
         #expect(metrics.body.contains("mts_relay_watermark_lag_seconds"))
+        // Counters are instrumented once and reach Prometheus as they happen (no replay).
+        #expect(metrics.body.contains(#"mts_relay_results_total{outcome="matched"} 1"#))
         #expect(try await Self.get("http://127.0.0.1:\(port)/other").status == 404)
 
         // logrotate: move the file away, SIGHUP, and the next record starts a new file.

@@ -7,6 +7,10 @@ import Synchronization
 /// Its size is bounded by the channel's prefetch: the broker sends no more unacknowledged
 /// deliveries than that. It also keeps the consumer's window (which deliveries are not settled
 /// yet), from which ``AMQPConsumer/flow`` tells whether the broker may still hold messages back.
+///
+/// Kept hand-made: an `AsyncStream` could take the thread's appends, but not hand over a batch
+/// of what is there without waiting, nor keep the window (missing features); the module also
+/// stays free of SwiftNIO. The broker tests of ``AMQPConsumer`` cover it.
 final class DeliveryBuffer: Sendable {
     private struct State {
         var deliveries: Deque<AMQPDelivery> = []

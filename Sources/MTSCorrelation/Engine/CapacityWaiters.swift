@@ -3,6 +3,8 @@ import Synchronization
 /// Registrations suspended because the pending table is full, in arrival order.
 ///
 /// A class with a lock (not actor state) because cancellation handlers run outside the actor.
+/// Kept hand-made: FIFO waiters that a cancellation handler can remove one by one are not in
+/// swift-async-algorithms or SwiftNIO (a missing feature); the engine's capacity tests cover it.
 final class CapacityWaiters: Sendable {
     private struct Waiter {
         var id: UInt64

@@ -4,22 +4,22 @@ import MTSCorrelation
 import ServiceLifecycle
 
 /// Every `metrics.intervalSeconds`, logs one `metrics` line with the counters since start,
-/// the gauges now and the latency quantiles since the previous line; the same figures go to
-/// swift-metrics when a backend is bootstrapped. A last line is logged at shutdown.
+/// the gauges now and the latency quantiles since the previous line, read from the log line's
+/// swift-metrics backend (``LogLineMetrics``); it also sets the gauges in swift-metrics, for
+/// Prometheus. A last line is logged at shutdown.
 struct MetricsReporter: Service {
     let metrics: RelayMetrics
     let engine: CorrelationEngine
     let registry: DeliveryRegistry
     let interval: Duration
     let logger: Logger
-    let exportToSwiftMetrics: Bool
     /// The active upstreams' figures (jackpot), one nested object each in the line.
     var upstreams: [UpstreamMetrics] = []
     /// Told the figures of every line (systemd STATUS=, for one).
     var onLine: @Sendable (MetricsLine) -> Void = { _ in }
 
     func run() async throws {
-        var exporter = SwiftMetricsExporter()
+        var exporter = GaugeExporter(factory: metrics.factory)
         var previous: MetricsLine?
         let clock = ContinuousClock()
         var last = clock.now
@@ -33,7 +33,7 @@ struct MetricsReporter: Service {
             let line = await sample(elapsed: now - last, previous: previous)
             last = now
             log(line)
-            if exportToSwiftMetrics { exporter.export(line) }
+            exporter.export(line)
             onLine(line)
             previous = line
         }
@@ -179,45 +179,23 @@ struct UpstreamLine: Sendable {
     var latency: RelayMetrics.Quantiles
 }
 
-/// Pushes a metrics line into swift-metrics: counters as increments since the previous line,
-/// gauges as they are. (The latency timers are fed per record by `RelayMetrics`.)
-struct SwiftMetricsExporter {
-    private var exported: [String: Int] = [:]
-    private var counters: [String: CoreMetrics.Counter] = [:]
+/// Sets the gauges of a metrics line in swift-metrics (the counters and timers are
+/// instrumented where they happen, see ``RelayMetrics``). The log line has these figures from
+/// the line itself; Prometheus gets them here, once per interval.
+struct GaugeExporter {
+    let factory: any MetricsFactory
     private var gauges: [String: Gauge] = [:]
 
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+    }
+
     mutating func export(_ line: MetricsLine) {
-        for (queue, value) in line.counters.consumed {
-            count("mts_relay_consumed_total", ("queue", queue), value)
-        }
-        for (outcome, value) in line.counters.results {
-            count("mts_relay_results_total", ("outcome", outcome), value)
-        }
-        for (sink, value) in line.counters.sinkAccepted {
-            count("mts_relay_sink_accepted_total", ("sink", sink), value)
-        }
-        for (sink, value) in line.counters.sinkRetried {
-            count("mts_relay_sink_retried_total", ("sink", sink), value)
-        }
-        for (sink, value) in line.counters.sinkFailed {
-            count("mts_relay_sink_failed_total", ("sink", sink), value)
-        }
-        count("mts_relay_unrouted_total", nil, line.counters.unrouted)
-        count("mts_relay_reconnects_total", nil, line.counters.reconnects)
         gauge("mts_relay_pending", Double(line.pending))
         gauge("mts_relay_held_replies", Double(line.heldReplies))
         gauge("mts_relay_queued_results", Double(line.queuedResults))
         gauge("mts_relay_oldest_pending_age_seconds", Double(line.oldestPendingAgeMs) / 1000)
         gauge("mts_relay_unacked_deliveries", Double(line.unacked))
-        for upstream in line.upstreams {
-            let prefix = "mts_relay_\(upstream.name)"
-            count("\(prefix)_sent_total", nil, upstream.counters.sent)
-            for (status, value) in upstream.counters.answered {
-                count("\(prefix)_answered_total", ("status", status), value)
-            }
-            count("\(prefix)_retried_total", nil, upstream.counters.retried)
-            count("\(prefix)_outcome_unknown_total", nil, upstream.counters.outcomeUnknown)
-        }
         for lag in line.watermarkLags {
             // An unknown watermark shows as -1: a gauge has no "unknown".
             gauge(
@@ -226,21 +204,9 @@ struct SwiftMetricsExporter {
         }
     }
 
-    private mutating func count(_ label: String, _ dimension: (String, String)?, _ total: Int) {
-        let key = "\(label)|\(dimension?.1 ?? "")"
-        let delta = total - exported[key, default: 0]
-        guard delta > 0 else { return }
-        let counter =
-            counters[key]
-            ?? CoreMetrics.Counter(label: label, dimensions: dimension.map { [$0] } ?? [])
-        counters[key] = counter
-        counter.increment(by: delta)
-        exported[key] = total
-    }
-
     private mutating func gauge(_ label: String, _ value: Double, dimensions: [(String, String)] = []) {
         let key = ([label] + dimensions.map(\.1)).joined(separator: "|")
-        let gauge = gauges[key] ?? Gauge(label: label, dimensions: dimensions)
+        let gauge = gauges[key] ?? Gauge(label: label, dimensions: dimensions, factory: factory)
         gauges[key] = gauge
         gauge.record(value)
     }

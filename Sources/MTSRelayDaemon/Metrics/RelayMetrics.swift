@@ -1,13 +1,13 @@
 import CoreMetrics
-import Histogram
 import Synchronization
 
-/// The daemon's figures: counters since start, gauges read when asked, and latency
-/// histograms (HdrHistogram) that start afresh with every metrics line.
+/// The daemon's figures, instrumented once through swift-metrics: every part records here,
+/// and the handles go to the factory the daemon bootstrapped (``LogLineMetrics`` for the log
+/// line, multiplexed with Prometheus's when `metrics.prometheus.listen` is set).
 ///
-/// Every part records into this one object (lock-protected, a few counter bumps per message).
-/// `MetricsReporter` turns it into the periodic log line and, when a swift-metrics backend is
-/// bootstrapped, into swift-metrics counters, gauges and timers.
+/// `MetricsReporter` reads the log line's backend for its counters and quantiles; what is
+/// state rather than a metric (the sinks failing right now, intake messages unacknowledged)
+/// is kept here.
 final class RelayMetrics: Sendable {
     struct Counters: Sendable, Equatable {
         var consumed: [String: Int] = [:]
@@ -22,14 +22,7 @@ final class RelayMetrics: Sendable {
         var failingSinks: Set<String> = []
     }
 
-    /// Quantiles of one latency histogram, in milliseconds.
-    struct Quantiles: Sendable, Equatable {
-        var count: Int
-        var p50: Double
-        var p90: Double
-        var p99: Double
-        var max: Double
-    }
+    typealias Quantiles = MetricsQuantiles
 
     struct Interval: Sendable {
         var counters: Counters
@@ -38,121 +31,125 @@ final class RelayMetrics: Sendable {
         var wait: Quantiles
     }
 
-    private struct State {
-        var counters = Counters()
-        /// Request to reply, from the messages' timestamps: milliseconds, up to a day.
-        var replyLatency = Histogram<UInt64>(
-            highestTrackableValue: 86_400_000, numberOfSignificantValueDigits: .three)
-        /// Delivery to all sinks accepted, less the wait below: microseconds, up to an hour.
-        var relayLatency = Histogram<UInt64>(
-            highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
-        /// How long replies waited for their request or the intake watermark: milliseconds, up
-        /// to a day.
-        var wait = Histogram<UInt64>(
-            highestTrackableValue: 86_400_000, numberOfSignificantValueDigits: .three)
-        var unackedIntake = 0
+    enum Label {
+        static let consumed = "mts_relay_consumed_total"
+        static let results = "mts_relay_results_total"
+        static let unrouted = "mts_relay_unrouted_total"
+        static let sinkAccepted = "mts_relay_sink_accepted_total"
+        static let sinkRetried = "mts_relay_sink_retried_total"
+        static let sinkFailed = "mts_relay_sink_failed_total"
+        static let reconnects = "mts_relay_reconnects_total"
+        /// Request to reply, from the messages' `timestampUtc`.
+        static let replyLatency = "mts_relay_reply_latency"
+        /// Delivery to all sinks accepted, less the wait.
+        static let relayLatency = "mts_relay_relay_latency"
+        /// How long replies waited for their request or the intake watermark.
+        static let wait = "mts_relay_wait"
     }
 
-    private let state = Mutex(State())
-    /// Timers fed on every record when a swift-metrics backend is bootstrapped; nil otherwise,
-    /// so the default configuration pays nothing for them.
-    private let replyLatencyTimer: CoreMetrics.Timer?
-    private let relayLatencyTimer: CoreMetrics.Timer?
+    /// Where the log line reads its figures.
+    let logLine: LogLineMetrics
+    /// Where the handles are made: the log line's backend, or it multiplexed with others.
+    let factory: any MetricsFactory
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let replyLatencyTimer: CoreMetrics.Timer
+    private let relayLatencyTimer: CoreMetrics.Timer
+    private let waitTimer: CoreMetrics.Timer
+    private let status = Mutex<(failingSinks: Set<String>, unackedIntake: Int)>(([], 0))
 
-    init(exportToSwiftMetrics: Bool = false) {
-        if exportToSwiftMetrics {
-            replyLatencyTimer = CoreMetrics.Timer(label: "mts_relay_reply_latency")
-            relayLatencyTimer = CoreMetrics.Timer(label: "mts_relay_relay_latency")
-        } else {
-            replyLatencyTimer = nil
-            relayLatencyTimer = nil
+    /// - Parameters:
+    ///   - logLine: the backend the log line reads.
+    ///   - factory: where the handles are made; the log line's backend when nil.
+    init(logLine: LogLineMetrics = LogLineMetrics(), factory: (any MetricsFactory)? = nil) {
+        self.logLine = logLine
+        let factory = factory ?? logLine
+        self.factory = factory
+        replyLatencyTimer = CoreMetrics.Timer(label: Label.replyLatency, factory: factory)
+        relayLatencyTimer = CoreMetrics.Timer(label: Label.relayLatency, factory: factory)
+        waitTimer = CoreMetrics.Timer(label: Label.wait, factory: factory)
+        for outcome in ResultRecord.Outcome.allCases {
+            _ = counter(Label.results, ("outcome", outcome.rawValue))
+        }
+        _ = counter(Label.unrouted)
+        _ = counter(Label.reconnects)
+    }
+
+    /// The counter of `label` (with its one dimension), made once and kept.
+    private func counter(_ label: String, _ dimension: (String, String)? = nil) -> CoreMetrics.Counter {
+        let key = dimension.map { "\(label)|\($0.1)" } ?? label
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(
+                label: label, dimensions: dimension.map { [$0] } ?? [], factory: factory)
+            counters[key] = counter
+            return counter
         }
     }
 
     /// Lists the queues and sinks from the start, so that every metrics line names them, at 0
     /// until something happens.
     func preset(queues: [String], sinks: [String]) {
-        state.withLock { state in
-            for queue in queues { state.counters.consumed[queue, default: 0] += 0 }
-            for sink in sinks {
-                state.counters.sinkAccepted[sink, default: 0] += 0
-                state.counters.sinkRetried[sink, default: 0] += 0
-                state.counters.sinkFailed[sink, default: 0] += 0
-            }
+        for queue in queues { _ = counter(Label.consumed, ("queue", queue)) }
+        for sink in sinks {
+            _ = counter(Label.sinkAccepted, ("sink", sink))
+            _ = counter(Label.sinkRetried, ("sink", sink))
+            _ = counter(Label.sinkFailed, ("sink", sink))
         }
     }
 
     func recordConsumed(queue: String, count: Int = 1) {
-        state.withLock { $0.counters.consumed[queue, default: 0] += count }
+        counter(Label.consumed, ("queue", queue)).increment(by: count)
     }
     func recordResult(_ outcome: ResultRecord.Outcome) {
-        state.withLock { $0.counters.results[outcome.rawValue, default: 0] += 1 }
+        counter(Label.results, ("outcome", outcome.rawValue)).increment()
     }
-    func recordUnrouted() { state.withLock { $0.counters.unrouted += 1 } }
+    func recordUnrouted() { counter(Label.unrouted).increment() }
     func recordAccepted(sink: String, count: Int = 1) {
-        state.withLock {
-            $0.counters.sinkAccepted[sink, default: 0] += count
-            $0.counters.failingSinks.remove(sink)
-        }
+        counter(Label.sinkAccepted, ("sink", sink)).increment(by: count)
+        status.withLock { _ = $0.failingSinks.remove(sink) }
     }
     func recordRetry(sink: String) {
-        state.withLock {
-            $0.counters.sinkRetried[sink, default: 0] += 1
-            $0.counters.failingSinks.insert(sink)
-        }
+        counter(Label.sinkRetried, ("sink", sink)).increment()
+        status.withLock { _ = $0.failingSinks.insert(sink) }
     }
     func recordFailed(sink: String, count: Int = 1) {
-        state.withLock { $0.counters.sinkFailed[sink, default: 0] += count }
+        counter(Label.sinkFailed, ("sink", sink)).increment(by: count)
     }
-    func recordReconnect() { state.withLock { $0.counters.reconnects += 1 } }
+    func recordReconnect() { counter(Label.reconnects).increment() }
 
     /// Intake messages received and not yet acknowledged (or given up).
-    func intakeInFlight(_ delta: Int) { state.withLock { $0.unackedIntake += delta } }
-    var unackedIntake: Int { state.withLock { $0.unackedIntake } }
+    func intakeInFlight(_ delta: Int) { status.withLock { $0.unackedIntake += delta } }
+    var unackedIntake: Int { status.withLock { $0.unackedIntake } }
 
     /// Request to reply, from the messages' `timestampUtc` (clock skew below zero counts as 0).
     func recordReplyLatency(milliseconds: Int64) {
-        let value = UInt64(clamping: max(milliseconds, 0))
-        state.withLock { _ = $0.replyLatency.record(min(value, 86_400_000)) }
-        replyLatencyTimer?.recordMilliseconds(value)
+        replyLatencyTimer.recordMilliseconds(max(milliseconds, 0))
     }
 
     /// How long a reply waited in the engine for its request or for the intake watermark.
     func recordWait(milliseconds: Int64) {
-        let value = UInt64(clamping: max(milliseconds, 0))
-        state.withLock { _ = $0.wait.record(min(value, 86_400_000)) }
+        waitTimer.recordMilliseconds(max(milliseconds, 0))
     }
 
     /// From a delivery's arrival to every sink having accepted its record, less its wait.
     func recordRelayLatency(_ duration: Duration) {
-        let microseconds = UInt64(clamping: max(duration.nanoseconds / 1000, 0))
-        state.withLock { _ = $0.relayLatency.record(min(microseconds, 3_600_000_000)) }
-        relayLatencyTimer?.recordNanoseconds(duration.nanoseconds)
+        relayLatencyTimer.recordNanoseconds(max(duration.nanoseconds, 0))
     }
 
     /// The counters, and the latency quantiles since the previous call (the histograms are
     /// reset).
     func takeInterval() -> Interval {
-        state.withLock { state in
-            defer {
-                state.replyLatency.reset()
-                state.relayLatency.reset()
-                state.wait.reset()
-            }
-            return Interval(
-                counters: state.counters,
-                replyLatency: Self.quantiles(state.replyLatency, unitsPerMillisecond: 1),
-                relayLatency: Self.quantiles(state.relayLatency, unitsPerMillisecond: 1000),
-                wait: Self.quantiles(state.wait, unitsPerMillisecond: 1))
-        }
-    }
-
-    private static func quantiles(_ histogram: Histogram<UInt64>, unitsPerMillisecond: Double) -> Quantiles {
-        guard histogram.totalCount > 0 else { return Quantiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0) }
-        func ms(_ value: UInt64) -> Double { (Double(value) / unitsPerMillisecond * 1000).rounded() / 1000 }
-        return Quantiles(
-            count: Int(histogram.totalCount), p50: ms(histogram.valueAtPercentile(50)),
-            p90: ms(histogram.valueAtPercentile(90)), p99: ms(histogram.valueAtPercentile(99)),
-            max: ms(histogram.max))
+        var counters = Counters()
+        counters.consumed = logLine.counters(Label.consumed)
+        counters.results.merge(logLine.counters(Label.results)) { $1 }
+        counters.unrouted = logLine.counter(Label.unrouted)
+        counters.sinkAccepted = logLine.counters(Label.sinkAccepted)
+        counters.sinkRetried = logLine.counters(Label.sinkRetried)
+        counters.sinkFailed = logLine.counters(Label.sinkFailed)
+        counters.reconnects = logLine.counter(Label.reconnects)
+        counters.failingSinks = status.withLock { $0.failingSinks }
+        return Interval(
+            counters: counters, replyLatency: logLine.takeQuantiles(Label.replyLatency),
+            relayLatency: logLine.takeQuantiles(Label.relayLatency), wait: logLine.takeQuantiles(Label.wait))
     }
 }

@@ -2,6 +2,9 @@ import DequeModule
 import Synchronization
 
 /// Lets at most `limit` tasks through at a time; the others wait in arrival order.
+///
+/// Kept hand-made: neither swift-async-algorithms nor SwiftNIO has an async semaphore (a
+/// missing feature). Tested in `AsyncPrimitiveTests`.
 final class AsyncLimiter: Sendable {
     private struct State {
         var available: Int

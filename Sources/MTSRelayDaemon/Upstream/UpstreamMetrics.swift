@@ -1,14 +1,17 @@
 import CoreMetrics
-import Histogram
-import Logging
-import Synchronization
 
-/// An active upstream's figures: requests sent, answers by status, retried attempts, outcomes
-/// unknown (counters since start) and the latency of the answers (send to answer, quantiles
-/// since the previous metrics line).
+/// An active upstream's figures, instrumented through swift-metrics like the rest (see
+/// ``RelayMetrics``): requests sent, answers by status, retried attempts, outcomes unknown
+/// (counters since start) and the latency of the answers (send to answer).
 final class UpstreamMetrics: Sendable {
     /// The upstream's name (`jackpot`), the key of its figures in the metrics line.
     let name: String
+    private let logLine: LogLineMetrics
+    private let factory: any MetricsFactory
+    private let sent: CoreMetrics.Counter
+    private let retried: CoreMetrics.Counter
+    private let outcomeUnknown: CoreMetrics.Counter
+    private let latency: CoreMetrics.Timer
 
     struct Counters: Sendable, Equatable {
         var sent = 0
@@ -17,52 +20,39 @@ final class UpstreamMetrics: Sendable {
         var outcomeUnknown = 0
     }
 
-    private struct State {
-        var counters = Counters()
-        /// Send to answer, ms up to an hour.
-        var latency = Histogram<UInt64>(
-            highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: .three)
-    }
+    private var prefix: String { "mts_relay_\(name)" }
 
-    private let state = Mutex(State())
-    private let latencyTimer: CoreMetrics.Timer?
-
-    init(name: String, exportToSwiftMetrics: Bool) {
+    init(name: String, metrics: RelayMetrics) {
         self.name = name
-        latencyTimer =
-            exportToSwiftMetrics ? CoreMetrics.Timer(label: "mts_relay_\(name)_latency") : nil
+        logLine = metrics.logLine
+        factory = metrics.factory
+        let prefix = "mts_relay_\(name)"
+        sent = CoreMetrics.Counter(label: "\(prefix)_sent_total", factory: factory)
+        retried = CoreMetrics.Counter(label: "\(prefix)_retried_total", factory: factory)
+        outcomeUnknown = CoreMetrics.Counter(label: "\(prefix)_outcome_unknown_total", factory: factory)
+        latency = CoreMetrics.Timer(label: "\(prefix)_latency", factory: factory)
     }
 
-    func recordSent() { state.withLock { $0.counters.sent += 1 } }
-    func recordRetry() { state.withLock { $0.counters.retried += 1 } }
-    func recordOutcomeUnknown() { state.withLock { $0.counters.outcomeUnknown += 1 } }
+    func recordSent() { sent.increment() }
+    func recordRetry() { retried.increment() }
+    func recordOutcomeUnknown() { outcomeUnknown.increment() }
 
     /// An answer with `status`, `latency` after the attempt began.
     func recordAnswer(status: Int, latency: Duration) {
-        let milliseconds = UInt64(clamping: max(latency.milliseconds, 0))
-        state.withLock {
-            $0.counters.answered[String(status), default: 0] += 1
-            _ = $0.latency.record(min(milliseconds, 3_600_000))
-        }
-        latencyTimer?.recordNanoseconds(latency.nanoseconds)
+        // Few statuses ever occur; a handle per answer is cheap next to an HTTP round trip.
+        CoreMetrics.Counter(
+            label: "\(prefix)_answered_total", dimensions: [("status", String(status))], factory: factory
+        ).increment()
+        self.latency.recordNanoseconds(max(latency.nanoseconds, 0))
     }
 
     /// The counters, and the latency quantiles since the previous call (the histogram is reset).
-    func takeInterval() -> (counters: Counters, latency: RelayMetrics.Quantiles) {
-        state.withLock { state in
-            defer { state.latency.reset() }
-            let histogram = state.latency
-            guard histogram.totalCount > 0 else {
-                return (state.counters, RelayMetrics.Quantiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0))
-            }
-            return (
-                state.counters,
-                RelayMetrics.Quantiles(
-                    count: Int(histogram.totalCount), p50: Double(histogram.valueAtPercentile(50)),
-                    p90: Double(histogram.valueAtPercentile(90)),
-                    p99: Double(histogram.valueAtPercentile(99)),
-                    max: Double(histogram.max))
-            )
-        }
+    func takeInterval() -> (counters: Counters, latency: MetricsQuantiles) {
+        let counters = Counters(
+            sent: logLine.counter("\(prefix)_sent_total"),
+            answered: logLine.counters("\(prefix)_answered_total"),
+            retried: logLine.counter("\(prefix)_retried_total"),
+            outcomeUnknown: logLine.counter("\(prefix)_outcome_unknown_total"))
+        return (counters, logLine.takeQuantiles("\(prefix)_latency"))
     }
 }

@@ -301,6 +301,11 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Deletes the queues and the directory; stops a daemon still running.
+    /// A test that failed before `stop` or `tearDown` leaves no daemon behind.
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     func tearDown() async {
         if let process, process.isRunning {
             kill(process.processIdentifier, SIGKILL)

@@ -40,6 +40,13 @@ struct RecordEncodingTests {
         #expect(Timestamp.iso8601(milliseconds: milliseconds) == expected)
     }
 
+    @Test(arguments: [Int64.min, -1_000_007, -1, 0, 7, 10, 1_703_852_996_123, Int64.max])
+    func integersAreWrittenAsTheirDecimalDigits(_ value: Int64) {
+        var writer = JSONWriter()
+        writer.int(value)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == String(value))
+    }
+
     @Test func iso8601AgreesWithFoundationOnManyInstants() {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -62,7 +62,28 @@ struct JSONWriter {
 
     mutating func int(_ value: Int64) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        // Digits into a stack buffer, last first: no String per number.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = value.magnitude
+            var count = 0
+            repeat {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
+        }
+        needsComma = true
+    }
+
+    /// `value` (ms since the epoch) as an ISO-8601 string, or null.
+    mutating func timestamp(_ value: Int64?) {
+        guard let value else { return null() }
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.appendISO8601(milliseconds: value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -86,26 +107,34 @@ struct JSONWriter {
     /// pretty-printed original still fits on one line. The bytes must be valid JSON.
     mutating func rawJSON(_ value: [UInt8]) {
         separate()
-        var inString = false
-        var escaped = false
-        for byte in value {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
+        bytes.reserveCapacity(bytes.count + value.count)
+        // Copies runs between the white space it drops in bulk: a per-byte append was 4 % of
+        // the relay's drain profile.
+        value.withUnsafeBufferPointer { input in
+            var inString = false
+            var escaped = false
+            var runStart = 0
+            for index in input.indices {
+                let byte = input[index]
+                if inString {
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
+                    continue
                 }
-                bytes.append(byte)
-            } else {
                 switch byte {
-                case 0x20, 0x09, 0x0A, 0x0D: continue
+                case 0x20, 0x09, 0x0A, 0x0D:
+                    if runStart < index { bytes.append(contentsOf: input[runStart..<index]) }
+                    runStart = index + 1
                 case UInt8(ascii: "\""): inString = true
                 default: break
                 }
-                bytes.append(byte)
             }
+            if runStart < input.count { bytes.append(contentsOf: input[runStart...]) }
         }
         needsComma = true
     }

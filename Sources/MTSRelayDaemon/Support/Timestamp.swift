@@ -11,6 +11,14 @@ enum Timestamp {
     /// H. Hinnant's algorithm) because it runs for every record and log line, and
     /// Foundation's formatters allocate and lock.
     static func iso8601(milliseconds: Int64) -> String {
+        var bytes: [UInt8] = []
+        appendISO8601(milliseconds: milliseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the ISO-8601 form of `milliseconds` to `bytes`, with no allocation of its own
+    /// (the record writer writes four per record).
+    static func appendISO8601(milliseconds: Int64, to bytes: inout [UInt8]) {
         let millis = Int(((milliseconds % 1000) + 1000) % 1000)
         let totalSeconds = (milliseconds - Int64(millis)) / 1000
         var days = Int(totalSeconds / 86_400)
@@ -29,28 +37,37 @@ enum Timestamp {
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
 
-        var text = ""
-        text.reserveCapacity(24)
-        func pad(_ value: Int, _ width: Int) {
-            let digits = String(value)
-            if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
-            text += digits
+        func digits(_ value: Int, _ width: Int) {
+            guard value >= 0 else {
+                // Before year 0: rare enough to take the allocating path.
+                bytes.append(contentsOf: String(value).utf8)
+                return
+            }
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            // Wider values than `width` (years past 9999) keep all their digits.
+            while value / divisor >= 10 { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        pad(year, 4)
-        text += "-"
-        pad(month, 2)
-        text += "-"
-        pad(day, 2)
-        text += "T"
-        pad(secondsOfDay / 3600, 2)
-        text += ":"
-        pad(secondsOfDay / 60 % 60, 2)
-        text += ":"
-        pad(secondsOfDay % 60, 2)
-        text += "."
-        pad(millis, 3)
-        text += "Z"
-        return text
+        digits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(secondsOfDay / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondsOfDay / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secondsOfDay % 60, 2)
+        bytes.append(UInt8(ascii: "."))
+        digits(millis, 3)
+        bytes.append(UInt8(ascii: "Z"))
     }
 }
 

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import MTSRelayDaemon
+
 /// The real daemon with an http sink in front of a real HTTP server started by the test.
 @Suite("mts-relay run with an http sink", .serialized, .timeLimit(.minutes(3)))
 struct HTTPSinkDaemonTests {
@@ -146,10 +148,10 @@ struct HTTPSinkDaemonTests {
     @Test func timeoutsWaitInABoundedQueueDuringAnOutageAndAllArriveAfterIt() async throws {
         let (server, healthy, accepted) = try await Self.switchableServer()
         let deadLetterPath = HTTPSinkTests.temporaryPath("daemon-dead.jsonl")
-        // The result loop holds up to 512 results with the sinks plus the batch of up to 128 it
-        // is handing out; the engine's queue holds 50 more. Of 1 000 timeouts, the rest must
-        // wait as pending requests in the table.
-        let requests = 1_000
+        // The result loop and the http sink's lane hold at most ResultLoop.heldResultsBound
+        // results; the engine's queue holds 50 more. Of the timeouts, the rest must wait as
+        // pending requests in the table.
+        let requests = ResultLoop.heldResultsBound + 1_000
         let queueBound = 50
         let harness = try DaemonHarness(
             name: "http-timeouts", timeouts: "  ticket-cancel: 300", engine: "  resultQueue: \(queueBound)",
@@ -186,7 +188,7 @@ struct HTTPSinkDaemonTests {
             #expect(queued.contains(queueBound), "the result queue never filled: \(queued)")
             // The timeouts that found no room are still pending in the table.
             #expect(
-                pending.contains { $0 >= requests - 512 - 128 - queueBound },
+                pending.contains { $0 >= requests - ResultLoop.heldResultsBound - queueBound },
                 "timeouts were not held back: \(pending)")
             #expect(accepted.value.isEmpty)
 

@@ -11,7 +11,10 @@ public struct ResultDispatcher: Sendable {
     /// The configured sinks, with their filters.
     public var routes: [SinkRoute] { lanes.map(\.route) }
 
-    init(routes: [SinkRoute], logger: Logger, metrics: RelayMetrics, laneDepth: Int = 8) {
+    /// Batches each sink's lane holds waiting, and delivers at once.
+    static let laneDepth = 4
+
+    init(routes: [SinkRoute], logger: Logger, metrics: RelayMetrics, laneDepth: Int = Self.laneDepth) {
         lanes = routes.enumerated().map { SinkLane(route: $1, index: $0, depth: laneDepth) }
         self.logger = logger
         self.metrics = metrics

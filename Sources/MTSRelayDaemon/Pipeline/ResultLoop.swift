@@ -20,7 +20,12 @@ struct ResultLoop: Service {
     let metrics: RelayMetrics
     let logger: Logger
     /// The most results taken from the engine at once.
-    var batchSize = 256
+    static let batchSize = 128
+    /// The most results the loop and the sinks' lanes hold at once, per sink: the batch being
+    /// handed out, plus each lane's (see ``SinkLane``). Past it, results wait in the engine.
+    static var heldResultsBound: Int {
+        batchSize * (1 + SinkLane.heldBatchesBound(depth: ResultDispatcher.laneDepth))
+    }
 
     func run() async throws {
         let confirmations = ConfirmationQueue()
@@ -29,7 +34,7 @@ struct ResultLoop: Service {
             // Ends when the engine's buffer finishes (engine shut down) or on graceful shutdown;
             // batches still with the sinks then stay unacknowledged and come again.
             await cancelWhenGracefulShutdown {
-                while let batch = await engine.results.next(max: batchSize) {
+                while let batch = await engine.results.next(max: Self.batchSize) {
                     await deliver(batch, confirmations: confirmations)
                 }
             }

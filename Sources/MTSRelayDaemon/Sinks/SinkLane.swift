@@ -1,12 +1,13 @@
 import AsyncAlgorithms
 import Logging
 
-/// One sink's bounded queue of record batches, with the worker that delivers them in order.
+/// One sink's bounded queue of record batches, with the worker that delivers them.
 ///
 /// The queue is swift-async-algorithms' `AsyncChannel` read through a bounded buffer: the
-/// worker keeps up to `depth` batches waiting, and past that ``enqueue(_:)`` suspends. So a
-/// failing sink, retrying in its own worker (``SinkRoute/deliver(_:logger:)``), holds up the
-/// others by at most `depth` batches, and memory stays bounded during any outage.
+/// worker keeps up to `depth` batches waiting and `depth` being delivered, and past that
+/// ``enqueue(_:)`` suspends. So a failing sink, retrying in its own worker
+/// (``SinkRoute/deliver(_:logger:)``), holds up the others by at most `2 × depth` batches,
+/// and memory stays bounded during any outage.
 final class SinkLane: Sendable {
     /// Records for this sink, and the batch they settle.
     struct Batch: Sendable {
@@ -20,7 +21,11 @@ final class SinkLane: Sendable {
     private let depth: Int
     private let channel = AsyncChannel<Batch>()
 
-    init(route: SinkRoute, index: Int, depth: Int = 8) {
+    /// The most batches a lane of `depth` holds: `depth` waiting, `depth` being delivered, and
+    /// one in the hand-over.
+    static func heldBatchesBound(depth: Int) -> Int { 2 * depth + 1 }
+
+    init(route: SinkRoute, index: Int, depth: Int) {
         self.route = route
         self.index = index
         self.depth = depth
@@ -34,25 +39,36 @@ final class SinkLane: Sendable {
         if Task.isCancelled { batch.settlement.complete(lane: index, error: CancellationError()) }
     }
 
-    /// Delivers the queued batches in order until the task is cancelled.
+    /// Delivers the queued batches until the task is cancelled, up to `depth` at once: a sink
+    /// that merges concurrent writes (the file sink's group commit: one fsync for all of them)
+    /// is not held to one batch per round trip. Each batch settles on its own.
     func run(metrics: RelayMetrics, logger: Logger) async {
-        let name = route.sink.name
-        for await batch in channel.buffer(policy: .bounded(depth)) {
-            do {
-                try await route.deliver(batch.records, logger: logger)
-                metrics.recordAccepted(sink: name, count: batch.records.count)
-                batch.settlement.complete(lane: index, error: nil)
-            } catch {
-                if !(error is CancellationError) {
-                    metrics.recordFailed(sink: name, count: batch.records.count)
-                    logger.error(
-                        "Sink refused records; their messages stay unacknowledged",
-                        metadata: [
-                            "sink": "\(name)", "records": "\(batch.records.count)", "error": "\(error)",
-                        ])
+        let inFlight = AsyncLimiter(limit: depth)
+        await withDiscardingTaskGroup { group in
+            for await batch in channel.buffer(policy: .bounded(depth)) {
+                await inFlight.acquire()
+                group.addTask {
+                    await self.deliver(batch, metrics: metrics, logger: logger)
+                    inFlight.release()
                 }
-                batch.settlement.complete(lane: index, error: error)
             }
+        }
+    }
+
+    private func deliver(_ batch: Batch, metrics: RelayMetrics, logger: Logger) async {
+        let name = route.sink.name
+        do {
+            try await route.deliver(batch.records, logger: logger)
+            metrics.recordAccepted(sink: name, count: batch.records.count)
+            batch.settlement.complete(lane: index, error: nil)
+        } catch {
+            if !(error is CancellationError) {
+                metrics.recordFailed(sink: name, count: batch.records.count)
+                logger.error(
+                    "Sink refused records; their messages stay unacknowledged",
+                    metadata: ["sink": "\(name)", "records": "\(batch.records.count)", "error": "\(error)"])
+            }
+            batch.settlement.complete(lane: index, error: error)
         }
     }
 }

@@ -19,7 +19,7 @@ struct UpstreamResultLoop<Upstream: ActiveUpstream>: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while let batch = await engine.results.next(max: 256) {
+            while let batch = await engine.results.next(max: ResultLoop.batchSize) {
                 await deliver(batch)
             }
         }

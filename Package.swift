@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: C shims
@@ -69,11 +70,17 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        /// The correlation engine: pending table, timeouts, outcomes, durable store.
+        /// The correlation engine: pending table, timeouts, outcomes, durable store (SQLite, or
+        /// PostgreSQL through postgres-nio for relays that share one).
         .target(
             name: "MTSCorrelation",
             dependencies: [
-                "CSQLite", "MTSProtocol", .product(name: "DequeModule", package: "swift-collections"),
+                "CSQLite",
+                "MTSProtocol",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -190,6 +197,8 @@ let package = Package(
                 "MTSCorrelation",
                 "CSQLite",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

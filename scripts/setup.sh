@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what mts-relay needs to build and run on Debian (the Swift toolchain is assumed),
-# then makes sure a RabbitMQ server answers on 127.0.0.1. Safe to run again: it installs only
-# what is missing.
+# then makes sure a RabbitMQ server and a PostgreSQL server answer on 127.0.0.1. Safe to run
+# again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # systemd provides systemd-analyze, which the tests use to rate the unit's hardening; openssl
-# makes the TLS tests' certificates (scripts/make-test-certs.sh).
-packages=(pkg-config librabbitmq-dev libsqlite3-dev rabbitmq-server systemd python3 gcc openssl)
+# makes the TLS tests' certificates (scripts/make-test-certs.sh); postgresql is the store the
+# PostgreSQL tests use (scripts/start-postgresql.sh).
+packages=(pkg-config librabbitmq-dev libsqlite3-dev rabbitmq-server systemd python3 gcc openssl postgresql)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -24,3 +25,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 bash scripts/start-rabbitmq.sh
+bash scripts/start-postgresql.sh

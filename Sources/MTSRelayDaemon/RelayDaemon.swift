@@ -36,8 +36,9 @@ public struct RelayDaemon: Sendable {
             url: configuration.intake.url ?? configuration.broker.url,
             name: "\(configuration.broker.connectionName) intake")
 
-        let engine = try CorrelationEngine(
-            configuration: engineConfiguration, storePath: configuration.store.path)
+        // SQLite at store.path, or PostgreSQL at store.url (group ha.group), opened off the pool.
+        let engine = try await CorrelationEngine(
+            configuration: engineConfiguration, store: configuration.storeLocation)
         let (metrics, prometheus) = bootstrapMetrics()
         let (routes, fileSinks) = try makeRoutes(metrics: metrics)
         metrics.preset(
@@ -56,8 +57,7 @@ public struct RelayDaemon: Sendable {
                 status: SystemdNotifier.statusLine(
                     pending: 0, matchedPerSecond: 0, sinks: sinkNames.map { ($0, true) }))
         }
-        let jackpot = try makeJackpotServices(
-            dispatcher: dispatcher, metrics: metrics)
+        let jackpot = try await makeJackpotServices(dispatcher: dispatcher, metrics: metrics)
         var reporter = MetricsReporter(
             metrics: metrics, engine: engine, registry: registry,
             interval: .seconds(configuration.metrics.intervalSeconds), logger: logger)
@@ -111,7 +111,7 @@ public struct RelayDaemon: Sendable {
             metadata: [
                 "broker": "\(brokerConnection)", "intake": "\(configuration.intake.queue)",
                 "replies": "\(configuration.replies.queues.joined(separator: ","))",
-                "store": "\(configuration.store.path)",
+                "store": "\(configuration.storeLocation)",
                 "sinks": "\(routes.map(\.sink.name).joined(separator: ","))",
             ])
         try await ServiceGroup(configuration: group).run()
@@ -119,10 +119,10 @@ public struct RelayDaemon: Sendable {
     }
 
     /// The jackpot side's parts, when the `jackpot` section is configured: its own engine and
-    /// store (``RelayConfiguration/jackpotStorePath``), its consumer and sender, its result loop.
+    /// store (``RelayConfiguration/jackpotStoreLocation``), its consumer and sender, its result loop.
     private func makeJackpotServices(
         dispatcher: ResultDispatcher, metrics: RelayMetrics
-    ) throws -> (
+    ) async throws -> (
         engine: CorrelationEngine, side: any Service, resultLoop: any Service, metrics: UpstreamMetrics
     )? {
         guard let jackpot = configuration.jackpot else { return nil }
@@ -134,7 +134,7 @@ public struct RelayDaemon: Sendable {
         let upstream = try JackpotUpstream(configuration: jackpot, secret: secret)
         let timeout = Int64(jackpot.timeoutMs)
         // Its own engine: its reply watermark is the relay's clock, not the MTS reply queues'.
-        let engine = try CorrelationEngine(
+        let engine = try await CorrelationEngine(
             configuration: CorrelationConfiguration(
                 timeouts: OperationTimeouts(
                     defaultTimeout: timeout, byOperation: [upstream.operation: timeout]),
@@ -142,7 +142,7 @@ public struct RelayDaemon: Sendable {
                 unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
                 replyQueues: [upstream.name], intakeQueues: [jackpot.queue],
                 capacity: configuration.engine.capacity, resultCapacity: configuration.engine.resultQueue),
-            storePath: configuration.jackpotStorePath)
+            store: configuration.jackpotStoreLocation)
         let connection = try connectionConfiguration(
             url: configuration.broker.url, name: "\(configuration.broker.connectionName) jackpot")
         let notes = UpstreamNotes()

@@ -35,6 +35,7 @@ struct ConfigurationLoadingTests {
         keys += ["resultQueue"]
         keys += ["level", "intervalSeconds", "prometheus", "listen", "timeoutSeconds", "initialDelayMs"]
         keys += ["maxDelayMs"]
+        keys += ["group", "node", "leaseMs"]
         keys += ConfigurationLoader.jackpotKeys
         for type in ConfigurationLoader.sinkTypes {
             keys += ConfigurationLoader.sinkKeys(of: type)

@@ -64,7 +64,8 @@ public actor CorrelationEngine {
     private let capacityWaiters = CapacityWaiters()
     private var nextWaiterID: UInt64 = 0
 
-    /// Creates an engine.
+    /// Creates an engine with the store in memory or in a SQLite file. Opening the file blocks
+    /// the calling thread briefly; ``init(configuration:clock:store:)`` does not.
     ///
     /// - Parameters:
     ///   - configuration: timeouts, retention, graces, capacity.
@@ -81,19 +82,71 @@ public actor CorrelationEngine {
         try self.init(configuration: configuration, clock: clock, storePath: storePath, beforeCommit: nil)
     }
 
-    /// As the public initialiser, with a hook the store calls inside each transaction just
-    /// before `COMMIT` (tests use it to capture the files as a crash would leave them).
+    /// As the public synchronous initialiser, with a hook the store calls inside each
+    /// transaction just before `COMMIT` (tests use it to capture the files as a crash would leave
+    /// them).
     init(
         configuration: CorrelationConfiguration, clock: any CorrelationClock, storePath: String?,
         beforeCommit: (@Sendable () -> Void)?
     ) throws {
+        let results = CorrelationResults(capacity: configuration.resultCapacity)
+        let location = storePath.map { StoreLocation.sqlite(path: $0) } ?? .memory
+        let store = try location.makeBackend().map { makeBackend throws(CorrelationStoreError) in
+            try CorrelationStore.openBlocking(
+                location: location.description, emit: results, beforeCommit: beforeCommit,
+                makeBackend: makeBackend)
+        }
+        try self.init(configuration: configuration, clock: clock, results: results, store: store)
+    }
+
+    /// Creates an engine with its store at `store`: in memory, a SQLite file, or a PostgreSQL
+    /// database shared by several relays (rows scoped by the group). The database is opened and
+    /// its rows read on the store's own thread; the caller only suspends.
+    ///
+    /// - Parameters:
+    ///   - configuration: timeouts, retention, graces, capacity.
+    ///   - clock: the source of time; ``SystemCorrelationClock`` in production.
+    ///   - store: where the pending table is kept. An existing store is recovered: outstanding
+    ///     requests and tombstones (of the group) come back. PostgreSQL's schema is created or
+    ///     migrated at open, idempotently.
+    ///   - fence: with PostgreSQL, the lease epoch every write must carry (see ``StoreFence``);
+    ///     nil writes without a lease.
+    /// - Throws: ``CorrelationStoreError`` naming the database (a PostgreSQL URL without its
+    ///   password) and what failed.
+    public init(
+        configuration: CorrelationConfiguration = CorrelationConfiguration(),
+        clock: any CorrelationClock = SystemCorrelationClock(), store location: StoreLocation,
+        fence: StoreFence? = nil
+    ) async throws {
+        try await self.init(
+            configuration: configuration, clock: clock, store: location, fence: fence, beforeCommit: nil)
+    }
+
+    /// As the public asynchronous initialiser, with the store's before-commit test hook.
+    init(
+        configuration: CorrelationConfiguration, clock: any CorrelationClock, store location: StoreLocation,
+        fence: StoreFence? = nil, beforeCommit: (@Sendable () -> Void)?
+    ) async throws {
+        let results = CorrelationResults(capacity: configuration.resultCapacity)
+        var store: CorrelationStore?
+        if let makeBackend = location.makeBackend(fence: fence) {
+            store = try await CorrelationStore.open(
+                location: location.description, emit: results, beforeCommit: beforeCommit,
+                makeBackend: makeBackend)
+        }
+        try self.init(configuration: configuration, clock: clock, results: results, store: store)
+    }
+
+    /// Recovers the core from an open store's rows (or starts empty without one).
+    private init(
+        configuration: CorrelationConfiguration, clock: any CorrelationClock, results: CorrelationResults,
+        store: CorrelationStore?
+    ) throws {
         self.configuration = configuration
         self.clock = clock
-        results = CorrelationResults(capacity: configuration.resultCapacity)
+        self.results = results
         let now = clock.now()
-        if let storePath {
-            let store = try CorrelationStore(
-                path: storePath, emit: results, beforeCommit: beforeCommit)
+        if let store {
             let recovered: (core: CorrelationCore, step: CorrelationStep)
             do {
                 recovered = try CorrelationCore.recovering(
@@ -109,7 +162,7 @@ public actor CorrelationEngine {
             self.store = store
             core = recovered.core
         } else {
-            store = nil
+            self.store = nil
             core = CorrelationCore(configuration: configuration, now: now, recordsEffects: false)
         }
     }

@@ -1,50 +1,28 @@
-import CSQLite
+import Dispatch
 import Foundation
+import Synchronization
 
-/// The durable side of the pending table: one SQLite file in WAL mode, written by one thread
-/// in batched transactions (group commit).
-///
-/// ## Why libsqlite3 through a module map, not vapor/sqlite-nio
-/// Measured on this machine (2 cores, ext4, release build; scratch package outside the repo),
-/// inserting ~500-byte rows in WAL mode, synchronous=NORMAL:
-///
-/// | rows per transaction | libsqlite3 (module map) | sqlite-nio 1.13.2 |
-/// |---|---|---|
-/// | 1    |  32 700 rows/s |  5 850 rows/s |
-/// | 100  | 220 000 rows/s | 21 400 rows/s |
-/// | 1000 | 222 000 rows/s | 16 400 rows/s |
-///
-/// sqlite-nio hops to its thread pool and prepares the statement again for every query; with a
-/// reused prepared statement on a thread of our own, libsqlite3 is about 10x faster, and it adds
-/// no SwiftNIO build to the package.
-///
-/// ## synchronous=NORMAL
-/// With WAL, NORMAL writes every commit to the WAL file before `COMMIT` returns but only
-/// fsyncs at checkpoints. A process crash (SIGKILL) loses nothing committed: the WAL is in the
-/// OS page cache and is replayed on open. Only a power loss or kernel crash can lose the last
-/// commits, which needs FULL (an fsync per commit: 5 500 instead of 32 700 single-row commits
-/// per second here). The relay's requirement is surviving SIGKILL and restart, so NORMAL.
+/// The durable side of the pending table: one writer thread that commits queued effects in
+/// batched transactions (group commit) through a ``StoreBackend`` (SQLite or PostgreSQL), and
+/// emits results only once the transaction holding their effects has committed.
 ///
 /// ## Threading
-/// Writes never run on Swift's cooperative pool: callers enqueue effects (a lock and an
-/// append) and, when they need durability, await a barrier that the writer thread resumes after
-/// the transaction holding everything enqueued before it has committed. Whatever accumulates
-/// while one transaction commits goes into the next one.
+/// Writes never run on Swift's cooperative pool or on a NIO event loop: callers enqueue effects
+/// (a lock and an append) and, when they need durability, await a barrier that the writer
+/// thread resumes after the transaction holding everything enqueued before it has committed.
+/// Whatever accumulates while one transaction commits goes into the next one. The backend is
+/// opened, used and closed on the writer thread alone, and may block it (PostgreSQL's
+/// `EventLoopFuture.wait()`): that thread is the store's own and waits for nothing else.
 final class CorrelationStore: @unchecked Sendable {
-    // @unchecked Sendable: `connection` and the statements are touched only by the thread that
-    // opens the store (during init, before the writer thread starts) and then by the writer
-    // thread alone; every other stored var is guarded by `condition`.
+    // @unchecked Sendable: `backend` is touched only by the writer thread (it opens it, writes
+    // through it and closes it); `recoveredRows` is written by the writer thread before the
+    // opener is told the store is open (a semaphore or a continuation: a happens-before edge)
+    // and never written again; every other stored var is guarded by `condition`.
 
-    /// The database path, as given.
-    let path: String
+    /// The database, for messages: the SQLite path, or the PostgreSQL URL without its password.
+    let location: String
 
-    private let connection: SQLiteConnection
-    private let insertStatement: OpaquePointer
-    private let resolveStatement: OpaquePointer
-    private let purgeStatement: OpaquePointer
-    private let confirmStatement: OpaquePointer
-    private let markSentStatement: OpaquePointer
-    private let recordAnswerStatement: OpaquePointer
+    private var backend: (any StoreBackend)?
     private let emit: CorrelationResults
     private let beforeCommit: (@Sendable () -> Void)?
 
@@ -64,153 +42,74 @@ final class CorrelationStore: @unchecked Sendable {
     /// The rows found at open.
     private(set) var recoveredRows: [PersistedRequest] = []
 
-    /// Opens (or creates) the database at `path` and reads its rows.
-    ///
-    /// - Throws: ``CorrelationStoreError/directoryMissing(path:)`` when the parent directory does
-    ///   not exist; ``CorrelationStoreError/corrupt(path:reason:)`` when the file is not a SQLite
-    ///   database or is damaged; ``CorrelationStoreError/cannotOpen(path:reason:)`` otherwise.
-    /// - Parameter emit: where results handed to ``enqueue(_:thenEmit:)`` go once committed
-    ///   (counted there as reserved when enqueued).
-    init(
-        path: String, emit: CorrelationResults,
-        beforeCommit: (@Sendable () -> Void)? = nil
-    ) throws(CorrelationStoreError) {
-        self.path = path
+    private init(
+        location: String, emit: CorrelationResults, beforeCommit: (@Sendable () -> Void)?
+    ) {
+        self.location = location
         self.emit = emit
         self.beforeCommit = beforeCommit
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        else { throw .directoryMissing(path: path) }
+    }
 
-        func mapped(_ failure: SQLiteConnection.Failure) -> CorrelationStoreError {
-            failure.isCorruption
-                ? .corrupt(path: path, reason: failure.message)
-                : .cannotOpen(path: path, reason: failure.message)
-        }
-        do throws(SQLiteConnection.Failure) {
-            connection = try SQLiteConnection(path: path)
-            // journal_mode is the first statement that reads the file: a foreign file fails here.
-            let mode = try connection.scalarText("PRAGMA journal_mode=WAL")
-            guard mode == "wal" else {
-                throw SQLiteConnection.Failure(
-                    code: SQLITE_CANTOPEN, message: "journal_mode is \(mode ?? "nil"), not wal")
+    /// Opens a store on a new writer thread, which runs `makeBackend` and reads the rows; calls
+    /// `opened` (on that thread) with the store or the failure.
+    private static func start(
+        location: String, emit: CorrelationResults, beforeCommit: (@Sendable () -> Void)?,
+        makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend,
+        opened: @escaping @Sendable (Result<CorrelationStore, CorrelationStoreError>) -> Void
+    ) {
+        let store = CorrelationStore(location: location, emit: emit, beforeCommit: beforeCommit)
+        let thread = Thread {
+            do throws(CorrelationStoreError) {
+                let backend = try makeBackend()
+                do throws(CorrelationStoreError) {
+                    store.recoveredRows = try backend.readRows()
+                } catch {
+                    backend.close()
+                    throw error
+                }
+                store.backend = backend
+            } catch {
+                store.finishWriter()
+                opened(.failure(error))
+                return
             }
-            try connection.execute("PRAGMA synchronous=NORMAL")
-            try connection.execute(
-                """
-                CREATE TABLE IF NOT EXISTS request(
-                    correlation_id TEXT PRIMARY KEY NOT NULL,
-                    operation TEXT NOT NULL,
-                    content_type TEXT NOT NULL,
-                    timestamp_utc INTEGER NOT NULL,
-                    ticket_id TEXT,
-                    body BLOB,
-                    body_hash INTEGER NOT NULL,
-                    deadline INTEGER NOT NULL,
-                    state INTEGER NOT NULL,
-                    resolved_at INTEGER,
-                    reply_hash INTEGER,
-                    confirmed INTEGER NOT NULL DEFAULT 0
-                ) WITHOUT ROWID
-                """)
-            try Self.addUpstreamColumns(connection)
-            insertStatement = try connection.prepare(
-                """
-                INSERT OR REPLACE INTO request(correlation_id, operation, content_type, timestamp_utc, ticket_id,
-                    body, body_hash, deadline, state, resolved_at, reply_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL)
-                """)
-            // The body stays until the result is confirmed: an unconfirmed result may be emitted
-            // again after a restart, and then carries the request in full.
-            resolveStatement = try connection.prepare(
-                "UPDATE request SET state = ?, resolved_at = ?, reply_hash = ?, confirmed = 0 WHERE correlation_id = ?"
-            )
-            confirmStatement = try connection.prepare(
-                """
-                UPDATE request SET confirmed = 1, body = NULL, answer = NULL
-                WHERE correlation_id = ? AND state <> 0
-                """)
-            markSentStatement = try connection.prepare("UPDATE request SET sent = 1 WHERE correlation_id = ?")
-            recordAnswerStatement = try connection.prepare(
-                "UPDATE request SET answer = ?, answer_status = ?, answered_at = ? WHERE correlation_id = ?")
-            purgeStatement = try connection.prepare("DELETE FROM request WHERE correlation_id = ?")
-            recoveredRows = try Self.readRows(connection)
-        } catch {
-            throw mapped(error)
+            opened(.success(store))
+            store.writerLoop()
         }
-        let thread = Thread { [self] in self.writerLoop() }
         thread.name = "mts-correlation-store"
         thread.start()
     }
 
-    deinit {
-        sqlite3_finalize(insertStatement)
-        sqlite3_finalize(resolveStatement)
-        sqlite3_finalize(purgeStatement)
-        sqlite3_finalize(confirmStatement)
-        sqlite3_finalize(markSentStatement)
-        sqlite3_finalize(recordAnswerStatement)
-        connection.close()
+    /// Opens the store, blocking the calling thread until the writer thread has opened the
+    /// database and read its rows (the SQLite engine initialiser, which is synchronous).
+    static func openBlocking(
+        location: String, emit: CorrelationResults, beforeCommit: (@Sendable () -> Void)? = nil,
+        makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend
+    ) throws(CorrelationStoreError) -> CorrelationStore {
+        let outcome = Mutex<Result<CorrelationStore, CorrelationStoreError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        start(location: location, emit: emit, beforeCommit: beforeCommit, makeBackend: makeBackend) {
+            result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
     }
 
-    /// The columns for active upstreams (the jackpot Bet Engine), added to files written before
-    /// they existed; idempotent (a column already there is left alone).
-    private static func addUpstreamColumns(_ connection: SQLiteConnection) throws(SQLiteConnection.Failure) {
-        let statement = try connection.prepare("PRAGMA table_info(request)")
-        var columns: Set<String> = []
-        while sqlite3_step(statement) == SQLITE_ROW {
-            if let name = connection.text(statement, 1) { columns.insert(name) }
-        }
-        sqlite3_finalize(statement)
-        let added = [
-            ("sent", "INTEGER NOT NULL DEFAULT 0"), ("answer", "BLOB"), ("answer_status", "INTEGER"),
-            ("answered_at", "INTEGER"),
-        ]
-        for (name, type) in added where !columns.contains(name) {
-            try connection.execute("ALTER TABLE request ADD COLUMN \(name) \(type)")
-        }
-    }
-
-    private static func readRows(
-        _ connection: SQLiteConnection
-    ) throws(SQLiteConnection.Failure) -> [PersistedRequest] {
-        let statement = try connection.prepare(
-            """
-            SELECT correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
-                state, resolved_at, reply_hash, confirmed, sent, answer, answer_status, answered_at FROM request
-            """)
-        defer { sqlite3_finalize(statement) }
-        var rows: [PersistedRequest] = []
-        while true {
-            let status = sqlite3_step(statement)
-            if status == SQLITE_DONE { break }
-            guard status == SQLITE_ROW else { throw connection.failure(status) }
-            guard let state = PersistedRequest.State(rawValue: connection.int64(statement, 8) ?? -1) else {
-                throw SQLiteConnection.Failure(code: SQLITE_CORRUPT, message: "unknown request state")
+    /// Opens the store; suspends (blocking no thread of the caller's) until the writer thread
+    /// has opened the database and read its rows.
+    static func open(
+        location: String, emit: CorrelationResults, beforeCommit: (@Sendable () -> Void)? = nil,
+        makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend
+    ) async throws(CorrelationStoreError) -> CorrelationStore {
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<CorrelationStore, CorrelationStoreError>, Never>) in
+            start(location: location, emit: emit, beforeCommit: beforeCommit, makeBackend: makeBackend) {
+                continuation.resume(returning: $0)
             }
-            let request = CorrelationRequest(
-                correlationId: connection.text(statement, 0) ?? "",
-                operation: connection.text(statement, 1) ?? "",
-                contentType: connection.text(statement, 2) ?? "",
-                timestampUtc: connection.int64(statement, 3) ?? 0,
-                ticketId: connection.text(statement, 4), body: connection.blob(statement, 5))
-            rows.append(
-                PersistedRequest(
-                    request: request, bodyHash: UInt64(bitPattern: connection.int64(statement, 6) ?? 0),
-                    deadline: connection.int64(statement, 7) ?? 0, state: state,
-                    resolvedAt: connection.int64(statement, 9),
-                    replyHash: connection.int64(statement, 10).map { UInt64(bitPattern: $0) },
-                    confirmed: connection.int64(statement, 11) == 1,
-                    sent: connection.int64(statement, 12) == 1,
-                    answer: connection.int64(statement, 14).map { status in
-                        RecordedAnswer(
-                            status: Int(status), body: connection.blob(statement, 13),
-                            receivedAt: connection.int64(statement, 15) ?? 0)
-                    }))
         }
-        return rows
+        return try result.get()
     }
 
     // MARK: Enqueueing (any thread)
@@ -240,7 +139,7 @@ final class CorrelationStore: @unchecked Sendable {
             }
             if closing {
                 condition.unlock()
-                continuation.resume(throwing: CorrelationError.storeFailed(.closed(path: path)))
+                continuation.resume(throwing: CorrelationError.storeFailed(.closed(path: location)))
                 return
             }
             pending.append(.barrier(continuation))
@@ -263,26 +162,34 @@ final class CorrelationStore: @unchecked Sendable {
         return statistics
     }
 
-    /// Commits what is queued, stops the writer thread and closes the database. Blocks until done.
+    /// Commits what is queued, stops the writer thread and closes the database. Blocks until
+    /// done (at most one transaction's time); safe to call more than once.
     func close() {
         condition.lock()
         closing = true
         condition.broadcast()
         while !writerFinished { condition.wait() }
         condition.unlock()
-        connection.close()
     }
 
     // MARK: The writer thread
+
+    private func finishWriter() {
+        condition.lock()
+        writerFinished = true
+        condition.broadcast()
+        condition.unlock()
+    }
 
     private func writerLoop() {
         while true {
             condition.lock()
             while pending.isEmpty && !closing { condition.wait() }
             if pending.isEmpty {
-                writerFinished = true
-                condition.broadcast()
                 condition.unlock()
+                backend?.close()
+                backend = nil
+                finishWriter()
                 return
             }
             let batch = pending
@@ -291,21 +198,23 @@ final class CorrelationStore: @unchecked Sendable {
             condition.unlock()
 
             let started = DispatchTime.now().uptimeNanoseconds
-            var effectCount = 0
-            if batchError == nil {
-                do {
-                    effectCount = try write(batch)
+            var effects: [PersistenceEffect] = []
+            for job in batch { if case .effect(let effect) = job { effects.append(effect) } }
+            if batchError == nil, !effects.isEmpty, let backend {
+                do throws(CorrelationStoreError) {
+                    try backend.write(effects, beforeCommit: beforeCommit)
                 } catch {
-                    let failure = CorrelationStoreError.writeFailed(path: path, reason: error.message)
                     condition.lock()
-                    self.failure = failure
+                    failure = error
                     condition.unlock()
-                    batchError = failure
+                    batchError = error
                 }
             }
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             condition.lock()
-            if effectCount > 0 { statistics.record(effects: effectCount, nanoseconds: elapsed) }
+            if batchError == nil, !effects.isEmpty {
+                statistics.record(effects: effects.count, nanoseconds: elapsed)
+            }
             condition.unlock()
             for job in batch {
                 switch job {
@@ -323,65 +232,6 @@ final class CorrelationStore: @unchecked Sendable {
                     emit.deliverReserved(results)
                 }
             }
-        }
-    }
-
-    /// Writes a batch in one transaction; returns the number of effects written.
-    private func write(_ batch: [Job]) throws(SQLiteConnection.Failure) -> Int {
-        var count = 0
-        for job in batch { if case .effect = job { count += 1 } }
-        guard count > 0 else { return 0 }
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
-            for job in batch {
-                guard case .effect(let effect) = job else { continue }
-                try apply(effect)
-            }
-            beforeCommit?()
-            try connection.execute("COMMIT")
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
-        return count
-    }
-
-    private func apply(_ effect: PersistenceEffect) throws(SQLiteConnection.Failure) {
-        switch effect {
-        case .insert(let row):
-            let statement = insertStatement
-            connection.bind(statement, 1, row.request.correlationId)
-            connection.bind(statement, 2, row.request.operation)
-            connection.bind(statement, 3, row.request.contentType)
-            connection.bind(statement, 4, row.request.timestampUtc)
-            connection.bind(statement, 5, row.request.ticketId)
-            connection.bind(statement, 6, blob: row.request.body)
-            connection.bind(statement, 7, Int64(bitPattern: row.bodyHash))
-            connection.bind(statement, 8, row.deadline)
-            try connection.run(statement)
-        case .resolve(let correlationId, let state, let resolvedAt, let replyHash):
-            let statement = resolveStatement
-            connection.bind(statement, 1, state.rawValue)
-            connection.bind(statement, 2, resolvedAt)
-            connection.bind(statement, 3, replyHash.map { Int64(bitPattern: $0) })
-            connection.bind(statement, 4, correlationId)
-            try connection.run(statement)
-        case .purge(let correlationId):
-            connection.bind(purgeStatement, 1, correlationId)
-            try connection.run(purgeStatement)
-        case .confirm(let correlationId):
-            connection.bind(confirmStatement, 1, correlationId)
-            try connection.run(confirmStatement)
-        case .markSent(let correlationId):
-            connection.bind(markSentStatement, 1, correlationId)
-            try connection.run(markSentStatement)
-        case .recordAnswer(let correlationId, let answer):
-            let statement = recordAnswerStatement
-            connection.bind(statement, 1, blob: answer.body)
-            connection.bind(statement, 2, Int64(answer.status))
-            connection.bind(statement, 3, answer.receivedAt)
-            connection.bind(statement, 4, correlationId)
-            try connection.run(statement)
         }
     }
 }

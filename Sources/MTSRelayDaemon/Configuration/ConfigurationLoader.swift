@@ -20,7 +20,7 @@ struct ConfigurationLoader {
 
     static let topLevelKeys = [
         "broker", "intake", "replies", "deadLetter", "store", "timeouts", "retentionSeconds", "engine",
-        "sinks", "log", "metrics", "shutdown", "jackpot",
+        "sinks", "log", "metrics", "shutdown", "jackpot", "ha",
     ]
 
     let environment: [String: String]
@@ -53,9 +53,8 @@ struct ConfigurationLoader {
             reader.read("exchange", in: section, into: &configuration.deadLetter.exchange)
             reader.read("queue", in: section, into: &configuration.deadLetter.queue)
         }
-        if let node = top["store"], let section = reader.section(node, "store", ["path"]) {
-            reader.read("path", in: section, into: &configuration.store.path)
-        }
+        if let node = top["store"] { readStore(node) }
+        if let node = top["ha"] { readHA(node) }
         if let node = top["timeouts"] { readTimeouts(node) }
         if let node = top["retentionSeconds"] {
             reader.read(node, at: "retentionSeconds", .atLeast(0), into: &configuration.retentionSeconds)
@@ -215,6 +214,7 @@ struct ConfigurationLoader {
     // MARK: Environment and cross-checks
 
     private mutating func applyEnvironment() {
+        applyStoreEnvironment()
         if let url = environment[Self.brokerURLVariable], !url.isEmpty,
             validateAMQPURL(url, at: Self.brokerURLVariable, overriding: "broker.url")
         {

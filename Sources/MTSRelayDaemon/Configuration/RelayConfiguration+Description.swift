@@ -1,4 +1,5 @@
 import AMQPClient
+import MTSCorrelation
 import Yams
 
 extension RelayConfiguration {
@@ -52,7 +53,19 @@ extension RelayConfiguration {
                 "deadLetter",
                 Self.map([("exchange", .string(deadLetter.exchange)), ("queue", .string(deadLetter.queue))])
             ),
-            ("store", Self.map([("path", .string(store.path))])),
+            (
+                "store",
+                Self.map([
+                    ("path", .string(store.path)),
+                    ("url", .optional(store.url.map { StoreLocation.maskedPostgresURL($0) ?? "****" })),
+                ])
+            ),
+            (
+                "ha",
+                Self.map([
+                    ("group", .string(ha.group)), ("node", .string(ha.node)), ("leaseMs", .int(ha.leaseMs)),
+                ])
+            ),
             (
                 "timeouts",
                 Self.map(

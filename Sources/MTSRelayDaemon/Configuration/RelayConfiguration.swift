@@ -19,6 +19,8 @@ public struct RelayConfiguration: Sendable, Equatable {
     public var metrics = Metrics()
     public var shutdown = Shutdown()
     public var engine = Engine()
+    /// Several relays sharing a PostgreSQL store (`ha`).
+    public var ha = HA()
     /// Jackpot tickets through the Bet Engine; nil when the file has no `jackpot` section.
     public var jackpot: Jackpot?
 
@@ -79,8 +81,12 @@ public struct RelayConfiguration: Sendable, Equatable {
     }
 
     public struct Store: Sendable, Equatable {
-        /// The SQLite file of the pending table; its directory must exist.
+        /// The SQLite file of the pending table; its directory must exist. Used when `url` is
+        /// not set.
         public var path: String = "/var/lib/mts-relay/pending.sqlite"
+        /// `postgresql://user[:password]@host[:port]/database`: the pending table in PostgreSQL,
+        /// shared by the relays of `ha.group`; `MTS_RELAY_STORE_URL` wins. Nil: SQLite at `path`.
+        public var url: String?
         public init() {}
     }
 

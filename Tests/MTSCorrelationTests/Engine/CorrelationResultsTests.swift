@@ -152,15 +152,14 @@ import Testing
         await engine.shutdown()
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func theTimerLoopStopsAtTheCapacityWithTheStoreOn() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
+    @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
+    func theTimerLoopStopsAtTheCapacityWithTheStoreOn(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
-        let engine = try CorrelationEngine(
-            configuration: configuration(), clock: clock, storePath: directory.file("relay.sqlite"))
+        let engine = try await store.engine(configuration(), clock: clock)
         try await runLoopStopsAtTheBound(engine, clock: clock)
         await engine.shutdown()
+        await store.remove()
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -181,17 +180,16 @@ import Testing
         await engine.shutdown()
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func resultsWaitingForTheirCommitCountTowardTheCapacity() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
+    @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
+    func resultsWaitingForTheirCommitCountTowardTheCapacity(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
         let armed = Atomic(false)
         let entered = Atomic(false)
         let release = DispatchSemaphore(value: 0)
         // Holds the writer thread inside the armed transaction, before COMMIT.
-        let engine = try CorrelationEngine(
-            configuration: configuration(), clock: clock, storePath: directory.file("relay.sqlite"),
+        let engine = try await store.engine(
+            configuration(), clock: clock,
             beforeCommit: {
                 guard armed.exchange(false, ordering: .sequentiallyConsistent) else { return }
                 entered.store(true, ordering: .sequentiallyConsistent)
@@ -221,6 +219,7 @@ import Testing
         #expect((timeouts + more + last).map(\.correlationId) == ids)
         #expect(await engine.unconfirmedCount == 10)
         await engine.shutdown()
+        await store.remove()
     }
 
     // MARK: The consumer side

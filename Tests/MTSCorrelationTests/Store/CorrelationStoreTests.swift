@@ -4,14 +4,15 @@ import Testing
 
 @testable import MTSCorrelation
 
-/// The durable store, on real SQLite files in a temporary directory.
+/// The durable store, on both backends: real SQLite files in a temporary directory, and a real
+/// PostgreSQL server (``TestPostgres``), each test in a group of its own.
 ///
-/// A crash is simulated by copying the database files at a chosen instant
-/// (``TemporaryDirectory/snapshotDatabase(_:to:)``) and recovering from the copy. A SIGKILL
-/// loses exactly what the process had not yet handed to the kernel, so the copy is the state a
-/// killed daemon leaves. This is deterministic, unlike killing a child process at a random
-/// instant, and lets the test stop *inside* a batch: the store's before-commit hook takes the
-/// copy after the batch's rows are written to the WAL but before `COMMIT`.
+/// A crash is simulated by copying the store at a chosen instant (``TestStore/capture(into:)``)
+/// and recovering from the copy. A SIGKILL loses exactly what the process had not yet handed to
+/// the kernel (SQLite) or had not committed (PostgreSQL), so the copy is the state a killed
+/// daemon leaves. This is deterministic, unlike killing a child process at a random instant,
+/// and lets the test stop *inside* a batch: the store's before-commit hook takes the copy after
+/// the batch's rows are written but before `COMMIT`.
 @Suite struct CorrelationStoreTests {
     let t0 = Fixtures.epoch
 
@@ -41,52 +42,93 @@ import Testing
         }
     }
 
-    @Test func aRegistrationIsDurableWhenRegisterReturns() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("relay.sqlite")
-        let engine = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0), storePath: path)
-        try await engine.register(Fixtures.request("a"))
-        // Killed right after register returned (the daemon acks now).
-        TemporaryDirectory.snapshotDatabase(path, to: directory.file("killed.sqlite"))
-        await engine.shutdown()
-
-        let recovered = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0),
-            storePath: directory.file("killed.sqlite"))
-        #expect(await recovered.outstandingCount == 1)
-        await recovered.shutdown()
+    @Test func anUnreachablePostgreSQLIsAnErrorNamingTheServerNotThePassword() async throws {
+        // Port 1 on loopback: nothing listens there.
+        let url = "postgresql://relay:s3cret-Pa55@127.0.0.1:1/relaydb"
+        do {
+            _ = try await CorrelationEngine(
+                clock: ManualCorrelationClock(now: t0), store: .postgres(url: url))
+            Issue.record("connecting to a closed port succeeded")
+        } catch let error as CorrelationStoreError {
+            guard case .cannotOpen(let location, let reason) = error else {
+                Issue.record("expected .cannotOpen, got \(error)")
+                return
+            }
+            #expect(location.hasPrefix("postgresql://relay@127.0.0.1:1/relaydb"))
+            #expect(reason.contains("cannot connect"))
+            #expect(!"\(error)".contains("s3cret"))
+            #expect(!String(reflecting: error).contains("s3cret"))
+        }
     }
 
-    @Test func recoveryAfterAKillInTheMiddleOfABatch() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("relay.sqlite")
-        let killedPath = directory.file("killed.sqlite")
+    @Test func aWrongPostgreSQLPasswordIsRefusedWithoutQuotingIt() async throws {
+        var parsed = try PostgresURL(TestPostgres.url)
+        let wrong = "wrong-\(UUID().uuidString)"
+        let url = "postgresql://\(parsed.username):\(wrong)@\(parsed.host):\(parsed.port)/\(parsed.database)"
+        parsed.password = nil
+        do {
+            _ = try await CorrelationEngine(
+                clock: ManualCorrelationClock(now: t0), store: .postgres(url: url))
+            Issue.record("a wrong password was accepted")
+        } catch let error as CorrelationStoreError {
+            guard case .cannotOpen(let location, _) = error else {
+                Issue.record("expected .cannotOpen, got \(error)")
+                return
+            }
+            #expect(location.hasPrefix(parsed.redacted))
+            #expect(!"\(error)".contains(wrong))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aRegistrationIsDurableWhenRegisterReturns(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
+        let killed = store.sibling()
+        let engine = try await store.engine(clock: ManualCorrelationClock(now: t0))
+        try await engine.register(Fixtures.request("a"))
+        // Killed right after register returned (the daemon acks now).
+        try await store.capture(into: killed)
+        await engine.shutdown()
+
+        let recovered = try await killed.engine(clock: ManualCorrelationClock(now: t0))
+        #expect(await recovered.outstandingCount == 1)
+        await recovered.shutdown()
+        await store.remove()
+        await killed.remove()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func recoveryAfterAKillInTheMiddleOfABatch(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
+        let killed = store.sibling()
         let armed = Mutex(false)
-        let engine = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0), storePath: path,
+        let engine = try await store.engine(
+            clock: ManualCorrelationClock(now: t0),
             beforeCommit: {
                 guard armed.withLock({ $0 }) else { return }
                 armed.withLock { $0 = false }
-                TemporaryDirectory.snapshotDatabase(path, to: killedPath)
+                store.captureBlocking(into: killed)
             })
         try await engine.register(Fixtures.request("committed"))
-        let walBefore = TemporaryDirectory.size(path + "-wal")
+        let walBefore: Int
+        if case .sqlite(let path) = store.location {
+            walBefore = TemporaryDirectory.size(path + "-wal")
+        } else {
+            walBefore = 0
+        }
         armed.withLock { $0 = true }
         // 4 MiB, more than SQLite's 2 MiB page cache: its pages spill into the WAL before COMMIT,
         // so the killed copy really holds a half-written batch.
         let big = String(repeating: "x", count: 4 << 20)
         try await engine.register(Fixtures.request("in-flight", body: big))
         await engine.shutdown()
-        #expect(
-            TemporaryDirectory.size(killedPath + "-wal") > walBefore + (2 << 20), "uncommitted frames on disk"
-        )
+        if case .sqlite(let killedPath) = killed.location {
+            #expect(
+                TemporaryDirectory.size(killedPath + "-wal") > walBefore + (2 << 20),
+                "uncommitted frames on disk")
+        }
 
-        let recovered = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0),
-            storePath: killedPath)
+        let recovered = try await killed.engine(clock: ManualCorrelationClock(now: t0))
         var reader = ResultReader(recovered)
         #expect(await recovered.outstandingCount == 1)
         // The committed request is there and matches; the half-written one is not (its register
@@ -95,15 +137,15 @@ import Testing
         #expect(await reader.drain(recovered).map(\.outcome) == [.matched])
         #expect(try await recovered.register(Fixtures.request("in-flight", body: big)) == .registered)
         await recovered.shutdown()
+        await store.remove()
+        await killed.remove()
     }
 
-    @Test func decisionsAreDurableAndUnconfirmedOnesAreRepeatedOnRedelivery() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("relay.sqlite")
+    @Test(arguments: StoreKind.allCases)
+    func decisionsAreDurableAndUnconfirmedOnesAreRepeatedOnRedelivery(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
-        let engine = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let engine = try await store.engine(clock: clock)
         var reader = ResultReader(engine)
         for id in ["confirmed", "unconfirmed", "silent"] { try await engine.register(Fixtures.request(id)) }
         await engine.receive(Fixtures.reply("confirmed", token: 1, body: "r1"))
@@ -119,8 +161,7 @@ import Testing
         // Restart 5 s later: every deadline has passed while the daemon was down, and the
         // tombstone is still inside its 10 s retention.
         clock.advance(to: t0 + 5_000)
-        let restarted = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let restarted = try await store.engine(clock: clock)
         reader = ResultReader(restarted)
         // Both matches were durable before they were emitted, confirmed or not.
         #expect(await restarted.outstandingCount == 1)
@@ -150,15 +191,14 @@ import Testing
         #expect(timeouts.first?.correlationId == "silent")
         #expect(timeouts.first?.afterRecovery == true)
         await restarted.shutdown()
+        await store.remove()
     }
 
-    @Test func anUnconfirmedTimeoutIsEmittedAgainAfterRestartAndAConfirmedOneIsNot() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("relay.sqlite")
+    @Test(arguments: StoreKind.allCases)
+    func anUnconfirmedTimeoutIsEmittedAgainAfterRestartAndAConfirmedOneIsNot(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
-        let engine = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let engine = try await store.engine(clock: clock)
         var reader = ResultReader(engine)
         try await engine.register(Fixtures.request("confirmed"))
         try await engine.register(Fixtures.request("unconfirmed", at: t0 + 1))
@@ -172,8 +212,7 @@ import Testing
         #expect(await reader.drain(engine).map(\.correlationId) == ["unconfirmed"])
         await engine.shutdown()
 
-        let restarted = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let restarted = try await store.engine(clock: clock)
         reader = ResultReader(restarted)
         // Emitted again at startup, without waiting for any grace: it was decided before the crash.
         let results = await reader.drain(restarted)
@@ -183,15 +222,14 @@ import Testing
         await restarted.receive(Fixtures.reply("confirmed"))
         #expect(await reader.drain(restarted).map(\.outcome) == [.late])
         await restarted.shutdown()
+        await store.remove()
     }
 
-    @Test func tombstonesArePurgedFromTheStoreAfterRetention() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("relay.sqlite")
+    @Test(arguments: StoreKind.allCases)
+    func tombstonesArePurgedFromTheStoreAfterRetention(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
-        let engine = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let engine = try await store.engine(clock: clock)
         var reader = ResultReader(engine)
         try await engine.register(Fixtures.request("a"))
         await engine.receive(Fixtures.reply("a"))
@@ -200,24 +238,21 @@ import Testing
         await engine.processDueTimers(watermarksAt: clock.now())
         #expect(await engine.tombstoneCount == 0)
         await engine.shutdown()
-        let restarted = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let restarted = try await store.engine(clock: clock)
         #expect(await restarted.tombstoneCount == 0)
         #expect(await restarted.outstandingCount == 0)
         await restarted.shutdown()
+        await store.remove()
     }
 
-    @Test func redeliveredRegistrationAfterRestartIsRecognised() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("relay.sqlite")
+    @Test(arguments: StoreKind.allCases)
+    func redeliveredRegistrationAfterRestartIsRecognised(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
-        let engine = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let engine = try await store.engine(clock: clock)
         try await engine.register(Fixtures.request("a", body: "same"))
         await engine.shutdown()  // killed after "durable", before the ack
-        let restarted = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let restarted = try await store.engine(clock: clock)
         #expect(try await restarted.register(Fixtures.request("a", body: "same")) == .alreadyRegistered)
         await #expect(
             throws: CorrelationError.conflictingRegistration(correlationId: "a", existingState: .outstanding)
@@ -225,5 +260,27 @@ import Testing
             try await restarted.register(Fixtures.request("a", body: "other"))
         }
         await restarted.shutdown()
+        await store.remove()
+    }
+
+    @Test func groupsSharingADatabaseSeeOnlyTheirOwnRows() async throws {
+        let first = try TestStore(.postgres)
+        let second = try TestStore(.postgres)
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try await first.engine(clock: clock)
+        _ = try await engine.register(contentsOf: [Fixtures.request("a"), Fixtures.request("b")])
+        let other = try await second.engine(clock: clock)
+        // The same id in another group is another request.
+        #expect(try await other.register(Fixtures.request("a", body: "other")) == .registered)
+        await engine.shutdown()
+        await other.shutdown()
+        let reopened = try await first.engine(clock: clock)
+        let reopenedOther = try await second.engine(clock: clock)
+        #expect(await reopened.outstandingCount == 2)
+        #expect(await reopenedOther.outstandingCount == 1)
+        await reopened.shutdown()
+        await reopenedOther.shutdown()
+        await first.remove()
+        await second.remove()
     }
 }

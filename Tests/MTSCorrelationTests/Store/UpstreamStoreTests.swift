@@ -5,40 +5,38 @@ import Testing
 @testable import MTSCorrelation
 
 /// The store's marks for active upstreams (the jackpot Bet Engine): `sent` and the recorded
-/// answer, their recovery, and the migration of files written before the columns existed.
+/// answer and their recovery, on both backends; and the migration of SQLite files written before
+/// the columns existed.
 @Suite struct UpstreamStoreTests {
     let t0 = Fixtures.epoch
 
-    @Test func aSentMarkIsDurableWhenMarkSentReturnsAndRecoveredWithItsRequest() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("jackpot.sqlite")
-        let engine = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0), storePath: path)
+    @Test(arguments: StoreKind.allCases)
+    func aSentMarkIsDurableWhenMarkSentReturnsAndRecoveredWithItsRequest(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
+        let killed = store.sibling()
+        let engine = try await store.engine(clock: ManualCorrelationClock(now: t0))
         _ = try await engine.register(contentsOf: [Fixtures.request("sent"), Fixtures.request("unsent")])
         try await engine.markSent(["sent"])
         // Killed right after markSent returned (the daemon POSTs now).
-        TemporaryDirectory.snapshotDatabase(path, to: directory.file("killed.sqlite"))
+        try await store.capture(into: killed)
         await engine.shutdown()
 
-        let recovered = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0),
-            storePath: directory.file("killed.sqlite"))
+        let recovered = try await killed.engine(clock: ManualCorrelationClock(now: t0))
         let rows = recovered.recoveredRequests.sorted { $0.request.correlationId < $1.request.correlationId }
         #expect(rows.map(\.request.correlationId) == ["sent", "unsent"])
         #expect(rows.map(\.sent) == [true, false])
         #expect(rows.allSatisfy { $0.state == .outstanding && $0.answer == nil })
         #expect(rows[0].request.body == Fixtures.request("sent").body)
         await recovered.shutdown()
+        await store.remove()
+        await killed.remove()
     }
 
-    @Test func anUnconfirmedAnswerComesBackAndMatchesAgainAConfirmedOneDoesNot() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("jackpot.sqlite")
+    @Test(arguments: StoreKind.allCases)
+    func anUnconfirmedAnswerComesBackAndMatchesAgainAConfirmedOneDoesNot(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
-        let engine = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let engine = try await store.engine(clock: clock)
         var reader = ResultReader(engine)
         _ = try await engine.register(contentsOf: [
             Fixtures.request("confirmed"), Fixtures.request("unconfirmed"),
@@ -57,8 +55,7 @@ import Testing
         try await engine.confirm([results[0].id])
         await engine.shutdown()
 
-        let restarted = try CorrelationEngine(
-            configuration: Fixtures.configuration, clock: clock, storePath: path)
+        let restarted = try await store.engine(clock: clock)
         reader = ResultReader(restarted)
         let rows = restarted.recoveredRequests
         #expect(rows.map(\.request.correlationId) == ["unconfirmed"])
@@ -78,6 +75,7 @@ import Testing
         #expect(again.map(\.outcome) == [.matched])
         #expect(again.first?.request?.body == Fixtures.request("unconfirmed").body)
         await restarted.shutdown()
+        await store.remove()
     }
 
     @Test func aFileWithoutTheNewColumnsIsMigratedAndKeepsItsRows() async throws {

@@ -1,0 +1,27 @@
+import Synchronization
+
+/// The epoch a relay's PostgreSQL store writes carry (issue 15's fence).
+///
+/// Give the same fence to the engine (``CorrelationEngine/init(configuration:clock:store:fence:)``)
+/// and to the lease driver: it sets the epoch on ``LeaseStateMachine/Action/becomeActive(epoch:)``
+/// and clears it on a step-down. Every batch transaction then first locks the group's lease row
+/// `FOR SHARE` where it still has that epoch, and rolls back with
+/// ``CorrelationStoreError/fenced(path:epoch:)`` when it has another (a take-over, which needs the
+/// row exclusively, waits for the batch's commit, and every later batch of the old epoch is
+/// refused). Without an epoch every write is refused: a member that is not active decides
+/// nothing.
+public final class StoreFence: Sendable {
+    private let current = Mutex<Int64?>(nil)
+
+    /// A fence with no epoch: every write is refused until ``activate(epoch:)``.
+    public init() {}
+
+    /// The epoch writes carry, or nil while the member is not active.
+    public var epoch: Int64? { current.withLock { $0 } }
+
+    /// Stamps later writes with `epoch`.
+    public func activate(epoch: Int64) { current.withLock { $0 = epoch } }
+
+    /// Refuses every later write.
+    public func deactivate() { current.withLock { $0 = nil } }
+}

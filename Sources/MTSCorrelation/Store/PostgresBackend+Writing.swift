@@ -1,0 +1,221 @@
+import NIOCore
+import PostgresNIO
+
+extension PostgresBackend {
+    func write(_ effects: [PersistenceEffect], beforeCommit: (() -> Void)?) throws(CorrelationStoreError) {
+        var fencedEpoch: Int64?
+        do {
+            var futures = [connection.query("BEGIN", logger: logger)]
+            // The fence first: it locks the lease row of this epoch until the commit, or finds none.
+            let fenceCheck = fence.map { fence in
+                let epoch = fence.epoch ?? 0
+                fencedEpoch = epoch
+                return connection.query(fenceQuery(epoch: epoch), logger: logger)
+            }
+            for run in Self.runs(of: effects) {
+                futures.append(connection.query(statement(for: run), logger: logger))
+            }
+            if let fenceCheck {
+                // Whether the epoch is current decides between COMMIT and ROLLBACK: wait for it.
+                let rows = try fenceCheck.wait()
+                try wait(futures)
+                futures.removeAll()
+                guard rows.rows.count == 1 else { throw FenceRefusal() }
+            }
+            if let beforeCommit {
+                // The hook wants the rows written: wait for them first.
+                try wait(futures)
+                futures.removeAll()
+                beforeCommit()
+            }
+            futures.append(connection.query("COMMIT", logger: logger))
+            try wait(futures)
+        } catch {
+            // After a failed statement the server has aborted the transaction, and the queued
+            // COMMIT ended it as a rollback; this ends it when COMMIT itself was not reached.
+            _ = try? connection.query("ROLLBACK", logger: logger).wait()
+            if error is FenceRefusal { throw .fenced(path: location, epoch: fencedEpoch ?? 0) }
+            throw .writeFailed(path: location, reason: Self.reason(error))
+        }
+    }
+
+    /// The fence found the group's lease at another epoch.
+    private struct FenceRefusal: Error {}
+
+    private func fenceQuery(epoch: Int64) -> PostgresQuery {
+        var binds = PostgresBindings()
+        binds.append(group)
+        binds.append(epoch)
+        return PostgresQuery(
+            unsafeSQL:
+                "SELECT epoch FROM \(PostgresSchema.leaseTable) WHERE group_name = $1 AND epoch = $2 FOR SHARE",
+            binds: binds)
+    }
+
+    /// Effects of one kind, for distinct ids: one statement.
+    struct Run {
+        enum Kind { case insert, resolve, confirm, markSent, recordAnswer, purge }
+        var kind: Kind
+        var effects: [PersistenceEffect] = []
+        var ids: Set<String> = []
+    }
+
+    /// Splits effects into runs: a new run at each change of kind, and when an id comes again.
+    static func runs(of effects: [PersistenceEffect]) -> [Run] {
+        var runs: [Run] = []
+        for effect in effects {
+            let (kind, id) = classify(effect)
+            if runs.last?.kind != kind || runs.last?.ids.contains(id) == true {
+                runs.append(Run(kind: kind))
+            }
+            runs[runs.count - 1].effects.append(effect)
+            runs[runs.count - 1].ids.insert(id)
+        }
+        return runs
+    }
+
+    private static func classify(_ effect: PersistenceEffect) -> (Run.Kind, String) {
+        switch effect {
+        case .insert(let row): (.insert, row.request.correlationId)
+        case .resolve(let id, _, _, _): (.resolve, id)
+        case .confirm(let id): (.confirm, id)
+        case .markSent(let id): (.markSent, id)
+        case .recordAnswer(let id, _): (.recordAnswer, id)
+        case .purge(let id): (.purge, id)
+        }
+    }
+
+    /// The statement for a run: `$1` is the group, the other binds are arrays, one per column.
+    /// Arrays cannot hold NULL here (postgres-nio encodes no optional elements), so an optional
+    /// column travels with a presence flag, and an empty body stands for NULL (as in SQLite).
+    private func statement(for run: Run) -> PostgresQuery {
+        var binds = PostgresBindings()
+        binds.append(group)
+        let table = Self.table
+        let sql: String
+        switch run.kind {
+        case .insert:
+            var ids: [String] = [], operations: [String] = [], contentTypes: [String] = []
+            var timestamps: [Int64] = [], tickets: [String] = [], hasTicket: [Bool] = []
+            var bodies: [ByteBuffer] = [], hashes: [Int64] = [], deadlines: [Int64] = []
+            for case .insert(let row) in run.effects {
+                ids.append(row.request.correlationId)
+                operations.append(row.request.operation)
+                contentTypes.append(row.request.contentType)
+                timestamps.append(row.request.timestampUtc)
+                tickets.append(row.request.ticketId ?? "")
+                hasTicket.append(row.request.ticketId != nil)
+                bodies.append(ByteBuffer(bytes: row.request.body))
+                hashes.append(Int64(bitPattern: row.bodyHash))
+                deadlines.append(row.deadline)
+            }
+            binds.append(ids)
+            binds.append(operations)
+            binds.append(contentTypes)
+            binds.append(timestamps)
+            binds.append(tickets)
+            binds.append(hasTicket)
+            binds.append(bodies)
+            binds.append(hashes)
+            binds.append(deadlines)
+            // As SQLite's INSERT OR REPLACE: a row that is there is replaced whole.
+            sql = """
+                INSERT INTO \(table) AS r (group_name, correlation_id, operation, content_type, timestamp_utc,
+                    ticket_id, body, body_hash, deadline, state)
+                SELECT $1, t.id, t.operation, t.content_type, t.ts, CASE WHEN t.has_ticket THEN t.ticket END,
+                    NULLIF(t.body, ''::bytea), t.hash, t.deadline, 0
+                FROM unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::bool[], $8::bytea[],
+                    $9::int8[], $10::int8[])
+                    AS t(id, operation, content_type, ts, ticket, has_ticket, body, hash, deadline)
+                ON CONFLICT (group_name, correlation_id) DO UPDATE SET
+                    operation = EXCLUDED.operation, content_type = EXCLUDED.content_type,
+                    timestamp_utc = EXCLUDED.timestamp_utc, ticket_id = EXCLUDED.ticket_id, body = EXCLUDED.body,
+                    body_hash = EXCLUDED.body_hash, deadline = EXCLUDED.deadline, state = 0, resolved_at = NULL,
+                    reply_hash = NULL, confirmed = false, sent = false, answer = NULL, answer_status = NULL,
+                    answered_at = NULL
+                """
+        case .resolve:
+            var ids: [String] = [], states: [Int64] = [], resolvedAts: [Int64] = []
+            var hashes: [Int64] = [], hasHash: [Bool] = []
+            for case .resolve(let id, let state, let resolvedAt, let replyHash) in run.effects {
+                ids.append(id)
+                states.append(state.rawValue)
+                resolvedAts.append(resolvedAt)
+                hashes.append(replyHash.map { Int64(bitPattern: $0) } ?? 0)
+                hasHash.append(replyHash != nil)
+            }
+            binds.append(ids)
+            binds.append(states)
+            binds.append(resolvedAts)
+            binds.append(hashes)
+            binds.append(hasHash)
+            // The body stays until the result is confirmed: an unconfirmed result may be emitted
+            // again after a restart, and then carries the request in full.
+            sql = """
+                UPDATE \(table) AS r SET state = t.state, resolved_at = t.resolved_at,
+                    reply_hash = CASE WHEN t.has_hash THEN t.hash END, confirmed = false
+                FROM unnest($2::text[], $3::int8[], $4::int8[], $5::int8[], $6::bool[])
+                    AS t(id, state, resolved_at, hash, has_hash)
+                WHERE r.group_name = $1 AND r.correlation_id = t.id
+                """
+        case .confirm, .markSent, .purge:
+            var ids: [String] = []
+            for effect in run.effects {
+                switch effect {
+                case .confirm(let id), .markSent(let id), .purge(let id): ids.append(id)
+                default: break
+                }
+            }
+            binds.append(ids)
+            switch run.kind {
+            case .confirm:
+                sql = """
+                    UPDATE \(table) AS r SET confirmed = true, body = NULL, answer = NULL
+                    FROM unnest($2::text[]) AS t(id)
+                    WHERE r.group_name = $1 AND r.correlation_id = t.id AND r.state <> 0
+                    """
+            case .markSent:
+                sql = """
+                    UPDATE \(table) AS r SET sent = true FROM unnest($2::text[]) AS t(id)
+                    WHERE r.group_name = $1 AND r.correlation_id = t.id
+                    """
+            default:
+                sql = """
+                    DELETE FROM \(table) AS r USING unnest($2::text[]) AS t(id)
+                    WHERE r.group_name = $1 AND r.correlation_id = t.id
+                    """
+            }
+        case .recordAnswer:
+            var ids: [String] = [], bodies: [ByteBuffer] = [], statuses: [Int64] = [], times: [Int64] = []
+            for case .recordAnswer(let id, let answer) in run.effects {
+                ids.append(id)
+                bodies.append(ByteBuffer(bytes: answer.body))
+                statuses.append(Int64(answer.status))
+                times.append(answer.receivedAt)
+            }
+            binds.append(ids)
+            binds.append(bodies)
+            binds.append(statuses)
+            binds.append(times)
+            sql = """
+                UPDATE \(table) AS r SET answer = NULLIF(t.body, ''::bytea), answer_status = t.status,
+                    answered_at = t.at
+                FROM unnest($2::text[], $3::bytea[], $4::int8[], $5::int8[]) AS t(id, body, status, at)
+                WHERE r.group_name = $1 AND r.correlation_id = t.id
+                """
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// What failed, in words that never carry the password: the server's SQLSTATE and message,
+    /// or the kind of client failure and its underlying (network) error.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let info = error.serverInfo {
+            let state = info[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return "\(info[.message] ?? "server error")\(state)"
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+}

@@ -1,0 +1,149 @@
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The PostgreSQL backend (vapor/postgres-nio): one connection, rows scoped by `group_name`
+/// (`ha.group`), every batch one transaction of multi-row statements.
+///
+/// ## Blocking
+/// Every call here runs on the store's writer thread (see ``CorrelationStore``), which is
+/// neither on Swift's cooperative pool nor an event loop of postgres-nio's group: it drives
+/// postgres-nio's `EventLoopFuture` API and blocks in `wait()`, as the SQLite backend blocks in
+/// `sqlite3_step`. The connection's IO runs on the event loop meanwhile.
+///
+/// ## Batching
+/// The effects of a batch go out as runs: consecutive effects of one kind for distinct ids
+/// become one statement over `unnest` of arrays (one round trip, one plan, however many rows).
+/// A change of kind, or an id seen again within the run, starts the next run, so the rows end
+/// as if the effects had been applied one by one, in order. The statements are queued on the
+/// connection together with `BEGIN` and `COMMIT` and awaited at the end: one wait per batch.
+///
+/// ## Passwords
+/// Errors name the URL without its password (``PostgresURL/redacted``), and reasons are built
+/// from the server's message and SQLSTATE or the connection error, never from the configuration.
+/// postgres-nio's own logger is a no-op one.
+final class PostgresBackend: StoreBackend {
+    let location: String
+    let group: String
+
+    let connection: PostgresConnection
+    /// postgres-nio's logger: a no-op one, so that nothing of the configuration is ever logged.
+    static let logger = Logger(label: "mts-relay.store.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    var logger: Logger { Self.logger }
+
+    /// The table of requests, shared by every group.
+    static let table = PostgresSchema.requestTable
+    /// The epoch every write must carry, when the relay runs with a lease.
+    let fence: StoreFence?
+
+    /// Connects and creates or migrates the schema (idempotent; concurrent openers are
+    /// serialised by a transaction-scoped advisory lock).
+    ///
+    /// - Throws: ``CorrelationStoreError/cannotOpen(path:reason:)`` naming the URL without its
+    ///   password and what failed.
+    init(url text: String, group: String, fence: StoreFence? = nil) throws(CorrelationStoreError) {
+        let url: PostgresURL
+        do throws(PostgresURL.Invalid) {
+            url = try PostgresURL(text)
+        } catch {
+            throw .cannotOpen(path: "postgresql://(invalid URL)", reason: error.reason)
+        }
+        location = StoreLocation.postgres(url: text, group: group).description
+        self.group = group
+        self.fence = fence
+        do {
+            connection = try PostgresConnection.connect(
+                on: PostgresConnection.defaultEventLoopGroup.any(),
+                configuration: url.connectionConfiguration, id: 1,
+                logger: Self.logger
+            ).wait()
+        } catch {
+            throw .cannotOpen(path: location, reason: "cannot connect: \(Self.reason(error))")
+        }
+        do {
+            try migrate()
+        } catch {
+            try? connection.close().wait()
+            throw .cannotOpen(path: location, reason: "cannot create the schema: \(Self.reason(error))")
+        }
+    }
+
+    func close() {
+        try? connection.close().wait()
+    }
+
+    private func migrate() throws {
+        do {
+            try run(PostgresSchema.migration)
+        } catch {
+            try? run(["ROLLBACK"])
+            throw error
+        }
+    }
+
+    /// Runs statements without binds in order, waiting for all of them.
+    private func run(_ statements: [String]) throws {
+        let futures = statements.map { connection.query(PostgresQuery(unsafeSQL: $0), logger: logger) }
+        try wait(futures)
+    }
+
+    /// Waits for every future (so none is left running), then throws the first failure.
+    func wait<T: Sendable>(_ futures: [EventLoopFuture<T>]) throws {
+        var first: (any Error)?
+        for future in futures {
+            do { _ = try future.wait() } catch { if first == nil { first = error } }
+        }
+        if let first { throw first }
+    }
+
+    // MARK: Reading
+
+    func readRows() throws(CorrelationStoreError) -> [PersistedRequest] {
+        var binds = PostgresBindings()
+        binds.append(group)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
+                    state, resolved_at, reply_hash, confirmed, sent, answer, answer_status, answered_at
+                FROM \(Self.table) WHERE group_name = $1 ORDER BY correlation_id COLLATE "C"
+                """, binds: binds)
+        do {
+            let result = try connection.query(query, logger: logger).wait()
+            var rows: [PersistedRequest] = []
+            for row in result {
+                let columns = try row.decode(
+                    (
+                        String, String, String, Int64, String?, ByteBuffer?, Int64, Int64, Int64, Int64?,
+                        Int64?, Bool,
+                        Bool, ByteBuffer?, Int64?, Int64?
+                    ).self)
+                guard let state = PersistedRequest.State(rawValue: columns.8) else {
+                    throw CorrelationStoreError.corrupt(
+                        path: location, reason: "unknown request state \(columns.8) for '\(columns.0)'")
+                }
+                rows.append(
+                    PersistedRequest(
+                        request: CorrelationRequest(
+                            correlationId: columns.0, operation: columns.1, contentType: columns.2,
+                            timestampUtc: columns.3, ticketId: columns.4, body: Self.bytes(columns.5)),
+                        bodyHash: UInt64(bitPattern: columns.6), deadline: columns.7, state: state,
+                        resolvedAt: columns.9, replyHash: columns.10.map { UInt64(bitPattern: $0) },
+                        confirmed: columns.11, sent: columns.12,
+                        answer: columns.14.map { status in
+                            RecordedAnswer(
+                                status: Int(status), body: Self.bytes(columns.13), receivedAt: columns.15 ?? 0
+                            )
+                        }))
+            }
+            return rows
+        } catch let error as CorrelationStoreError {
+            throw error
+        } catch {
+            throw .cannotOpen(path: location, reason: "cannot read the rows: \(Self.reason(error))")
+        }
+    }
+
+    private static func bytes(_ buffer: ByteBuffer?) -> [UInt8] {
+        buffer.map { Array($0.readableBytesView) } ?? []
+    }
+}

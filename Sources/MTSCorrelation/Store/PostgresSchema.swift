@@ -1,0 +1,49 @@
+/// The PostgreSQL schema of the store and the lease, created or migrated idempotently by
+/// whichever opens first (``PostgresBackend``, ``PostgresLease``); concurrent openers are
+/// serialised by a transaction-scoped advisory lock.
+enum PostgresSchema {
+    /// The table of requests, every group's, keyed by group and correlation id.
+    static let requestTable = "mts_relay_request"
+    /// One lease row per group.
+    static let leaseTable = "mts_relay_lease"
+
+    /// The advisory lock that serialises schema changes (an arbitrary constant of this program).
+    static let lock: Int64 = 0x6d74_7372_656c_6179
+
+    /// The statements to run in order, in one transaction (`BEGIN` and `COMMIT` included).
+    static let migration = [
+        "BEGIN",
+        "SELECT pg_advisory_xact_lock(\(lock))",
+        """
+        CREATE TABLE IF NOT EXISTS \(requestTable)(
+            group_name text NOT NULL,
+            correlation_id text NOT NULL,
+            operation text NOT NULL,
+            content_type text NOT NULL,
+            timestamp_utc bigint NOT NULL,
+            ticket_id text,
+            body bytea,
+            body_hash bigint NOT NULL,
+            deadline bigint NOT NULL,
+            state bigint NOT NULL,
+            resolved_at bigint,
+            reply_hash bigint,
+            confirmed boolean NOT NULL DEFAULT false,
+            sent boolean NOT NULL DEFAULT false,
+            answer bytea,
+            answer_status bigint,
+            answered_at bigint,
+            PRIMARY KEY (group_name, correlation_id)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS \(leaseTable)(
+            group_name text PRIMARY KEY,
+            holder text NOT NULL,
+            epoch bigint NOT NULL,
+            expires_at timestamptz NOT NULL
+        )
+        """,
+        "COMMIT",
+    ]
+}

@@ -1,0 +1,238 @@
+import CSQLite
+import Foundation
+
+/// The SQLite backend: one file in WAL mode, prepared statements reused for every batch.
+///
+/// ## Why libsqlite3 through a module map, not vapor/sqlite-nio
+/// Measured on this machine (2 cores, ext4, release build; scratch package outside the repo),
+/// inserting ~500-byte rows in WAL mode, synchronous=NORMAL:
+///
+/// | rows per transaction | libsqlite3 (module map) | sqlite-nio 1.13.2 |
+/// |---|---|---|
+/// | 1    |  32 700 rows/s |  5 850 rows/s |
+/// | 100  | 220 000 rows/s | 21 400 rows/s |
+/// | 1000 | 222 000 rows/s | 16 400 rows/s |
+///
+/// sqlite-nio hops to its thread pool and prepares the statement again for every query; with a
+/// reused prepared statement on a thread of our own, libsqlite3 is about 10x faster, and it adds
+/// no SwiftNIO build to the package.
+///
+/// ## synchronous=NORMAL
+/// With WAL, NORMAL writes every commit to the WAL file before `COMMIT` returns but only
+/// fsyncs at checkpoints. A process crash (SIGKILL) loses nothing committed: the WAL is in the
+/// OS page cache and is replayed on open. Only a power loss or kernel crash can lose the last
+/// commits, which needs FULL (an fsync per commit: 5 500 instead of 32 700 single-row commits
+/// per second here). The relay's requirement is surviving SIGKILL and restart, so NORMAL.
+final class SQLiteBackend: StoreBackend {
+    let location: String
+
+    private let connection: SQLiteConnection
+    private let insertStatement: OpaquePointer
+    private let resolveStatement: OpaquePointer
+    private let purgeStatement: OpaquePointer
+    private let confirmStatement: OpaquePointer
+    private let markSentStatement: OpaquePointer
+    private let recordAnswerStatement: OpaquePointer
+
+    /// Opens (or creates) the database at `path` and migrates its schema.
+    ///
+    /// - Throws: ``CorrelationStoreError/directoryMissing(path:)`` when the parent directory does
+    ///   not exist; ``CorrelationStoreError/corrupt(path:reason:)`` when the file is not a SQLite
+    ///   database or is damaged; ``CorrelationStoreError/cannotOpen(path:reason:)`` otherwise.
+    init(path: String) throws(CorrelationStoreError) {
+        location = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else { throw .directoryMissing(path: path) }
+
+        do throws(SQLiteConnection.Failure) {
+            connection = try SQLiteConnection(path: path)
+            // journal_mode is the first statement that reads the file: a foreign file fails here.
+            let mode = try connection.scalarText("PRAGMA journal_mode=WAL")
+            guard mode == "wal" else {
+                throw SQLiteConnection.Failure(
+                    code: SQLITE_CANTOPEN, message: "journal_mode is \(mode ?? "nil"), not wal")
+            }
+            try connection.execute("PRAGMA synchronous=NORMAL")
+            try connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS request(
+                    correlation_id TEXT PRIMARY KEY NOT NULL,
+                    operation TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    timestamp_utc INTEGER NOT NULL,
+                    ticket_id TEXT,
+                    body BLOB,
+                    body_hash INTEGER NOT NULL,
+                    deadline INTEGER NOT NULL,
+                    state INTEGER NOT NULL,
+                    resolved_at INTEGER,
+                    reply_hash INTEGER,
+                    confirmed INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID
+                """)
+            try Self.addUpstreamColumns(connection)
+            insertStatement = try connection.prepare(
+                """
+                INSERT OR REPLACE INTO request(correlation_id, operation, content_type, timestamp_utc, ticket_id,
+                    body, body_hash, deadline, state, resolved_at, reply_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL)
+                """)
+            // The body stays until the result is confirmed: an unconfirmed result may be emitted
+            // again after a restart, and then carries the request in full.
+            resolveStatement = try connection.prepare(
+                "UPDATE request SET state = ?, resolved_at = ?, reply_hash = ?, confirmed = 0 WHERE correlation_id = ?"
+            )
+            confirmStatement = try connection.prepare(
+                """
+                UPDATE request SET confirmed = 1, body = NULL, answer = NULL
+                WHERE correlation_id = ? AND state <> 0
+                """)
+            markSentStatement = try connection.prepare("UPDATE request SET sent = 1 WHERE correlation_id = ?")
+            recordAnswerStatement = try connection.prepare(
+                "UPDATE request SET answer = ?, answer_status = ?, answered_at = ? WHERE correlation_id = ?")
+            purgeStatement = try connection.prepare("DELETE FROM request WHERE correlation_id = ?")
+        } catch {
+            throw error.isCorruption
+                ? .corrupt(path: path, reason: error.message)
+                : .cannotOpen(path: path, reason: error.message)
+        }
+    }
+
+    deinit {
+        sqlite3_finalize(insertStatement)
+        sqlite3_finalize(resolveStatement)
+        sqlite3_finalize(purgeStatement)
+        sqlite3_finalize(confirmStatement)
+        sqlite3_finalize(markSentStatement)
+        sqlite3_finalize(recordAnswerStatement)
+        connection.close()
+    }
+
+    func close() {
+        connection.close()
+    }
+
+    /// The columns for active upstreams (the jackpot Bet Engine), added to files written before
+    /// they existed; idempotent (a column already there is left alone).
+    private static func addUpstreamColumns(_ connection: SQLiteConnection) throws(SQLiteConnection.Failure) {
+        let statement = try connection.prepare("PRAGMA table_info(request)")
+        var columns: Set<String> = []
+        while sqlite3_step(statement) == SQLITE_ROW {
+            if let name = connection.text(statement, 1) { columns.insert(name) }
+        }
+        sqlite3_finalize(statement)
+        let added = [
+            ("sent", "INTEGER NOT NULL DEFAULT 0"), ("answer", "BLOB"), ("answer_status", "INTEGER"),
+            ("answered_at", "INTEGER"),
+        ]
+        for (name, type) in added where !columns.contains(name) {
+            try connection.execute("ALTER TABLE request ADD COLUMN \(name) \(type)")
+        }
+    }
+
+    func readRows() throws(CorrelationStoreError) -> [PersistedRequest] {
+        do throws(SQLiteConnection.Failure) {
+            return try readAll()
+        } catch {
+            throw error.isCorruption
+                ? .corrupt(path: location, reason: error.message)
+                : .cannotOpen(path: location, reason: error.message)
+        }
+    }
+
+    private func readAll() throws(SQLiteConnection.Failure) -> [PersistedRequest] {
+        let statement = try connection.prepare(
+            """
+            SELECT correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
+                state, resolved_at, reply_hash, confirmed, sent, answer, answer_status, answered_at FROM request
+            """)
+        defer { sqlite3_finalize(statement) }
+        var rows: [PersistedRequest] = []
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw connection.failure(status) }
+            guard let state = PersistedRequest.State(rawValue: connection.int64(statement, 8) ?? -1) else {
+                throw SQLiteConnection.Failure(code: SQLITE_CORRUPT, message: "unknown request state")
+            }
+            let request = CorrelationRequest(
+                correlationId: connection.text(statement, 0) ?? "",
+                operation: connection.text(statement, 1) ?? "",
+                contentType: connection.text(statement, 2) ?? "",
+                timestampUtc: connection.int64(statement, 3) ?? 0,
+                ticketId: connection.text(statement, 4), body: connection.blob(statement, 5))
+            rows.append(
+                PersistedRequest(
+                    request: request, bodyHash: UInt64(bitPattern: connection.int64(statement, 6) ?? 0),
+                    deadline: connection.int64(statement, 7) ?? 0, state: state,
+                    resolvedAt: connection.int64(statement, 9),
+                    replyHash: connection.int64(statement, 10).map { UInt64(bitPattern: $0) },
+                    confirmed: connection.int64(statement, 11) == 1,
+                    sent: connection.int64(statement, 12) == 1,
+                    answer: connection.int64(statement, 14).map { status in
+                        RecordedAnswer(
+                            status: Int(status), body: connection.blob(statement, 13),
+                            receivedAt: connection.int64(statement, 15) ?? 0)
+                    }))
+        }
+        return rows
+    }
+
+    func write(_ effects: [PersistenceEffect], beforeCommit: (() -> Void)?) throws(CorrelationStoreError) {
+        do throws(SQLiteConnection.Failure) {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                for effect in effects { try apply(effect) }
+                beforeCommit?()
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        } catch {
+            throw .writeFailed(path: location, reason: error.message)
+        }
+    }
+
+    private func apply(_ effect: PersistenceEffect) throws(SQLiteConnection.Failure) {
+        switch effect {
+        case .insert(let row):
+            let statement = insertStatement
+            connection.bind(statement, 1, row.request.correlationId)
+            connection.bind(statement, 2, row.request.operation)
+            connection.bind(statement, 3, row.request.contentType)
+            connection.bind(statement, 4, row.request.timestampUtc)
+            connection.bind(statement, 5, row.request.ticketId)
+            connection.bind(statement, 6, blob: row.request.body)
+            connection.bind(statement, 7, Int64(bitPattern: row.bodyHash))
+            connection.bind(statement, 8, row.deadline)
+            try connection.run(statement)
+        case .resolve(let correlationId, let state, let resolvedAt, let replyHash):
+            let statement = resolveStatement
+            connection.bind(statement, 1, state.rawValue)
+            connection.bind(statement, 2, resolvedAt)
+            connection.bind(statement, 3, replyHash.map { Int64(bitPattern: $0) })
+            connection.bind(statement, 4, correlationId)
+            try connection.run(statement)
+        case .purge(let correlationId):
+            connection.bind(purgeStatement, 1, correlationId)
+            try connection.run(purgeStatement)
+        case .confirm(let correlationId):
+            connection.bind(confirmStatement, 1, correlationId)
+            try connection.run(confirmStatement)
+        case .markSent(let correlationId):
+            connection.bind(markSentStatement, 1, correlationId)
+            try connection.run(markSentStatement)
+        case .recordAnswer(let correlationId, let answer):
+            let statement = recordAnswerStatement
+            connection.bind(statement, 1, blob: answer.body)
+            connection.bind(statement, 2, Int64(answer.status))
+            connection.bind(statement, 3, answer.receivedAt)
+            connection.bind(statement, 4, correlationId)
+            try connection.run(statement)
+        }
+    }
+}

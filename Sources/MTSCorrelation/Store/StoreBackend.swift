@@ -1,0 +1,21 @@
+/// One database's SQL under ``CorrelationStore``, which owns the queue, the group commit, the
+/// barriers and the order of emitted results; a backend only reads and writes rows.
+///
+/// A backend is created, used and closed on the store's writer thread alone, so it need not be
+/// thread-safe, and it may block: that thread exists to wait for its database.
+protocol StoreBackend: AnyObject {
+    /// The database, for messages: a SQLite path, or a PostgreSQL URL without its password.
+    var location: String { get }
+
+    /// Reads every row of the store (its group's, for a shared database). Called once, at open.
+    func readRows() throws(CorrelationStoreError) -> [PersistedRequest]
+
+    /// Applies `effects` in order in one transaction; calls `beforeCommit` (a test hook) after
+    /// the rows are written and just before the commit. Throws
+    /// ``CorrelationStoreError/writeFailed(path:reason:)`` (or another case naming the
+    /// database), after rolling back.
+    func write(_ effects: [PersistenceEffect], beforeCommit: (() -> Void)?) throws(CorrelationStoreError)
+
+    /// Closes the connection. Called once, last.
+    func close()
+}

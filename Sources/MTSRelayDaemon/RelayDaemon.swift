@@ -45,7 +45,8 @@ public struct RelayDaemon: Sendable {
             queues: [configuration.intake.queue] + configuration.replies.queues
                 + (configuration.jackpot.map { [$0.queue] } ?? []),
             sinks: routes.map(\.sink.name))
-        let dispatcher = ResultDispatcher(routes: routes, logger: logger, metrics: metrics)
+        let dispatcher = ResultDispatcher(
+            routes: routes, logger: logger, metrics: metrics, node: configuration.ha.node)
         let registry = DeliveryRegistry()
         let logger = logger
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger)

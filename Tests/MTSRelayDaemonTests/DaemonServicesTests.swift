@@ -25,6 +25,8 @@ struct DaemonServicesTests {
                   intervalSeconds: 1
                   prometheus:
                     listen: 127.0.0.1:\(port)
+                ha:
+                  node: relay-under-test
                 """)
         try await harness.startAndWait()
         let first = "\(harness.prefix)-first"
@@ -56,6 +58,7 @@ struct DaemonServicesTests {
         try await HTTPSinkDaemonTests.publishPairs([second], to: harness)
         let records = try await harness.waitForResults { !$0.isEmpty }
         #expect(records.map { $0["correlationId"] as? String } == [second])
+        #expect(records.first?["node"] as? String == "relay-under-test", "records say who decided")
         let old = try String(contentsOfFile: rotated, encoding: .utf8)
         #expect(old.contains(first) && !old.contains(second))
         #expect(harness.isRunning, "SIGHUP must not stop the daemon")

@@ -80,7 +80,7 @@ struct RecordEncodingTests {
                     "outcome", "correlationId", "operation", "replyType", "status", "code", "codeDescription",
                     "ticketId", "httpStatus", "requestedAt", "repliedAt", "deadlineAt", "emittedAt",
                     "latencyMs", "queue",
-                    "redelivered",
+                    "redelivered", "node",
                     "request", "reply", "error",
                 ])
         #expect(parsed["outcome"] as? String == "matched")

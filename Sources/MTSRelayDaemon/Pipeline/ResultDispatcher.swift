@@ -7,6 +7,8 @@ public struct ResultDispatcher: Sendable {
     let lanes: [SinkLane]
     let logger: Logger
     let metrics: RelayMetrics
+    /// Written into every record as `node`: the relay that decided (`ha.node`).
+    let node: String?
 
     /// The configured sinks, with their filters.
     public var routes: [SinkRoute] { lanes.map(\.route) }
@@ -14,7 +16,11 @@ public struct ResultDispatcher: Sendable {
     /// Batches each sink's lane holds waiting, and delivers at once.
     static let laneDepth = 4
 
-    init(routes: [SinkRoute], logger: Logger, metrics: RelayMetrics, laneDepth: Int = Self.laneDepth) {
+    init(
+        routes: [SinkRoute], logger: Logger, metrics: RelayMetrics, node: String? = nil,
+        laneDepth: Int = Self.laneDepth
+    ) {
+        self.node = node
         lanes = routes.enumerated().map { SinkLane(route: $1, index: $0, depth: laneDepth) }
         self.logger = logger
         self.metrics = metrics
@@ -35,8 +41,9 @@ public struct ResultDispatcher: Sendable {
     func submit(_ records: [ResultRecord], settled: @escaping @Sendable ((any Error)?) -> Void) async {
         var lines: [SinkRecord] = []
         lines.reserveCapacity(records.count)
-        for record in records {
+        for var record in records {
             note(record)
+            record.node = node
             lines.append(SinkRecord(record))
         }
         var batches: [(lane: SinkLane, records: [SinkRecord])] = []

@@ -36,6 +36,8 @@ public struct ResultRecord: Sendable, Equatable {
     /// The queue the reply (or, for invalid requests, the request) came from.
     public var queue: String?
     public var redelivered: Bool
+    /// The relay that decided (`ha.node`); set by the dispatcher on every record.
+    public var node: String?
     /// The original request JSON, or nil.
     public var request: [UInt8]?
     /// The original reply JSON, or nil (also when the reply was not JSON at all).
@@ -110,6 +112,8 @@ public struct ResultRecord: Sendable, Equatable {
         writer.string(queue)
         writer.key("redelivered")
         writer.bool(redelivered)
+        writer.key("node")
+        writer.string(node)
         writer.key("request")
         if let request { writer.rawJSON(request) } else { writer.null() }
         writer.key("reply")

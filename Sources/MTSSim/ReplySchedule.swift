@@ -1,7 +1,8 @@
 import MTSSimulation
 
-/// The replies waiting for their publish time, earliest first.
-actor ReplySchedule {
+/// The replies waiting for their publish time, earliest first. A value owned by the run's
+/// publishing loop.
+struct ReplySchedule {
     /// One reply due at `dueAt` (milliseconds since the epoch).
     struct Item: Sendable {
         var dueAt: Int64
@@ -10,14 +11,31 @@ actor ReplySchedule {
         var reply: PlannedReply
     }
 
-    private var heap: [Item] = []
-    private var sequence = 0
-    /// Set once no more replies will be added.
-    private(set) var isClosed = false
+    /// Heap order: due time, then the order of adding. `slot` indexes `items`.
+    private struct Key {
+        var dueAt: Int64
+        var sequence: Int
+        var slot: Int
+    }
 
-    func add(_ exchange: PlannedExchange, _ reply: PlannedReply, dueAt: Int64) {
+    /// The heap moves small keys; the items (an exchange each) stay in their slots.
+    private var heap: [Key] = []
+    private var items: [Item?] = []
+    private var freeSlots: [Int] = []
+    private var sequence = 0
+
+    mutating func add(_ exchange: PlannedExchange, _ reply: PlannedReply, dueAt: Int64) {
         sequence += 1
-        heap.append(Item(dueAt: dueAt, sequence: sequence, exchange: exchange, reply: reply))
+        let item = Item(dueAt: dueAt, sequence: sequence, exchange: exchange, reply: reply)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            items[slot] = item
+        } else {
+            slot = items.count
+            items.append(item)
+        }
+        heap.append(Key(dueAt: dueAt, sequence: sequence, slot: slot))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -27,18 +45,23 @@ actor ReplySchedule {
         }
     }
 
-    func close() { isClosed = true }
-
-    /// The replies due at `now`, and when the next one is due (nil when none waits).
-    func takeDue(now: Int64) -> (due: [Item], next: Int64?) {
+    /// Takes the replies due at `now` (milliseconds since the epoch), earliest first.
+    mutating func takeDue(now: Int64) -> [Item] {
         var due: [Item] = []
-        while let first = heap.first, first.dueAt <= now { due.append(popFirst()) }
-        return (due, heap.first?.dueAt)
+        while let first = heap.first, first.dueAt <= now {
+            let slot = popFirst().slot
+            due.append(items[slot].take()!)
+            freeSlots.append(slot)
+        }
+        return due
     }
+
+    /// When the next reply is due (nil when none waits).
+    var nextDue: Int64? { heap.first?.dueAt }
 
     var isEmpty: Bool { heap.isEmpty }
 
-    private func popFirst() -> Item {
+    private mutating func popFirst() -> Key {
         let first = heap[0]
         let last = heap.removeLast()
         guard !heap.isEmpty else { return first }
@@ -57,7 +80,7 @@ actor ReplySchedule {
         return first
     }
 
-    private static func precedes(_ a: Item, _ b: Item) -> Bool {
+    private static func precedes(_ a: Key, _ b: Key) -> Bool {
         (a.dueAt, a.sequence) < (b.dueAt, b.sequence)
     }
 }

@@ -115,8 +115,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "With --check: wait this long past the last due result for the relay.")
     var checkWaitSeconds: Double = 30
 
-    @Option(help: "Unconfirmed publishes at most, per side.")
-    var inFlight = 256
+    @Option(help: "Unconfirmed publishes at most, requests and replies together.")
+    var inFlight = 4096
 
     @Flag(inversion: .prefixedNo, help: "Declare missing queues (durable) before publishing.")
     var declare = true

@@ -3,9 +3,11 @@ import Foundation
 import Logging
 import MTSSimulation
 
-/// The IO of a run: plans exchanges with ``ScenarioPlanner``, publishes their requests at the
-/// pace asked and their replies when due, each with publisher confirms, and collects what it
-/// sent. Every wait is a `Task.sleep`; the AMQP client does its socket IO on its own thread.
+/// The IO of a run: plans exchanges with ``ScenarioPlanner`` and publishes them from one loop
+/// that ticks every millisecond or so: each turn it publishes, as one batch on one confirming
+/// channel, the requests due by then at the pace asked and the replies due by then, and goes on
+/// while the broker confirms earlier batches (at most `inFlight` messages unconfirmed). Every
+/// wait is a `Task.sleep` or a confirm; the AMQP client does its socket IO on its own thread.
 struct SimulationRunner {
     var scenario: ScenarioConfiguration
     var connection: AMQPConnectionConfiguration
@@ -16,7 +18,7 @@ struct SimulationRunner {
     var duration: Duration?
     /// Exchanges per second; 0 = as fast as the broker confirms.
     var rate: Double
-    /// Unconfirmed publishes at most, per side (requests, replies).
+    /// Unconfirmed publishes at most (requests and replies together).
     var inFlight: Int
     /// The relay's unmatched grace, for the due time of unsolicited replies.
     var unmatchedGraceMilliseconds: Int64
@@ -35,150 +37,125 @@ struct SimulationRunner {
         var messagesInSendingPhase: Int
     }
 
+    /// The most exchanges planned in one turn of the loop (when it is behind, or at rate 0).
+    var exchangesPerTurn: Int { max(1, min(256, inFlight / 2)) }
+
+    /// The shortest wait between turns at a given rate: what is due meanwhile goes out together.
+    static let tick = Duration.milliseconds(1)
+
     func run() async throws -> Report {
         var planner = try ScenarioPlanner(configuration: scenario)
         let amqp = try await AMQPConnection.connect(connection, logger: logger)
         if declareQueues { try await ensureQueues(on: amqp) }
-        let requests = try await amqp.openChannel(publisherConfirms: true)
-        let replies = try await amqp.openChannel(publisherConfirms: true)
-        let ledger = RunLedger()
-        let schedule = ReplySchedule()
+        var publisher = BatchPublisher(
+            channel: try await amqp.openChannel(publisherConfirms: true), window: inFlight)
+        var ledger = RunLedger()
+        var schedule = ReplySchedule()
         let startedAt = Self.nowMilliseconds()
         let clock = ContinuousClock()
         let start = clock.now
-        var sendingPhase = Duration.zero
-        var messagesInSendingPhase = 0
+        var planning = true
 
-        try await withThrowingTaskGroup(of: Void.self) { outer in
-            outer.addTask {
-                try await publishReplies(from: schedule, on: replies, ledger: ledger)
+        while true {
+            let now = clock.now
+            if planning, let duration, now - start >= duration { planning = false }
+            if planning, let count, planner.nextIndex >= count { planning = false }
+            var due = planning ? exchangesPerTurn : 0
+            if planning, rate > 0 {
+                // Exchange i is due i / rate seconds after the start.
+                due = min(due, Int(((now - start).seconds * rate).rounded(.down)) + 1 - planner.nextIndex)
             }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var running = 0
-                var index = 0
-                while count.map({ index < $0 }) ?? true {
-                    if rate > 0 {
-                        let due = start + .seconds(Double(index) / rate)
-                        if clock.now < due { try await Task.sleep(until: due, clock: clock) }
+            if planning, let count { due = min(due, count - planner.nextIndex) }
+
+            var nowMs = Self.nowMilliseconds()
+            var batch: [AMQPOutgoingMessage] = []
+            for item in schedule.takeDue(now: nowMs) {
+                appendReply(item.reply, of: item.exchange, stampedAt: nowMs, to: &batch, ledger: &ledger)
+            }
+            var hasRequests = false
+            if due > 0 {
+                let exchanges = (0..<due).map { _ in planner.next() }
+                // Replies that go before their request are confirmed before the request is sent.
+                var early: [AMQPOutgoingMessage] = []
+                for exchange in exchanges where exchange.hasRequest {
+                    for reply in exchange.replies where reply.timing == .beforeRequest {
+                        appendReply(reply, of: exchange, stampedAt: nowMs, to: &early, ledger: &ledger)
                     }
-                    if let duration, clock.now - start >= duration { break }
-                    let exchange = planner.next()
-                    index += 1
-                    if running >= inFlight {
-                        try await group.next()
-                        running -= 1
-                    }
-                    group.addTask {
-                        try await send(
-                            exchange, on: requests, replies: replies, schedule: schedule, ledger: ledger)
-                    }
-                    running += 1
                 }
-                try await group.waitForAll()
+                if !early.isEmpty {
+                    try await publisher.submit(early, hasRequests: false)
+                    try await publisher.drain()
+                    nowMs = Self.nowMilliseconds()
+                }
+                for exchange in exchanges {
+                    if exchange.hasRequest {
+                        batch.append(
+                            AMQPOutgoingMessage(
+                                body: exchange.requestBody(timestampUtc: nowMs), routingKey: intakeQueue,
+                                properties: Self.properties(correlationID: exchange.correlationId)))
+                        ledger.recordRequest(exchange.kind)
+                        hasRequests = true
+                    }
+                    for reply in exchange.replies {
+                        if case .afterRequest(let delay) = reply.timing {
+                            schedule.add(exchange, reply, dueAt: nowMs + delay)
+                        }
+                    }
+                    ledger.record(
+                        exchange,
+                        entry: exchange.manifestEntry(
+                            sentAt: nowMs, timeout: scenario.timeouts.milliseconds(for: exchange.kind),
+                            unmatchedGrace: unmatchedGraceMilliseconds))
+                }
             }
-            await schedule.close()
-            sendingPhase = clock.now - start
-            let tally = await ledger.tally
-            messagesInSendingPhase = tally.requests + tally.replies
-            try await outer.waitForAll()
+            try await publisher.submit(batch, hasRequests: hasRequests)
+
+            if !planning, schedule.isEmpty { break }
+            if planning, rate == 0 { continue }
+            // Sleep until the next exchange or reply is due, and at least one tick after this
+            // turn began; go on at once when behind.
+            var wake = planning ? start + .seconds(Double(planner.nextIndex) / rate) : nil
+            if let next = schedule.nextDue {
+                let reply = clock.now + .milliseconds(next - Self.nowMilliseconds())
+                wake = wake.map { min($0, reply) } ?? reply
+            }
+            guard let wake, wake > clock.now else { continue }
+            try await Task.sleep(until: max(wake, now + Self.tick), clock: clock)
         }
+        try await publisher.drain()
         let elapsed = clock.now - start
         await amqp.close()
+
+        // The sending phase ends with the confirm of the last batch that held requests.
+        let phaseEnd = publisher.history.filter(\.hasRequests).map(\.at).max() ?? start
+        let messagesInSendingPhase = publisher.history.filter { $0.at <= phaseEnd }.reduce(0) {
+            $0 + $1.messages
+        }
         let header = ManifestHeader(
             prefix: scenario.runPrefix, seed: scenario.seed, startedAt: startedAt,
             finishedAt: Self.nowMilliseconds(), options: describeOptions())
         return Report(
-            manifest: RunManifest(header: header, entries: await ledger.orderedEntries()),
-            tally: await ledger.tally, elapsed: elapsed, sendingPhase: sendingPhase,
-            messagesInSendingPhase: messagesInSendingPhase)
+            manifest: RunManifest(header: header, entries: ledger.entries), tally: ledger.tally,
+            elapsed: elapsed, sendingPhase: phaseEnd - start, messagesInSendingPhase: messagesInSendingPhase)
     }
 
-    /// Publishes an exchange's request (after its reply-first reply) and schedules its replies.
-    private func send(
-        _ exchange: PlannedExchange, on requests: AMQPChannel, replies: AMQPChannel, schedule: ReplySchedule,
-        ledger: RunLedger
-    ) async throws {
-        var sentAt = Self.nowMilliseconds()
-        if exchange.hasRequest {
-            for reply in exchange.replies where reply.timing == .beforeRequest {
-                try await publish(reply, of: exchange, on: replies, ledger: ledger)
-            }
-            sentAt = Self.nowMilliseconds()
-            try await publish(
-                exchange.requestBody(timestampUtc: sentAt), to: intakeQueue,
-                correlationID: exchange.correlationId,
-                on: requests)
-            await ledger.recordRequest(exchange.kind)
-        }
-        for reply in exchange.replies {
-            if case .afterRequest(let delay) = reply.timing {
-                await schedule.add(exchange, reply, dueAt: sentAt + delay)
-            }
-        }
-        let entry = exchange.manifestEntry(
-            sentAt: sentAt, timeout: scenario.timeouts.milliseconds(for: exchange.kind),
-            unmatchedGrace: unmatchedGraceMilliseconds)
-        await ledger.record(exchange, entry: entry)
+    /// Appends every copy of one reply, stamped `stampedAt`, back to back.
+    private func appendReply(
+        _ reply: PlannedReply, of exchange: PlannedExchange, stampedAt: Int64,
+        to batch: inout [AMQPOutgoingMessage], ledger: inout RunLedger
+    ) {
+        let message = AMQPOutgoingMessage(
+            body: exchange.body(of: reply, timestampUtc: stampedAt), routingKey: routing.queue(for: exchange),
+            properties: Self.properties(correlationID: exchange.correlationIDProperty(of: reply)))
+        for _ in 0..<reply.copies { batch.append(message) }
+        ledger.recordReplies(exchange.kind, count: reply.copies)
     }
 
-    /// Publishes scheduled replies when due, until the schedule is closed and empty.
-    private func publishReplies(
-        from schedule: ReplySchedule, on channel: AMQPChannel, ledger: RunLedger
-    )
-        async throws
-    {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var running = 0
-            while true {
-                let (due, next) = await schedule.takeDue(now: Self.nowMilliseconds())
-                for item in due {
-                    if running >= inFlight {
-                        try await group.next()
-                        running -= 1
-                    }
-                    group.addTask {
-                        try await publish(item.reply, of: item.exchange, on: channel, ledger: ledger)
-                    }
-                    running += 1
-                }
-                guard due.isEmpty else { continue }
-                if next == nil, await schedule.isClosed, await schedule.isEmpty { break }
-                let wait = next.map { min(max($0 - Self.nowMilliseconds(), 1), 5) } ?? 5
-                try await Task.sleep(for: .milliseconds(wait))
-            }
-            try await group.waitForAll()
-        }
-    }
-
-    /// Publishes every copy of one reply, stamped now, back to back.
-    private func publish(
-        _ reply: PlannedReply, of exchange: PlannedExchange, on channel: AMQPChannel, ledger: RunLedger
-    )
-        async throws
-    {
-        let body = exchange.body(of: reply, timestampUtc: Self.nowMilliseconds())
-        for _ in 0..<reply.copies {
-            try await publish(
-                body, to: routing.queue(for: exchange),
-                correlationID: exchange.correlationIDProperty(of: reply),
-                on: channel)
-        }
-        await ledger.recordReplies(exchange.kind, count: reply.copies)
-    }
-
-    private func publish(
-        _ body: [UInt8], to queue: String, correlationID: String?, on channel: AMQPChannel
-    )
-        async throws
-    {
-        let confirmation = try await channel.publish(
-            body, routingKey: queue,
-            properties: AMQPProperties(
-                contentType: "application/json", deliveryMode: .persistent, correlationID: correlationID,
-                appID: "mts-sim"))
-        guard confirmation == .acked else {
-            throw PublishRefused(queue: queue, confirmation: confirmation)
-        }
+    /// The properties of every message: JSON, persistent, the correlation id when given.
+    static func properties(correlationID: String?) -> AMQPProperties {
+        AMQPProperties(
+            contentType: "application/json", deliveryMode: .persistent, correlationID: correlationID,
+            appID: "mts-sim")
     }
 
     /// Declares (durable, no arguments) the queues that do not exist; existing ones are left as

@@ -118,11 +118,15 @@ public enum MessageFactory {
 
     /// 44 characters of base64 (32 random bytes), like the seeds' signatures.
     static func signature(using random: inout SimulationRandom) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var text = ""
-        for _ in 0..<42 { text.append(alphabet[Int(random.next() % 64)]) }
-        // 32 bytes = 256 bits: the 43rd character carries 4 bits, then one pad character.
-        text.append(alphabet[Int(random.next() % 16) * 4])
-        return text + "="
+        String(unsafeUninitializedCapacity: 44) { text in
+            for index in 0..<42 { text[index] = base64Alphabet[Int(random.next() % 64)] }
+            // 32 bytes = 256 bits: the 43rd character carries 4 bits, then one pad character.
+            text[42] = base64Alphabet[Int(random.next() % 16) * 4]
+            text[43] = UInt8(ascii: "=")
+            return 44
+        }
     }
+
+    private static let base64Alphabet = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 }

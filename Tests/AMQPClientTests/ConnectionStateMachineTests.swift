@@ -68,6 +68,27 @@ struct ConnectionStateMachineTests {
         #expect(machine.publishRequested(channel, generation: generation) == .publish(sequence: nil))
     }
 
+    /// Confirms of single tags arrive out of order when a channel publishes to several queues:
+    /// each settles its own publish, wherever it is among the outstanding ones.
+    @Test func singleConfirmsInAnyOrderEachSettleTheirOwnPublish() {
+        var machine = openMachine()
+        let (channel, generation) = openChannel(&machine, confirm: true)
+        for _ in 1...1000 { _ = machine.publishRequested(channel, generation: generation) }
+        // Every odd tag from the top down, then every even one from the bottom up.
+        let order =
+            Array(stride(from: 999, through: 1, by: -2)) + Array(stride(from: 2, through: 1000, by: 2))
+        for tag in order.map(UInt64.init) {
+            #expect(
+                machine.confirmReceived(channel: channel, deliveryTag: tag, multiple: false, acked: true)
+                    == .settlePublishes(channel: channel, sequences: [tag], acked: true))
+            #expect(
+                machine.confirmReceived(channel: channel, deliveryTag: tag, multiple: false, acked: true)
+                    == .none)
+        }
+        #expect(machine.channels[channel]?.unconfirmed.isEmpty == true)
+        #expect(machine.publishRequested(channel, generation: generation) == .publish(sequence: 1001))
+    }
+
     @Test func singleAndMultipleConfirmsSettleTheRightPublishes() {
         var machine = openMachine()
         let (channel, generation) = openChannel(&machine, confirm: true)

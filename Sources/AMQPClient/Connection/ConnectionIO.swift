@@ -19,7 +19,20 @@ final class ConnectionIO {
     private(set) var machine = ConnectionStateMachine()
     private var connection: amqp_connection_state_t?
 
-    private var publishWaiters: [UInt16: [UInt64: PublishContinuation]] = [:]
+    /// Who waits for the confirm of a publish: its caller, or the batch it belongs to.
+    enum PublishWaiter {
+        case single(PublishContinuation)
+        case batch(PublishBatchWaiter, position: Int)
+
+        func settle(_ result: Result<AMQPPublishConfirmation, AMQPError>) {
+            switch self {
+            case .single(let continuation): continuation.resume(with: result.mapError { $0 })
+            case .batch(let batch, let position): batch.settle(position, with: result)
+            }
+        }
+    }
+
+    private var publishWaiters: [UInt16: [UInt64: PublishWaiter]] = [:]
     private var consumers: [String: DeliveryBuffer] = [:]
     /// Deliveries whose content frames are still arriving, by channel.
     private var partialDeliveries: [UInt16: PartialDelivery] = [:]
@@ -323,8 +336,8 @@ final class ConnectionIO {
             logger.warning("Dropping an acknowledgement", metadata: ["reason": "\(reason)"])
         case .settlePublishes(let channel, let sequences, let acked):
             for sequence in sequences {
-                publishWaiters[channel]?.removeValue(forKey: sequence)?.resume(
-                    returning: acked ? .acked : .nacked)
+                publishWaiters[channel]?.removeValue(forKey: sequence)?.settle(
+                    .success(acked ? .acked : .nacked))
             }
         case .finishConsumer(let tag, let error):
             finishConsumer(tag, error: error)
@@ -363,7 +376,7 @@ final class ConnectionIO {
     private func settle(_ teardown: ConnectionStateMachine.ChannelTeardown, fallback: AMQPError) {
         let failure = teardown.error ?? fallback
         let waiters = publishWaiters.removeValue(forKey: teardown.channel) ?? [:]
-        for sequence in teardown.unconfirmed { waiters[sequence]?.resume(throwing: failure) }
+        for sequence in teardown.unconfirmed { waiters[sequence]?.settle(.failure(failure)) }
         for tag in teardown.consumers { finishConsumer(tag, error: teardown.error) }
         partialDeliveries[teardown.channel] = nil
         // Its deliveries go back to the queue; their acks would be refused.
@@ -433,7 +446,11 @@ final class ConnectionIO {
     }
 
     func registerPublishWaiter(channel: UInt16, sequence: UInt64, continuation: PublishContinuation) {
-        publishWaiters[channel, default: [:]][sequence] = continuation
+        publishWaiters[channel, default: [:]][sequence] = .single(continuation)
+    }
+
+    func registerPublishWaiter(channel: UInt16, sequence: UInt64, batch: PublishBatchWaiter, position: Int) {
+        publishWaiters[channel, default: [:]][sequence] = .batch(batch, position: position)
     }
 
     func mutateMachine<T>(_ body: (inout ConnectionStateMachine) -> T) -> T {

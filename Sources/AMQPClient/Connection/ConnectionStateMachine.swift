@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The lifecycle and bookkeeping of one AMQP connection, with no IO.
 ///
 /// The thread that owns a librabbitmq connection feeds every event into this value and
@@ -26,8 +28,9 @@ struct ConnectionStateMachine: Sendable {
         var generation: UInt64
         var confirmMode = false
         var nextPublishSequence: UInt64 = 1
-        /// Publish sequence numbers awaiting a confirm, ascending.
-        var unconfirmed: [UInt64] = []
+        /// Publish sequence numbers awaiting a confirm, ascending (confirms mostly settle the
+        /// front).
+        var unconfirmed: Deque<UInt64> = []
         var consumers: Set<String> = []
         var closing = false
     }
@@ -219,7 +222,7 @@ struct ConnectionStateMachine: Sendable {
     private func teardown(channel: UInt16, error: AMQPError?) -> ChannelTeardown {
         let entry = channels[channel]
         return ChannelTeardown(
-            channel: channel, unconfirmed: entry?.unconfirmed ?? [],
+            channel: channel, unconfirmed: Array(entry?.unconfirmed ?? []),
             consumers: entry.map { $0.consumers.sorted() } ?? [], error: error)
     }
 
@@ -239,12 +242,12 @@ struct ConnectionStateMachine: Sendable {
     /// The application wants to publish on a channel.
     mutating func publishRequested(_ channel: UInt16, generation: UInt64) -> Action {
         let check = checkUsable(channel, generation: generation)
-        guard case .none = check, var entry = channels[channel] else { return check }
-        guard entry.confirmMode else { return .publish(sequence: nil) }
-        let sequence = entry.nextPublishSequence
-        entry.nextPublishSequence += 1
-        entry.unconfirmed.append(sequence)
-        channels[channel] = entry
+        guard case .none = check, let confirmMode = channels[channel]?.confirmMode else { return check }
+        guard confirmMode else { return .publish(sequence: nil) }
+        // In place: a copy of the entry would copy its unconfirmed sequences on every publish.
+        let sequence = channels[channel]!.nextPublishSequence
+        channels[channel]!.nextPublishSequence += 1
+        channels[channel]!.unconfirmed.append(sequence)
         return .publish(sequence: sequence)
     }
 
@@ -253,21 +256,33 @@ struct ConnectionStateMachine: Sendable {
     /// `multiple` settles all outstanding ones.
     mutating func confirmReceived(channel: UInt16, deliveryTag: UInt64, multiple: Bool, acked: Bool) -> Action
     {
-        guard var entry = channels[channel], entry.confirmMode else { return .none }
-        let settled: [UInt64]
+        guard channels[channel]?.confirmMode == true else { return .none }
+        var settled: [UInt64] = []
         if multiple {
             let limit = deliveryTag == 0 ? UInt64.max : deliveryTag
-            let end = entry.unconfirmed.firstIndex(where: { $0 > limit }) ?? entry.unconfirmed.endIndex
-            settled = Array(entry.unconfirmed[..<end])
-            entry.unconfirmed.removeFirst(end)
-        } else if let index = entry.unconfirmed.firstIndex(of: deliveryTag) {
+            // Ascending: the settled ones are at the front.
+            while let first = channels[channel]!.unconfirmed.first, first <= limit {
+                settled.append(channels[channel]!.unconfirmed.removeFirst())
+            }
+        } else if channels[channel]!.unconfirmed.first == deliveryTag {
+            settled = [channels[channel]!.unconfirmed.removeFirst()]
+        } else if let index = Self.position(of: deliveryTag, in: channels[channel]!.unconfirmed) {
+            // Confirms of single tags come out of order when messages go to several queues.
             settled = [deliveryTag]
-            entry.unconfirmed.remove(at: index)
-        } else {
-            settled = []
+            channels[channel]!.unconfirmed.remove(at: index)
         }
-        channels[channel] = entry
         return settled.isEmpty ? .none : .settlePublishes(channel: channel, sequences: settled, acked: acked)
+    }
+
+    /// Where `sequence` is in the ascending `sequences` (binary search), nil when absent.
+    private static func position(of sequence: UInt64, in sequences: Deque<UInt64>) -> Int? {
+        var low = 0
+        var high = sequences.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sequences[middle] < sequence { low = middle + 1 } else { high = middle }
+        }
+        return low < sequences.count && sequences[low] == sequence ? low : nil
     }
 
     // MARK: Consuming

@@ -196,6 +196,13 @@ struct RunCommand: AsyncParsableCommand {
                 + "\(RunTally.format(phase, digits: 3)) s, "
                 + "\(RunTally.format(phase > 0 ? Double(report.messagesInSendingPhase) / phase : 0, digits: 1)) msg/s"
         )
+        let publishing = report.publishing.seconds
+        let requests = report.tally.requests
+        print(
+            "publishing: \(requests) requests in \(RunTally.format(publishing, digits: 3)) s, "
+                + "\(RunTally.format(publishing > 0 ? Double(requests) / publishing : 0, digits: 1)) requests/s "
+                + "(the last confirm \(RunTally.format((report.elapsed - report.publishing).seconds, digits: 3)) s "
+                + "later)")
         if let manifest { print("manifest: \(manifest) (\(report.manifest.entries.count) correlation ids)") }
         if let check {
             let result: CheckReport

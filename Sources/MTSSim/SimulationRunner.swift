@@ -35,6 +35,9 @@ struct SimulationRunner {
         /// Until the last request was confirmed, and the messages confirmed by then.
         var sendingPhase: Duration
         var messagesInSendingPhase: Int
+        /// Until the run stopped planning requests: `duration`, or the batch with the last of
+        /// `count` handed to the connection. The requests of the run went out in this time.
+        var publishing: Duration
     }
 
     /// The most exchanges planned in one turn of the loop (when it is behind, or at rate 0).
@@ -55,15 +58,21 @@ struct SimulationRunner {
         let clock = ContinuousClock()
         let start = clock.now
         var planning = true
+        var publishingEnd = start
 
         while true {
             let now = clock.now
-            if planning, let duration, now - start >= duration { planning = false }
-            if planning, let count, planner.nextIndex >= count { planning = false }
-            var due = planning ? exchangesPerTurn : 0
+            // Past the duration, this last turn sends what was due before its end (a turn may
+            // come late); a run that was behind stops all the same, with fewer requests sent.
+            let isLastTurn = planning && duration.map { now - start >= $0 } == true
+            let horizon = isLastTurn ? duration! : now - start
+            // At rate 0 nothing is due after the end.
+            var due = planning && !(isLastTurn && rate == 0) ? exchangesPerTurn : 0
             if planning, rate > 0 {
-                // Exchange i is due i / rate seconds after the start.
-                due = min(due, Int(((now - start).seconds * rate).rounded(.down)) + 1 - planner.nextIndex)
+                // Exchange i is due i / rate seconds after the start (strictly before the end).
+                let dueByHorizon =
+                    (horizon.seconds * rate).rounded(isLastTurn ? .up : .down) + (isLastTurn ? 0 : 1)
+                due = min(due, Int(dueByHorizon) - planner.nextIndex)
             }
             if planning, let count { due = min(due, count - planner.nextIndex) }
 
@@ -109,6 +118,13 @@ struct SimulationRunner {
                 }
             }
             try await publisher.submit(batch, hasRequests: hasRequests)
+            if isLastTurn {
+                planning = false
+                publishingEnd = start + duration!
+            } else if planning, let count, planner.nextIndex >= count {
+                planning = false
+                publishingEnd = clock.now
+            }
 
             if !planning, schedule.isEmpty { break }
             if planning, rate == 0 { continue }
@@ -136,7 +152,8 @@ struct SimulationRunner {
             finishedAt: Self.nowMilliseconds(), options: describeOptions())
         return Report(
             manifest: RunManifest(header: header, entries: ledger.entries), tally: ledger.tally,
-            elapsed: elapsed, sendingPhase: phaseEnd - start, messagesInSendingPhase: messagesInSendingPhase)
+            elapsed: elapsed, sendingPhase: phaseEnd - start, messagesInSendingPhase: messagesInSendingPhase,
+            publishing: publishingEnd - start)
     }
 
     /// Appends every copy of one reply, stamped `stampedAt`, back to back.

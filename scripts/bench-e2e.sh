@@ -291,6 +291,8 @@ print(f"relay with {10000} pending: RSS {mib(pend_rss['rss_kib']):.1f} MiB, peak
 p99_50 = live[50][2].get("p99", float("inf"))
 met = lambda ok: "met" if ok else "MISSED"
 print(f"target relay >= 0.9 x batched ceiling:       {ratio:.2f} x   {met(ratio >= 0.9)}")
+relay_cpu = per100k(drain["cpu"], 2 * drain["count"])
+print(f"target relay CPU <= 1.5 s per 100 000 msgs:  {relay_cpu:.2f} s   {met(relay_cpu <= 1.5)}")
 note = "" if live[50][1] >= 0.95 * live[50][0] else f" (at {live[50][1]:.0f}/s achieved, not {live[50][0]}/s)"
 print(f"target p99 < 5 ms at 50 % of ceiling:        {p99_50:.2f} ms  {met(p99_50 < 5)}{note}")
 print(f"target RSS < 64 MiB with 10 000 pending:     {mib(pend_rss['hwm_kib']):.1f} MiB  {met(pend_rss['hwm_kib'] < 64 * 1024)}")

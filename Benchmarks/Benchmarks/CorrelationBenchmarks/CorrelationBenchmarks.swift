@@ -128,6 +128,33 @@ func recordRate(_ name: String, _ rate: Int, iterations: Int, describe: (Int) ->
             + "max \(measured.last!), warm-up \(all[0]))")
 }
 
+/// Registers and matches 200 000 pairs on an engine with a durable store, confirming every
+/// result, and records the rate with the store's batch figures.
+func durableRun(
+    _ benchmark: Benchmark, store: StoreLocation, name: String, what: String, iterations: Int
+) async {
+    let pairs = 200_000
+    let engine = try! await CorrelationEngine(
+        clock: ManualCorrelationClock(now: 1_767_225_600_000), store: store)
+    let elapsed = await offMain {
+        await registerAndMatch(engine, pairs: pairs, batchSize: 256, confirm: true)
+    }
+    let rate = Int(Double(pairs) / seconds(elapsed))
+    benchmark.measurement(pairsPerSecond, rate)
+    let statistics = await engine.storeStatistics!
+    let meanBatch = statistics.effects / max(statistics.transactions, 1)
+    let meanMilliseconds = Double(statistics.totalNanoseconds) / Double(max(statistics.transactions, 1)) / 1e6
+    let batches =
+        "\(statistics.transactions) transactions, mean \(meanBatch) rows and "
+        + "\(String(format: "%.2f", meanMilliseconds)) ms each, longest "
+        + "\(String(format: "%.2f", Double(statistics.longestTransactionNanoseconds) / 1e6)) ms "
+        + "(\(statistics.largestTransaction) rows)"
+    recordRate(name, rate, iterations: iterations) {
+        "register+match with \(what): \($0) pairs/s (\(pairs) pairs per run; last run: \(batches))"
+    }
+    await engine.shutdown()
+}
+
 let pairsPerSecond = BenchmarkMetric.custom("pairs/s", polarity: .prefersLarger, useScalingFactor: false)
 let bytesPerRequest = BenchmarkMetric.custom("bytes above raw per request", useScalingFactor: false)
 let timeoutMilliseconds = BenchmarkMetric.custom("ms to emit 1M timeouts", useScalingFactor: false)
@@ -156,32 +183,27 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Register+match, durable store (200k pairs)", configuration: steady) { benchmark in
-        let pairs = 200_000
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mts-bench-\(UUID())")
             .path
         try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let engine = try! CorrelationEngine(
-            clock: ManualCorrelationClock(now: 1_767_225_600_000), storePath: "\(directory)/relay.sqlite")
-        let elapsed = await offMain {
-            await registerAndMatch(engine, pairs: pairs, batchSize: 256, confirm: true)
-        }
-        let rate = Int(Double(pairs) / seconds(elapsed))
-        benchmark.measurement(pairsPerSecond, rate)
-        let statistics = await engine.storeStatistics!
-        let meanBatch = statistics.effects / max(statistics.transactions, 1)
-        let meanMilliseconds =
-            Double(statistics.totalNanoseconds) / Double(max(statistics.transactions, 1)) / 1e6
-        let batches =
-            "\(statistics.transactions) transactions, mean \(meanBatch) rows and "
-            + "\(String(format: "%.2f", meanMilliseconds)) ms each, longest "
-            + "\(String(format: "%.2f", Double(statistics.longestTransactionNanoseconds) / 1e6)) ms "
-            + "(\(statistics.largestTransaction) rows)"
-        recordRate("durable", rate, iterations: steadyIterations) {
-            "register+match with the durable store (WAL, synchronous=NORMAL, batches of 256): \($0) pairs/s "
-                + "(\(pairs) pairs per run; last run: \(batches))"
-        }
-        await engine.shutdown()
+        await durableRun(
+            benchmark, store: .sqlite(path: "\(directory)/relay.sqlite"), name: "durable",
+            what: "the durable store (WAL, synchronous=NORMAL, batches of 256)", iterations: steadyIterations)
+    }
+
+    // PostgreSQL (MTS_RELAY_BENCH_POSTGRES_URL, by default the one scripts/start-postgresql.sh
+    // sets up), a fresh group per run, deleted afterwards.
+    Benchmark("Register+match, PostgreSQL store (200k pairs)", configuration: steady) { benchmark in
+        let url =
+            ProcessInfo.processInfo.environment["MTS_RELAY_BENCH_POSTGRES_URL"]
+            ?? "postgresql://mts_relay:mts_relay@127.0.0.1:5432/mts_relay"
+        let group = "bench-\(UUID())"
+        await durableRun(
+            benchmark, store: .postgres(url: url, group: group), name: "postgres",
+            what: "the PostgreSQL store (local server, synchronous_commit on, batches of 256)",
+            iterations: steadyIterations)
+        await deleteGroup(group, url: url)
     }
 
     Benchmark("Memory, 1M outstanding ticket placements", configuration: once) { benchmark in
@@ -257,5 +279,19 @@ let benchmarks: @Sendable () -> Void = {
                 + "\(lastLate) (run loop, \(engine.configuration.timerBatchLimit) per actor turn, "
                 + "\(engine.configuration.resultCapacity) results buffered at most)")
         await engine.shutdown()
+    }
+}
+
+/// Deletes a benchmark group's rows with `psql` (installed with the server), so that runs do
+/// not pile up in the database.
+func deleteGroup(_ group: String, url: String) async {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["psql", url, "-qc", "DELETE FROM mts_relay_request WHERE group_name = '\(group)'"]
+    do {
+        try process.run()
+        process.waitUntilExit()
+    } catch {
+        print("could not delete the benchmark's rows (group \(group)): \(error)")
     }
 }

@@ -5,7 +5,11 @@ extension PostgresBackend {
     func write(_ effects: [PersistenceEffect], beforeCommit: (() -> Void)?) throws(CorrelationStoreError) {
         var fencedEpoch: Int64?
         do {
-            var futures = [connection.query("BEGIN", logger: logger)]
+            // See `statement(for:)` for why no nested loops.
+            var futures = [
+                connection.query("BEGIN", logger: logger),
+                connection.query("SET LOCAL enable_nestloop = off", logger: logger),
+            ]
             // The fence first: it locks the lease row of this epoch until the commit, or finds none.
             let fenceCheck = fence.map { fence in
                 let epoch = fence.epoch ?? 0
@@ -86,8 +90,14 @@ extension PostgresBackend {
     }
 
     /// The statement for a run: `$1` is the group, the other binds are arrays, one per column.
-    /// Arrays cannot hold NULL here (postgres-nio encodes no optional elements), so an optional
-    /// column travels with a presence flag, and an empty body stands for NULL (as in SQLite).
+    ///
+    /// Every statement finds its rows through the key (correlation_id, group_name) with
+    /// `correlation_id = ANY($2)`, never by the group alone. The updates that carry values per row
+    /// also join `unnest` by id; the transaction turns nested loops off, so that join is a hash
+    /// join of the batch's rows (O(n)). Left to itself, the planner, which estimates `unnest` at a
+    /// few rows and a young group from stale statistics, picked a nested loop that scanned the
+    /// arrays once per row (O(n²): 22 ms for 256 rows) or the group's whole key range (270 ms at
+    /// 100 000 rows); now 2.5 ms (measured with EXPLAIN ANALYZE on this machine).
     private func statement(for run: Run) -> PostgresQuery {
         var binds = PostgresBindings()
         binds.append(group)
@@ -127,7 +137,7 @@ extension PostgresBackend {
                 FROM unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::bool[], $8::bytea[],
                     $9::int8[], $10::int8[])
                     AS t(id, operation, content_type, ts, ticket, has_ticket, body, hash, deadline)
-                ON CONFLICT (group_name, correlation_id) DO UPDATE SET
+                ON CONFLICT (correlation_id, group_name) DO UPDATE SET
                     operation = EXCLUDED.operation, content_type = EXCLUDED.content_type,
                     timestamp_utc = EXCLUDED.timestamp_utc, ticket_id = EXCLUDED.ticket_id, body = EXCLUDED.body,
                     body_hash = EXCLUDED.body_hash, deadline = EXCLUDED.deadline, state = 0, resolved_at = NULL,
@@ -156,7 +166,7 @@ extension PostgresBackend {
                     reply_hash = CASE WHEN t.has_hash THEN t.hash END, confirmed = false
                 FROM unnest($2::text[], $3::int8[], $4::int8[], $5::int8[], $6::bool[])
                     AS t(id, state, resolved_at, hash, has_hash)
-                WHERE r.group_name = $1 AND r.correlation_id = t.id
+                WHERE r.group_name = $1 AND r.correlation_id = ANY($2::text[]) AND r.correlation_id = t.id
                 """
         case .confirm, .markSent, .purge:
             var ids: [String] = []
@@ -170,19 +180,16 @@ extension PostgresBackend {
             switch run.kind {
             case .confirm:
                 sql = """
-                    UPDATE \(table) AS r SET confirmed = true, body = NULL, answer = NULL
-                    FROM unnest($2::text[]) AS t(id)
-                    WHERE r.group_name = $1 AND r.correlation_id = t.id AND r.state <> 0
+                    UPDATE \(table) SET confirmed = true, body = NULL, answer = NULL
+                    WHERE group_name = $1 AND correlation_id = ANY($2::text[]) AND state <> 0
                     """
             case .markSent:
                 sql = """
-                    UPDATE \(table) AS r SET sent = true FROM unnest($2::text[]) AS t(id)
-                    WHERE r.group_name = $1 AND r.correlation_id = t.id
+                    UPDATE \(table) SET sent = true WHERE group_name = $1 AND correlation_id = ANY($2::text[])
                     """
             default:
                 sql = """
-                    DELETE FROM \(table) AS r USING unnest($2::text[]) AS t(id)
-                    WHERE r.group_name = $1 AND r.correlation_id = t.id
+                    DELETE FROM \(table) WHERE group_name = $1 AND correlation_id = ANY($2::text[])
                     """
             }
         case .recordAnswer:
@@ -201,7 +208,7 @@ extension PostgresBackend {
                 UPDATE \(table) AS r SET answer = NULLIF(t.body, ''::bytea), answer_status = t.status,
                     answered_at = t.at
                 FROM unnest($2::text[], $3::bytea[], $4::int8[], $5::int8[]) AS t(id, body, status, at)
-                WHERE r.group_name = $1 AND r.correlation_id = t.id
+                WHERE r.group_name = $1 AND r.correlation_id = ANY($2::text[]) AND r.correlation_id = t.id
                 """
         }
         return PostgresQuery(unsafeSQL: sql, binds: binds)

@@ -2,7 +2,9 @@
 /// whichever opens first (``PostgresBackend``, ``PostgresLease``); concurrent openers are
 /// serialised by a transaction-scoped advisory lock.
 enum PostgresSchema {
-    /// The table of requests, every group's, keyed by group and correlation id.
+    /// The table of requests, every group's, keyed by correlation id and group (the id first:
+    /// a batch's statements look their rows up by id). Reading a group at open scans the table,
+    /// once.
     static let requestTable = "mts_relay_request"
     /// One lease row per group.
     static let leaseTable = "mts_relay_lease"
@@ -33,7 +35,7 @@ enum PostgresSchema {
             answer bytea,
             answer_status bigint,
             answered_at bigint,
-            PRIMARY KEY (group_name, correlation_id)
+            PRIMARY KEY (correlation_id, group_name)
         )
         """,
         """

@@ -57,7 +57,7 @@ auth_mechanisms.3 = EXTERNAL
 current=""
 [ -f "$conf" ] && current=$(cat "$conf")
 wanted=$(printf '%s\n' "$current" | sed '/^# BEGIN mts-relay tests/,/^# END mts-relay tests/d' | sed '/^$/d')
-if ! printf '%s\n' "$wanted" | grep -q '^listeners.tcp.default'; then
+if ! grep -q '^listeners.tcp.default' <<<"$wanted"; then
   wanted=$(printf '%s\nlisteners.tcp.default = 127.0.0.1:%s' "$wanted" "$port" | sed '/^$/d')
 fi
 wanted=$(printf '%s\n%s' "$wanted" "$wanted_block")
@@ -108,7 +108,10 @@ fi
 wait_until_ready
 
 # The EXTERNAL login's user: the client certificate's common name, without a password.
-if ! as_root rabbitmqctl -q list_users | grep -q "^$client_user[[:space:]]"; then
+# The list is read whole first: `grep -q` stops reading at the first match, rabbitmqctl then
+# dies on the closed pipe (":terminated"), and with pipefail the test said "missing".
+users=$(as_root rabbitmqctl -q list_users)
+if ! grep -q "^$client_user[[:space:]]" <<<"$users"; then
   as_root rabbitmqctl -q add_user "$client_user" "unused-$(openssl rand -hex 16)" >/dev/null
   as_root rabbitmqctl -q clear_password "$client_user" >/dev/null
 fi

@@ -19,6 +19,7 @@
 # Replies are mts-sim's (real ticket/cancel/casino replies, a few hundred bytes each).
 # Pre-filling is never timed. Queues are BENCH-<pid>-*, deleted at exit.
 #   BENCH_N (50000)  BENCH_LIVE_SECONDS (15)  BENCH_LOW_RATE (1000 exchanges/s, an extra live point)
+#   BENCH_PREFETCH (200: the relay's and the ceiling's prefetch; the batched ceiling acks every half)
 #   BENCH_SKIP_BUILD=1 to use the existing builds  BENCH_KEEP=1 to keep the temp dir (logs)
 #   BENCH_PROFILE=1 records the drain with perf (cpu-clock, call graphs) and prints its top costs
 set -euo pipefail
@@ -27,8 +28,8 @@ root=$PWD
 
 N="${BENCH_N:-50000}"
 LIVE_SECONDS="${BENCH_LIVE_SECONDS:-15}"
-PREFETCH=200
-ACK_EVERY=100            # batched ceiling: multiple=true every prefetch/2 deliveries
+PREFETCH="${BENCH_PREFETCH:-200}"
+ACK_EVERY=$((PREFETCH / 2))   # batched ceiling: multiple=true every prefetch/2 deliveries
 FILL_WINDOW=4096         # unconfirmed publishes at most, for the C fill and mts-sim alike
 FILL_BODY=390            # bytes: mts-sim's mean message (requests ~432, replies ~350)
 PENDING_PROBE=10000
@@ -252,7 +253,7 @@ per100k = lambda cpu, count: cpu / count * 100000
 relay_rate = 2 * drain["rate"]
 ratio = relay_rate / bt["rate"]
 mib = lambda kib: kib / 1024
-print(f"\nmts-relay end-to-end benchmark: N={n}, prefetch 200, batched acks every {k}, fill window {a[27]}")
+print(f"\nmts-relay end-to-end benchmark: N={n}, prefetch {2 * int(k)}, batched acks every {k}, fill window {a[27]}")
 print(f"load before: {a[-2].strip()}\nload after:  {a[-1].strip()}\n")
 print(f"{'what':44} {'messages/s':>10} {'CPU s/100k':>11} {'peak RSS':>10}")
 print(f"{'ceiling, per-message acks (C, librabbitmq)':44} {pm['rate']:>10.0f} {per100k(pm['cpu'], n):>11.2f} {mib(pm['rss']):>7.1f} MiB")

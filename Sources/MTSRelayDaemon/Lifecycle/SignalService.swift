@@ -12,8 +12,6 @@ import UnixSignals
 struct SignalService: Service {
     let fileSinks: [FileSink]
     let logger: Logger
-    /// What a second stop signal does; the process exits (tests replace it).
-    var onSecondStop: @Sendable () -> Void = { exit(1) }
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigterm, .sigint)
@@ -29,7 +27,7 @@ struct SignalService: Service {
                 stops += 1
                 if stops >= 2 {
                     logger.warning("Second stop signal: exiting at once")
-                    onSecondStop()
+                    exit(1)
                 }
             }
         }

@@ -35,9 +35,7 @@ final class LogLineMetrics: MetricsFactory, Sendable {
                 histogram.reset()
                 state.timers[label] = histogram
             }
-            func ms(_ microseconds: UInt64) -> Double {
-                (Double(microseconds) / 1000 * 1000).rounded() / 1000
-            }
+            func ms(_ microseconds: UInt64) -> Double { Double(microseconds) / 1000 }
             return MetricsQuantiles(
                 count: Int(histogram.totalCount), p50: ms(histogram.valueAtPercentile(50)),
                 p90: ms(histogram.valueAtPercentile(90)), p99: ms(histogram.valueAtPercentile(99)),

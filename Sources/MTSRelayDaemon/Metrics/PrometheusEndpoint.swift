@@ -12,8 +12,6 @@ struct PrometheusEndpoint: Service {
     let listen: String
     let registry: PrometheusCollectorRegistry
     let logger: Logger
-    /// Told the port actually bound (tests listen on port 0).
-    var onListening: @Sendable (Int) -> Void = { _ in }
 
     /// Why the endpoint cannot listen, naming the configuration key.
     struct Failure: Error, CustomStringConvertible {
@@ -37,7 +35,6 @@ struct PrometheusEndpoint: Service {
         } catch {
             throw Failure(description: "metrics.prometheus.listen: cannot listen on \(listen): \(error)")
         }
-        onListening(server.channel.localAddress?.port ?? port)
         logger.info("Serving Prometheus metrics", metadata: ["listen": "\(listen)"])
         // Iterating the inbound connections ends when the task is cancelled (graceful shutdown);
         // executeThenClose then closes the listening socket.

@@ -52,6 +52,9 @@ final class RelayMetrics: Sendable {
     /// Where the handles are made: the log line's backend, or it multiplexed with others.
     let factory: any MetricsFactory
     private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    /// One counter per outcome, made up front: `recordResult` runs once per record, and takes
+    /// no lock and builds no key.
+    private let resultCounters: [ResultRecord.Outcome: CoreMetrics.Counter]
     private let replyLatencyTimer: CoreMetrics.Timer
     private let relayLatencyTimer: CoreMetrics.Timer
     private let waitTimer: CoreMetrics.Timer
@@ -67,9 +70,14 @@ final class RelayMetrics: Sendable {
         replyLatencyTimer = CoreMetrics.Timer(label: Label.replyLatency, factory: factory)
         relayLatencyTimer = CoreMetrics.Timer(label: Label.relayLatency, factory: factory)
         waitTimer = CoreMetrics.Timer(label: Label.wait, factory: factory)
-        for outcome in ResultRecord.Outcome.allCases {
-            _ = counter(Label.results, ("outcome", outcome.rawValue))
-        }
+        resultCounters = Dictionary(
+            uniqueKeysWithValues: ResultRecord.Outcome.allCases.map { outcome in
+                (
+                    outcome,
+                    CoreMetrics.Counter(
+                        label: Label.results, dimensions: [("outcome", outcome.rawValue)], factory: factory)
+                )
+            })
         _ = counter(Label.unrouted)
         _ = counter(Label.reconnects)
     }
@@ -101,7 +109,7 @@ final class RelayMetrics: Sendable {
         counter(Label.consumed, ("queue", queue)).increment(by: count)
     }
     func recordResult(_ outcome: ResultRecord.Outcome) {
-        counter(Label.results, ("outcome", outcome.rawValue)).increment()
+        resultCounters[outcome]?.increment()
     }
     func recordUnrouted() { counter(Label.unrouted).increment() }
     func recordAccepted(sink: String, count: Int = 1) {

@@ -64,11 +64,15 @@ struct IntakeQueue: ConsumedQueues {
     ) async -> Bool {
         var valid: [(delivery: AMQPDelivery, summary: MTSRequestSummary)] = []
         var requests: [CorrelationRequest] = []
-        var rejected: [(delivery: AMQPDelivery, rejection: MessageRejection<MTSRequestSummary>)] = []
+        // Refused by the classifier, or by the engine (a conflicting registration...).
+        var rejected:
+            [(delivery: AMQPDelivery, reason: String, summary: MTSRequestSummary?, isJSONObject: Bool)] =
+                []
         for item in batch {
             switch item.message {
             case .rejected(let rejection):
-                rejected.append((item.delivery, rejection))
+                rejected.append(
+                    (item.delivery, rejection.description, rejection.summary, rejection.isJSONObject))
             case .valid(let envelope):
                 valid.append((item.delivery, envelope.summary))
                 requests.append(
@@ -79,7 +83,6 @@ struct IntakeQueue: ConsumedQueues {
             }
         }
         var allSettled = true
-        var refused: [(delivery: AMQPDelivery, summary: MTSRequestSummary, error: CorrelationError)] = []
         if !requests.isEmpty {
             do {
                 let outcomes = try await engine.register(contentsOf: requests)
@@ -87,7 +90,7 @@ struct IntakeQueue: ConsumedQueues {
                     switch outcome {
                     case .success: valid[index].delivery.ack()
                     case .failure(let error):
-                        refused.append((valid[index].delivery, valid[index].summary, error))
+                        rejected.append((valid[index].delivery, "\(error)", valid[index].summary, true))
                     }
                 }
             } catch let error as CorrelationError {
@@ -99,21 +102,13 @@ struct IntakeQueue: ConsumedQueues {
                 allSettled = false
             }
         }
-        guard !rejected.isEmpty || !refused.isEmpty else { return allSettled }
+        guard !rejected.isEmpty else { return allSettled }
         let rejectedSettled = await withTaskGroup(of: Bool.self) { group in
             for message in rejected {
                 group.addTask {
                     await reject(
-                        message.delivery, queue: queue, reason: message.rejection.description,
-                        summary: message.rejection.summary, isJSONObject: message.rejection.isJSONObject,
-                        deadLetter: deadLetter)
-                }
-            }
-            for message in refused {
-                group.addTask {
-                    await reject(
-                        message.delivery, queue: queue, reason: "\(message.error)", summary: message.summary,
-                        isJSONObject: true, deadLetter: deadLetter)
+                        message.delivery, queue: queue, reason: message.reason, summary: message.summary,
+                        isJSONObject: message.isJSONObject, deadLetter: deadLetter)
                 }
             }
             return await group.allSatisfy { $0 }

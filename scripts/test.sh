@@ -16,5 +16,23 @@ fi
 
 # The broker-restart suite runs alone, because it stops and starts the broker under every
 # other test's connections; then everything else, in parallel.
-swift test --skip-build --filter BrokerRestartTests
-swift test --skip-build --skip BrokerRestartTests
+# Each run is bounded: a test that hangs fails the run in minutes instead of holding CI to its
+# limit. swift test's child (the test binary) and the relays it started do not die with it:
+# they are killed here.
+bounded() { # seconds, swift test arguments...
+  local limit=$1 status=0
+  shift
+  timeout -k 10 "$limit" swift test --skip-build "$@" || status=$?
+  if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+    echo "test: swift test $* ran past ${limit}s; stopped" >&2
+    pkill -9 -f MTSRelayPackageTests.xctest || true
+    pkill -9 -f "/debug/mts-relay run" || true
+  fi
+  return "$status"
+}
+
+bounded 900 --filter BrokerRestartTests
+# Two relays per test at ~800 pairs/s: alone, so that they neither load the timed tests of the
+# other suites nor are loaded by them (a takeover has a 10 s bound).
+bounded 900 --filter DaemonHighAvailabilityTests
+bounded 1800 --skip BrokerRestartTests --skip DaemonHighAvailabilityTests

@@ -14,6 +14,10 @@ import ServiceLifecycle
 /// Shutdown runs in reverse order of the services: the intake stops consuming, then the
 /// replies stop consuming and wait for the results under way to be acknowledged, then the
 /// result loop stops, then the engine commits its store. A second signal exits at once.
+///
+/// With a PostgreSQL store (`store.url`) the relay is a member of its group (`ha.group`): the
+/// consumers, result loops and engines run only while it holds the group's lease
+/// (``LeadershipService``); a standby consumes nothing.
 public struct RelayDaemon: Sendable {
     public let configuration: RelayConfiguration
     public let logger: Logger
@@ -30,15 +34,17 @@ public struct RelayDaemon: Sendable {
     /// data and is readable by its owner only, whether or not systemd's `UMask=` is in force.
     public func run() async throws {
         umask(0o077)
-        let brokerConnection = try connectionConfiguration(
+        let replyConnection = try connectionConfiguration(
             url: configuration.broker.url, name: "\(configuration.broker.connectionName) replies")
         let intakeConnection = try connectionConfiguration(
             url: configuration.intake.url ?? configuration.broker.url,
             name: "\(configuration.broker.connectionName) intake")
+        // A PostgreSQL store makes this relay a member of its group (ha.group): it acts only
+        // while it holds the group's lease. With SQLite it is the only one, always active.
+        let isMember = configuration.store.url != nil
+        let gate: EmissionGate = isMember ? .closed() : .alwaysOpen()
+        let role = RelayRole(isMember ? .standby : .active)
 
-        // SQLite at store.path, or PostgreSQL at store.url (group ha.group), opened off the pool.
-        let engine = try await CorrelationEngine(
-            configuration: engineConfiguration, store: configuration.storeLocation)
         let (metrics, prometheus) = bootstrapMetrics()
         let (routes, fileSinks) = try makeRoutes(metrics: metrics)
         metrics.preset(
@@ -46,59 +52,49 @@ public struct RelayDaemon: Sendable {
                 + (configuration.jackpot.map { [$0.queue] } ?? []),
             sinks: routes.map(\.sink.name))
         let dispatcher = ResultDispatcher(
-            routes: routes, logger: logger, metrics: metrics, node: configuration.ha.node)
-        let registry = DeliveryRegistry()
+            routes: routes, logger: logger, metrics: metrics, node: configuration.ha.node, gate: gate)
         let logger = logger
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger)
         let watchdog = ConsumeLoopWatchdog(notifier: notifier)
         let sinkNames = routes.map(\.sink.name)
-        let readiness = Readiness {
-            logger.notice("mts-relay is ready: consuming intake and replies")
-            notifier?.ready(
-                status: SystemdNotifier.statusLine(
-                    pending: 0, matchedPerSecond: 0, sinks: sinkNames.map { ($0, true) }))
-        }
-        let jackpot = try await makeJackpotServices(dispatcher: dispatcher, metrics: metrics)
+        let jackpot = try makeJackpotParts(metrics: metrics)
+        let deciding = DecidingServices(
+            configuration: configuration, replyConnection: replyConnection,
+            intakeConnection: intakeConnection,
+            jackpot: jackpot, dispatcher: dispatcher, metrics: metrics, watchdog: watchdog,
+            notifier: notifier,
+            logger: logger)
         var reporter = MetricsReporter(
-            metrics: metrics, engine: engine, registry: registry,
-            interval: .seconds(configuration.metrics.intervalSeconds), logger: logger)
+            metrics: metrics, role: role, interval: .seconds(configuration.metrics.intervalSeconds),
+            logger: logger)
         reporter.upstreams = jackpot.map { [$0.metrics] } ?? []
         reporter.onLine = { line in
             notifier?.status(
                 SystemdNotifier.statusLine(
+                    role: isMember ? (line.role.rawValue, line.epoch) : nil,
                     pending: line.pending, matchedPerSecond: line.matchedPerSecond,
                     watermarkLags: line.lagsBySource,
                     sinks: sinkNames.map { ($0, !line.counters.failingSinks.contains($0)) }))
         }
 
-        // The jackpot side (when configured) shuts down with the MTS parts of the same kind:
-        // its consumer and sender right after the intake, its result loop before the sinks,
-        // its engine with the other one.
+        // Shutdown runs in reverse: the deciding services first (consumers, then result
+        // loops, then engines), then the sinks, the metrics, and the signals last.
         // First, so the last to stop: a second stop signal exits at once until the very end.
         var services: [any Service] = [SignalService(fileSinks: fileSinks, logger: logger)]
-        services.append(EngineService(engine: engine))
-        if let jackpot { services.append(EngineService(engine: jackpot.engine)) }
         services.append(reporter)
         if let prometheus { services.append(prometheus) }
-        services.append(WatermarkMonitor(engine: engine, logger: logger))
         services.append(SinksService(dispatcher: dispatcher))
-        if let jackpot { services.append(jackpot.resultLoop) }
-        services.append(
-            ResultLoop(
-                engine: engine, registry: registry, dispatcher: dispatcher, metrics: metrics, logger: logger))
-        services.append(
-            ConsumerSession(
-                queues: ReplyQueues(configuration: configuration, engine: engine, registry: registry),
-                connection: brokerConnection, engine: engine, metrics: metrics, logger: logger,
-                readiness: readiness, watchdog: watchdog))
-        services.append(
-            ConsumerSession(
-                queues: IntakeQueue(
-                    configuration: configuration, engine: engine, dispatcher: dispatcher, metrics: metrics,
-                    logger: logger),
-                connection: intakeConnection, engine: engine, metrics: metrics, logger: logger,
-                readiness: readiness, watchdog: watchdog))
-        if let jackpot { services.append(jackpot.side) }
+        if let url = configuration.store.url {
+            services.append(
+                LeadershipService(
+                    lease: LeaseClient(
+                        url: url, group: configuration.ha.group, node: configuration.ha.node, logger: logger),
+                    leaseMs: Int64(configuration.ha.leaseMs),
+                    fence: StoreFence(leaseGroup: configuration.ha.group), gate: gate, role: role,
+                    deciding: deciding, watchdog: watchdog, notifier: notifier, logger: logger))
+        } else {
+            services += try await deciding.makeTerm(fence: nil, role: role)
+        }
         // Last, so the first to hear of a shutdown.
         services.append(ShutdownAnnouncer(notifier: notifier, logger: logger))
         var group = ServiceGroupConfiguration(
@@ -107,25 +103,26 @@ public struct RelayDaemon: Sendable {
         group.maximumGracefulShutdownDuration = .seconds(configuration.shutdown.timeoutSeconds)
         group.maximumCancellationDuration = .seconds(1)
 
-        logger.info(
-            "mts-relay starting",
-            metadata: [
-                "broker": "\(brokerConnection)", "intake": "\(configuration.intake.queue)",
-                "replies": "\(configuration.replies.queues.joined(separator: ","))",
-                "store": "\(configuration.storeLocation)",
-                "sinks": "\(routes.map(\.sink.name).joined(separator: ","))",
-            ])
+        var metadata: Logger.Metadata = [
+            "broker": "\(replyConnection)", "intake": "\(configuration.intake.queue)",
+            "replies": "\(configuration.replies.queues.joined(separator: ","))",
+            "store": "\(configuration.storeLocation)",
+            "sinks": "\(routes.map(\.sink.name).joined(separator: ","))",
+        ]
+        if isMember {
+            metadata["group"] = "\(configuration.ha.group)"
+            metadata["node"] = "\(configuration.ha.node)"
+            metadata["leaseMs"] = "\(configuration.ha.leaseMs)"
+        }
+        logger.info("mts-relay starting", metadata: metadata)
         try await ServiceGroup(configuration: group).run()
         logger.info("mts-relay stopped")
     }
 
-    /// The jackpot side's parts, when the `jackpot` section is configured: its own engine and
-    /// store (``RelayConfiguration/jackpotStoreLocation``), its consumer and sender, its result loop.
-    private func makeJackpotServices(
-        dispatcher: ResultDispatcher, metrics: RelayMetrics
-    ) async throws -> (
-        engine: CorrelationEngine, side: any Service, resultLoop: any Service, metrics: UpstreamMetrics
-    )? {
+    /// The jackpot side's process-wide parts, when the `jackpot` section is configured: the
+    /// upstream client, its broker connection's settings, its metrics. Its engine, consumer and
+    /// result loop belong to a term (``DecidingServices``).
+    private func makeJackpotParts(metrics: RelayMetrics) throws -> DecidingServices.JackpotParts? {
         guard let jackpot = configuration.jackpot else { return nil }
         guard let secret = jackpot.secret else {
             throw JackpotConfigurationError(
@@ -133,29 +130,11 @@ public struct RelayDaemon: Sendable {
                     "\(ConfigurationLoader.jackpotSecretVariable): missing (the jackpot section needs it)")
         }
         let upstream = try JackpotUpstream(configuration: jackpot, secret: secret)
-        let timeout = Int64(jackpot.timeoutMs)
-        // Its own engine: its reply watermark is the relay's clock, not the MTS reply queues'.
-        let engine = try await CorrelationEngine(
-            configuration: CorrelationConfiguration(
-                timeouts: OperationTimeouts(
-                    defaultTimeout: timeout, byOperation: [upstream.operation: timeout]),
-                retention: Int64(configuration.retentionSeconds) * 1000,
-                unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
-                replyQueues: [upstream.name], intakeQueues: [jackpot.queue],
-                capacity: configuration.engine.capacity, resultCapacity: configuration.engine.resultQueue),
-            store: configuration.jackpotStoreLocation)
-        let connection = try connectionConfiguration(
-            url: configuration.broker.url, name: "\(configuration.broker.connectionName) jackpot")
-        let notes = UpstreamNotes()
-        let upstreamMetrics = UpstreamMetrics(name: upstream.name, metrics: metrics)
-        let side = UpstreamSide(
-            upstream: upstream, engine: engine, connection: connection, configuration: configuration,
-            dispatcher: dispatcher, notes: notes, metrics: metrics, upstreamMetrics: upstreamMetrics,
-            logger: logger)
-        let resultLoop = UpstreamResultLoop(
-            upstream: upstream, engine: engine, dispatcher: dispatcher, notes: notes,
-            upstreamMetrics: upstreamMetrics, logger: logger)
-        return (engine, side, resultLoop, upstreamMetrics)
+        return DecidingServices.JackpotParts(
+            upstream: upstream,
+            connection: try connectionConfiguration(
+                url: configuration.broker.url, name: "\(configuration.broker.connectionName) jackpot"),
+            metrics: UpstreamMetrics(name: upstream.name, metrics: metrics))
     }
 
     /// Bootstraps swift-metrics, once per process: the log line's backend, multiplexed with a
@@ -176,18 +155,6 @@ public struct RelayDaemon: Sendable {
             RelayMetrics(logLine: logLine, factory: factory),
             PrometheusEndpoint(listen: listen, registry: registry, logger: logger)
         )
-    }
-
-    private var engineConfiguration: CorrelationConfiguration {
-        CorrelationConfiguration(
-            timeouts: OperationTimeouts(
-                defaultTimeout: Int64(configuration.timeouts.defaultMs),
-                byOperation: configuration.timeouts.byOperation.mapValues(Int64.init)),
-            retention: Int64(configuration.retentionSeconds) * 1000,
-            unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
-            clockSkewTolerance: Int64(configuration.engine.clockSkewToleranceMs),
-            replyQueues: configuration.replies.queues, intakeQueues: [configuration.intake.queue],
-            capacity: configuration.engine.capacity, resultCapacity: configuration.engine.resultQueue)
     }
 
     private func connectionConfiguration(url: String, name: String) throws -> AMQPConnectionConfiguration {

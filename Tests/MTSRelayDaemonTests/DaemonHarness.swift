@@ -62,15 +62,20 @@ final class DaemonHarness: @unchecked Sendable {
     ///   - extraYAML: more top-level sections (e.g. `metrics:`).
     ///   - brokerURL: the daemon's `broker.url` (by default the test broker's plain one);
     ///     `brokerYAML`: more keys of `broker:` (e.g. `tlsSection()`).
+    ///   - store: more keys of `store:` (e.g. `url:`).
+    ///   - sharingQueuesWith: another harness whose queues this one's daemon consumes too (a
+    ///     second member of a group); its files go in a directory of its own, inside the other's.
     init(
         name: String, brokerURL: String = DaemonHarness.brokerURL, brokerYAML: String = "",
         replies: String = "", timeouts: String = "", engine: String = "",
         extraSinks: String = "",
         extraYAML: String = "", logFormat: String = "logfmt", unmatchedGraceMs: Int = 1500,
-        shutdownSeconds: Int = 10
+        shutdownSeconds: Int = 10, store: String = "", sharingQueuesWith other: DaemonHarness? = nil
     ) throws {
-        prefix = "relay-test.\(name).\(UUID().uuidString.prefix(6))"
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
+        prefix = other?.prefix ?? "relay-test.\(name).\(UUID().uuidString.prefix(6))"
+        directory =
+            other?.directory.appendingPathComponent(name)
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let yaml = """
             broker:
@@ -91,6 +96,7 @@ final class DaemonHarness: @unchecked Sendable {
               queue: \(deadLetterQueue)
             store:
               path: \(directory.appendingPathComponent("pending.sqlite").path)
+            \(store)
             timeouts:
               default: 120000
               ticket-placement: 120000

@@ -73,10 +73,12 @@ struct ResultDispatcherTests {
         return SinkRoute(sink: sink, outcomes: outcomes, retry: retry)
     }
 
-    static func dispatcher(_ routes: [SinkRoute], depth: Int = 8) -> ResultDispatcher {
+    static func dispatcher(
+        _ routes: [SinkRoute], depth: Int = 8, gate: EmissionGate = .alwaysOpen()
+    ) -> ResultDispatcher {
         ResultDispatcher(
             routes: routes, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            metrics: RelayMetrics(), laneDepth: depth)
+            metrics: RelayMetrics(), gate: gate, laneDepth: depth)
     }
 
     static func eventually(_ condition: () -> Bool) async throws {
@@ -85,6 +87,46 @@ struct ResultDispatcherTests {
             guard ContinuousClock.now < deadline else { throw HarnessError("condition never held") }
             try await Task.sleep(for: .milliseconds(5))
         }
+    }
+
+    @Test func aClosedGateEmitsNothingAndSettlesWithNotActive() async throws {
+        // A member that lost its lease (issue 15): batches already queued, and the retries of a
+        // failing sink, are refused before the sink sees them.
+        let steady = ScriptedSink(name: "steady")
+        let flaky = ScriptedSink(name: "flaky", failures: 1_000)
+        let gate = EmissionGate.closed()
+        gate.open(epoch: 1, until: Timestamp.monotonicMilliseconds() + 60_000)
+        let dispatcher = Self.dispatcher([Self.route(steady), Self.route(flaky)], gate: gate)
+        let errors = Mutex<[String]>([])
+        try await withThrowingTaskGroup { group in
+            group.addTask { await dispatcher.run() }
+            await dispatcher.submit([Self.record("before")]) { _ in }
+            try await Self.eventually { steady.written == [["before"]] }
+            gate.close()
+            await dispatcher.submit([Self.record("after")]) { error in
+                errors.withLock { $0.append(error.map { "\(type(of: $0))" } ?? "accepted") }
+            }
+            try await Self.eventually { !errors.withLock { $0 }.isEmpty }
+            group.cancelAll()
+        }
+        #expect(errors.withLock { $0 } == ["NotActiveError"])
+        #expect(steady.written == [["before"]])
+        #expect(flaky.written.isEmpty)
+    }
+
+    @Test func theGateClosesByItselfWhenTheLeaseRunsOut() async throws {
+        #expect(EmissionGate.alwaysOpen().isOpen)
+        #expect(!EmissionGate.closed().isOpen)
+        let gate = EmissionGate.closed()
+        gate.open(epoch: 1, until: Timestamp.monotonicMilliseconds() + 2_000)
+        #expect(gate.isOpen)
+        // No one closes it: its validity passes.
+        try await Task.sleep(for: .milliseconds(2_100))
+        #expect(!gate.isOpen)
+        // A new term opens it for its own epoch only: a batch of the old one stays refused.
+        gate.open(epoch: 2, until: Timestamp.monotonicMilliseconds() + 60_000)
+        #expect(gate.isOpen(for: 2))
+        #expect(!gate.isOpen(for: 1))
     }
 
     @Test func aBatchIsSettledOnceEverySinkThatSelectsItAcceptedIt() async throws {

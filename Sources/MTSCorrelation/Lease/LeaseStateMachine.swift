@@ -8,7 +8,7 @@
 /// database's expiry at least `s + leaseMs` (the database applies it at or after `s`), so the
 /// member counts its lease valid until `s + leaseMs - safetyMarginMs` and steps down then if no
 /// renewal has succeeded since. It renews every ``renewInterval`` (a quarter of the lease), so a
-/// lease survives three lost renewals. A standby tries to take the lease every ``pollInterval``;
+/// lease survives three lost renewals. A standby tries to take the lease every ``pollInterval`` (a tenth of the lease);
 /// the database grants it only once the holder's lease has expired by its clock.
 ///
 /// ## Stepping down
@@ -44,6 +44,9 @@ public struct LeaseStateMachine: Sendable, Hashable {
         case ioFailed(now: Int64)
         /// A store write was refused by the epoch fence.
         case fenced(now: Int64)
+        /// The member gave up acting while its lease held: its pipeline failed (the store
+        /// cannot write, ...). It steps down; it may take the lease again once it is free.
+        case abandoned(now: Int64)
     }
 
     /// Why a member stepped down.
@@ -54,6 +57,8 @@ public struct LeaseStateMachine: Sendable, Hashable {
         case fenced
         /// No renewal succeeded before the lease ran out.
         case expired
+        /// The member's own pipeline failed (``Event/abandoned(now:)``).
+        case failed
     }
 
     /// What the driver must do.
@@ -91,12 +96,19 @@ public struct LeaseStateMachine: Sendable, Hashable {
 
     /// How often the active member renews: several times within a lease.
     public var renewInterval: Int64 { leaseMs / 4 }
-    /// How often a standby member tries to take the lease.
-    public var pollInterval: Int64 { leaseMs / 4 }
+    /// How often a standby member tries to take the lease: a tenth of the lease (one cheap
+    /// statement), so that a takeover waits little past the lease's expiry.
+    public var pollInterval: Int64 { max(leaseMs / 10, 1) }
 
     /// The epoch while active, else nil.
     public var activeEpoch: Int64? {
         if case .active(let epoch, _, _, _) = role { return epoch }
+        return nil
+    }
+
+    /// Until when (the member's monotonic ms) the lease may be acted on while active, else nil.
+    public var validUntil: Int64? {
+        if case .active(_, let validUntil, _, _) = role { return validUntil }
         return nil
     }
 
@@ -141,6 +153,8 @@ public struct LeaseStateMachine: Sendable, Hashable {
             return stepDown(epoch, .lost, now: now)
         case (.active(let epoch, _, _, _), .fenced(let now)):
             return stepDown(epoch, .fenced, now: now)
+        case (.active(let epoch, _, _, _), .abandoned(let now)):
+            return stepDown(epoch, .failed, now: now)
         case (.active(let epoch, let validUntil, _, _), .ioFailed(let now)):
             if now >= validUntil { return stepDown(epoch, .expired, now: now) }
             // Retry soon, while the lease is still valid.

@@ -118,6 +118,26 @@ public final class PostgresLease: Sendable {
         try? await connection.close()
     }
 
+    /// Starts closing the connection without waiting (from a cancellation handler): whatever
+    /// is pending on it fails.
+    public func abort() {
+        Self.closeInBackground(connection)
+    }
+
+    deinit {
+        // A lease dropped without `close()` (a test that failed half-way): close it all the same.
+        Self.closeInBackground(connection)
+    }
+
+    /// Starts closing `connection` and keeps it alive until it is closed: postgres-nio asserts
+    /// (debug builds) that a connection is closed when it is deinitialised, and closing takes
+    /// a turn of its event loop.
+    private static func closeInBackground(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
     /// Runs a statement returning epochs.
     private func run(_ query: PostgresQuery) async throws -> [Int64] {
         do {

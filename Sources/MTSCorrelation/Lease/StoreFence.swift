@@ -12,9 +12,15 @@ import Synchronization
 /// nothing.
 public final class StoreFence: Sendable {
     private let current = Mutex<Int64?>(nil)
+    /// The group whose lease row fences the writes; nil for the store's own group. A relay's
+    /// second store (the jackpot side's, group `<ha.group>.jackpot`) is fenced by the relay's
+    /// one lease.
+    public let leaseGroup: String?
 
     /// A fence with no epoch: every write is refused until ``activate(epoch:)``.
-    public init() {}
+    public init(leaseGroup: String? = nil) {
+        self.leaseGroup = leaseGroup
+    }
 
     /// The epoch writes carry, or nil while the member is not active.
     public var epoch: Int64? { current.withLock { $0 } }

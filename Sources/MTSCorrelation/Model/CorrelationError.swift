@@ -24,3 +24,12 @@ public enum CorrelationError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 }
+
+extension CorrelationError {
+    /// Whether the store refused a write of an epoch that is no longer the lease's (another
+    /// member took the group over).
+    public var isFenced: Bool {
+        if case .storeFailed(.fenced) = self { return true }
+        return false
+    }
+}

@@ -14,14 +14,15 @@ extension PostgresBackend {
             let fenceCheck = fence.map { fence in
                 let epoch = fence.epoch ?? 0
                 fencedEpoch = epoch
-                return connection.query(fenceQuery(epoch: epoch), logger: logger)
+                return connection.query(
+                    fenceQuery(group: fence.leaseGroup ?? group, epoch: epoch), logger: logger)
             }
             for run in Self.runs(of: effects) {
                 futures.append(connection.query(statement(for: run), logger: logger))
             }
             if let fenceCheck {
                 // Whether the epoch is current decides between COMMIT and ROLLBACK: wait for it.
-                let rows = try fenceCheck.wait()
+                let rows = try waitBounded(fenceCheck)
                 try wait(futures)
                 futures.removeAll()
                 guard rows.rows.count == 1 else { throw FenceRefusal() }
@@ -37,7 +38,7 @@ extension PostgresBackend {
         } catch {
             // After a failed statement the server has aborted the transaction, and the queued
             // COMMIT ended it as a rollback; this ends it when COMMIT itself was not reached.
-            _ = try? connection.query("ROLLBACK", logger: logger).wait()
+            _ = try? waitBounded(connection.query("ROLLBACK", logger: logger))
             if error is FenceRefusal { throw .fenced(path: location, epoch: fencedEpoch ?? 0) }
             throw .writeFailed(path: location, reason: Self.reason(error))
         }
@@ -46,7 +47,7 @@ extension PostgresBackend {
     /// The fence found the group's lease at another epoch.
     private struct FenceRefusal: Error {}
 
-    private func fenceQuery(epoch: Int64) -> PostgresQuery {
+    private func fenceQuery(group: String, epoch: Int64) -> PostgresQuery {
         var binds = PostgresBindings()
         binds.append(group)
         binds.append(epoch)

@@ -69,7 +69,7 @@ final class PostgresBackend: StoreBackend {
     }
 
     func close() {
-        try? connection.close().wait()
+        _ = try? waitBounded(connection.close())
     }
 
     private func migrate() throws {
@@ -91,9 +91,46 @@ final class PostgresBackend: StoreBackend {
     func wait<T: Sendable>(_ futures: [EventLoopFuture<T>]) throws {
         var first: (any Error)?
         for future in futures {
-            do { _ = try future.wait() } catch { if first == nil { first = error } }
+            do { _ = try waitBounded(future) } catch { if first == nil { first = error } }
         }
         if let first { throw first }
+    }
+
+    /// How long one statement of a batch may take before the connection counts as broken.
+    /// A batch takes milliseconds (the longest seen in the benchmark: 0.6 s).
+    static let statementTimeout: TimeAmount = .seconds(10)
+
+    /// `future.wait()`, bounded by ``statementTimeout``. Needed: when the server ends the
+    /// connection (a restart: "terminating connection due to administrator command") while
+    /// statements are pipelined, postgres-nio was seen to leave one of their futures pending for
+    /// good, and the writer thread with it. On the timeout the connection is closed, so that
+    /// everything else pending on it fails too, and the store fails (its engine stops; a member
+    /// of a group steps down and starts again on a new connection).
+    func waitBounded<T: Sendable>(
+        _ future: EventLoopFuture<T>, timeout: TimeAmount = PostgresBackend.statementTimeout
+    ) throws -> T {
+        let bounded = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: bounded)
+        // A second completion of a promise is ignored by NIO: whichever comes first wins.
+        let timer = future.eventLoop.scheduleTask(in: timeout) {
+            bounded.fail(StatementTimeout(timeout: timeout))
+        }
+        defer { timer.cancel() }
+        do {
+            return try bounded.futureResult.wait()
+        } catch let error as StatementTimeout {
+            let closing: EventLoopFuture<Void> = connection.close()
+            _ = closing
+            throw error
+        }
+    }
+
+    /// A statement got no answer within ``statementTimeout``.
+    struct StatementTimeout: Error, CustomStringConvertible {
+        var timeout: TimeAmount
+        var description: String {
+            "the server did not answer within \(timeout.nanoseconds / 1_000_000_000) s (connection closed)"
+        }
     }
 
     // MARK: Reading
@@ -108,7 +145,8 @@ final class PostgresBackend: StoreBackend {
                 FROM \(Self.table) WHERE group_name = $1 ORDER BY correlation_id COLLATE "C"
                 """, binds: binds)
         do {
-            let result = try connection.query(query, logger: logger).wait()
+            // The whole table at once: a bound of its own, longer than a batch's.
+            let result = try waitBounded(connection.query(query, logger: logger), timeout: .seconds(120))
             var rows: [PersistedRequest] = []
             for row in result {
                 let columns = try row.decode(

@@ -24,6 +24,9 @@ struct ReconnectingConnection: Sendable {
     /// Called about once a second while waiting to reconnect (the watchdog's beat).
     var onWait: @Sendable () -> Void = {}
 
+    /// How long a session must have run for the backoff to start over.
+    static let stableSession: Duration = .seconds(5)
+
     /// Runs `session` on successive connections until the session returns (it is done: the
     /// daemon is stopping), the task is cancelled, or the session throws `FatalError`. A
     /// session that throws anything else (its connection ended) is started again on a new
@@ -49,9 +52,9 @@ struct ReconnectingConnection: Sendable {
                 onReconnect()
             }
             connectedBefore = true
-            backoff.reset()
 
             var ended: (any Error)?
+            let sessionStarted = ContinuousClock.now
             do {
                 try await session(connection)
                 await connection.close()
@@ -71,10 +74,24 @@ struct ReconnectingConnection: Sendable {
             }
             let reason = await endReason(connection, sessionError: ended)
             await connection.close()
+            // Only a session that lasted starts the backoff over: one that fails at once (a
+            // consume refused, again and again) must not retry ten times a second.
+            if ContinuousClock.now - sessionStarted >= Self.stableSession { backoff.reset() }
             let delay = backoff.next()
-            logger.error(
-                "Lost the broker connection; reconnecting",
-                metadata: ["role": "\(role)", "reason": "\(reason)", "retryInMs": "\(delay.milliseconds)"])
+            if let refusal = ended as? AMQPError, refusal.isExclusiveRefusal {
+                logger.notice(
+                    "A queue is still held by another consumer (the group's previous active); waiting for the broker to hand it over",
+                    metadata: [
+                        "role": "\(role)", "reason": "\(refusal.reason)",
+                        "retryInMs": "\(delay.milliseconds)",
+                    ])
+            } else {
+                logger.error(
+                    "Lost the broker connection; reconnecting",
+                    metadata: [
+                        "role": "\(role)", "reason": "\(reason)", "retryInMs": "\(delay.milliseconds)",
+                    ])
+            }
             try await sleep(delay)
         }
     }
@@ -95,4 +112,10 @@ struct ReconnectingConnection: Sendable {
         if let sessionError { return "\(sessionError)" }
         return "the session ended"
     }
+}
+
+extension AMQPError {
+    /// The broker refused an exclusive consume because another consumer holds the queue
+    /// (`ACCESS_REFUSED`, 403, closing the channel).
+    var isExclusiveRefusal: Bool { code == .brokerClosedChannel && replyCode == 403 }
 }

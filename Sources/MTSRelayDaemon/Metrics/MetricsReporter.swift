@@ -9,8 +9,8 @@ import ServiceLifecycle
 /// Prometheus. A last line is logged at shutdown.
 struct MetricsReporter: Service {
     let metrics: RelayMetrics
-    let engine: CorrelationEngine
-    let registry: DeliveryRegistry
+    /// The role, the epoch, and the current term's engine and deliveries (none while standing by).
+    let role: RelayRole
     let interval: Duration
     let logger: Logger
     /// The active upstreams' figures (jackpot), one nested object each in the line.
@@ -44,21 +44,25 @@ struct MetricsReporter: Service {
 
     func sample(elapsed: Duration, previous: MetricsLine?) async -> MetricsLine {
         let interval = metrics.takeInterval()
-        let pending = await engine.outstandingCount
-        let held = await engine.heldReplyCount
-        let oldest = await engine.oldestOutstandingTimestamp
-        let marks = await engine.watermarks
+        let term = role.snapshot
+        // Standing by: no table, nothing held, no watermark.
+        let engine = term.engine
+        let pending = await engine?.outstandingCount ?? 0
+        let held = await engine?.heldReplyCount ?? 0
+        let oldest = await engine?.oldestOutstandingTimestamp
+        let marks = await engine?.watermarks ?? []
         let now = Timestamp.nowMilliseconds()
         let matchedBefore = previous?.counters.results["matched"] ?? 0
         let seconds = max(Double(elapsed.nanoseconds) / 1e9, 0.001)
         return MetricsLine(
+            role: term.role, epoch: term.epoch,
             counters: interval.counters, pending: pending, heldReplies: held,
-            queuedResults: engine.results.count,
+            queuedResults: engine?.results.count ?? 0,
             oldestPendingAgeMs: oldest.map { max(now - $0, 0) } ?? 0,
             watermarkLags: marks.map {
                 WatermarkLag(source: $0.source, queue: $0.queue, lagMs: $0.watermark.map { now - $0 })
             },
-            unacked: registry.pendingCount + metrics.unackedIntake,
+            unacked: (term.registry?.pendingCount ?? 0) + metrics.unackedIntake,
             matchedPerSecond: Double((interval.counters.results["matched"] ?? 0) - matchedBefore) / seconds,
             replyLatency: interval.replyLatency, relayLatency: interval.relayLatency, wait: interval.wait,
             upstreams: upstreams.map { upstream in
@@ -81,6 +85,10 @@ struct WatermarkLag: Sendable, Equatable {
 
 /// The figures of one metrics line.
 struct MetricsLine: Sendable {
+    /// `active`, or `standby` (a member of a group waiting for the lease).
+    var role: RelayRole.Role = .active
+    /// The lease's epoch while active in a group; nil without a lease.
+    var epoch: Int64?
     var counters: RelayMetrics.Counters
     var pending: Int
     var heldReplies: Int
@@ -135,6 +143,7 @@ struct MetricsLine: Sendable {
             ])
         }
         var metadata: Logger.Metadata = [
+            "role": .string(role.rawValue),
             "consumed": numbers(counters.consumed),
             "results": numbers(counters.results),
             "invalid": .stringConvertible(counters.results["invalid"] ?? 0),
@@ -158,6 +167,7 @@ struct MetricsLine: Sendable {
             "relayLatencyMs": quantiles(relayLatency),
             "waitMs": quantiles(wait),
         ]
+        if let epoch { metadata["epoch"] = .stringConvertible(epoch) }
         for upstream in upstreams {
             metadata[upstream.name] = .dictionary([
                 "sent": .stringConvertible(upstream.counters.sent),
@@ -191,6 +201,8 @@ struct GaugeExporter {
     }
 
     mutating func export(_ line: MetricsLine) {
+        gauge("mts_relay_active", line.role == .active ? 1 : 0)
+        gauge("mts_relay_epoch", Double(line.epoch ?? 0))
         gauge("mts_relay_pending", Double(line.pending))
         gauge("mts_relay_held_replies", Double(line.heldReplies))
         gauge("mts_relay_queued_results", Double(line.queuedResults))

@@ -24,6 +24,11 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
     let logger: Logger
     let readiness: Readiness
     let watchdog: ConsumeLoopWatchdog
+    /// Consume each queue exclusively (a member of a group, issue 15): the broker then never
+    /// splits a queue between two relays. A refused consume (the old active still holds the
+    /// queue) ends the session, which is tried again on a new connection; meanwhile the queue
+    /// reports no watermark, so the takeover causes no false timeout.
+    var exclusive = false
 
     func run() async throws {
         let reconnecting = ReconnectingConnection.consumeLoop(
@@ -46,7 +51,7 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
         var backlog = 0
         for queue in queues.queues {
             backlog += Int(try await channel.inspectQueue(queue).messageCount)
-            let consumer = try await channel.consume(queue: queue)
+            let consumer = try await channel.consume(queue: queue, exclusive: exclusive)
             consumer.setPrefetch(queues.prefetch)
             consumers.append((queue, consumer))
         }

@@ -9,6 +9,8 @@ public struct ResultDispatcher: Sendable {
     let metrics: RelayMetrics
     /// Written into every record as `node`: the relay that decided (`ha.node`).
     let node: String?
+    /// Open while this relay may emit records (always, without a lease).
+    let gate: EmissionGate
 
     /// The configured sinks, with their filters.
     public var routes: [SinkRoute] { lanes.map(\.route) }
@@ -18,10 +20,11 @@ public struct ResultDispatcher: Sendable {
 
     init(
         routes: [SinkRoute], logger: Logger, metrics: RelayMetrics, node: String? = nil,
-        laneDepth: Int = Self.laneDepth
+        gate: EmissionGate = .alwaysOpen(), laneDepth: Int = Self.laneDepth
     ) {
         self.node = node
-        lanes = routes.enumerated().map { SinkLane(route: $1, index: $0, depth: laneDepth) }
+        self.gate = gate
+        lanes = routes.enumerated().map { SinkLane(route: $1, index: $0, depth: laneDepth, gate: gate) }
         self.logger = logger
         self.metrics = metrics
     }
@@ -60,8 +63,10 @@ public struct ResultDispatcher: Sendable {
         for isRouted in routed where !isRouted { metrics.recordUnrouted() }
         guard !batches.isEmpty else { return settled(nil) }
         let settlement = BatchSettlement(lanes: Set(batches.map(\.lane.index)), settled: settled)
+        let epoch = gate.epoch
         for batch in batches {
-            await batch.lane.enqueue(SinkLane.Batch(records: batch.records, settlement: settlement))
+            await batch.lane.enqueue(
+                SinkLane.Batch(records: batch.records, settlement: settlement, epoch: epoch))
         }
     }
 

@@ -13,9 +13,13 @@ final class SinkLane: Sendable {
     struct Batch: Sendable {
         var records: [SinkRecord]
         var settlement: BatchSettlement
+        /// The lease's epoch the records were decided under (nil without a lease).
+        var epoch: Int64?
     }
 
     let route: SinkRoute
+    /// Closed once this relay may no longer emit (it lost its group's lease).
+    let gate: EmissionGate
     /// Tells this lane's completions apart in a ``BatchSettlement``.
     let index: Int
     private let depth: Int
@@ -25,8 +29,9 @@ final class SinkLane: Sendable {
     /// one in the hand-over.
     static func heldBatchesBound(depth: Int) -> Int { 2 * depth + 1 }
 
-    init(route: SinkRoute, index: Int, depth: Int) {
+    init(route: SinkRoute, index: Int, depth: Int, gate: EmissionGate) {
         self.route = route
+        self.gate = gate
         self.index = index
         self.depth = depth
     }
@@ -58,11 +63,12 @@ final class SinkLane: Sendable {
     private func deliver(_ batch: Batch, metrics: RelayMetrics, logger: Logger) async {
         let name = route.sink.name
         do {
-            try await route.deliver(batch.records, logger: logger)
+            try await route.deliver(batch.records, logger: logger, mayEmit: { gate.isOpen(for: batch.epoch) })
             metrics.recordAccepted(sink: name, count: batch.records.count)
             batch.settlement.complete(lane: index, error: nil)
         } catch {
-            if !(error is CancellationError) {
+            // Cancelled, or no longer active: nothing failed, the messages come again elsewhere.
+            if !(error is CancellationError), !(error is NotActiveError) {
                 metrics.recordFailed(sink: name, count: batch.records.count)
                 logger.error(
                     "Sink refused records; their messages stay unacknowledged",

@@ -39,12 +39,16 @@ public struct SinkRoute: Sendable {
         return operation.map(operations.contains) ?? false
     }
 
-    /// Hands the records to the sink, retrying until it accepts them.
-    public func deliver(_ records: [SinkRecord], logger: Logger) async throws {
+    /// Hands the records to the sink, retrying until it accepts them. Before each attempt it
+    /// asks `mayEmit` (the relay still holds its group's lease) and throws instead when not.
+    public func deliver(
+        _ records: [SinkRecord], logger: Logger, mayEmit: () -> Bool = { true }
+    ) async throws {
         var backoff = Backoff(
             initial: .milliseconds(retry.initialDelayMs), maximum: .milliseconds(retry.maxDelayMs))
         var attempt = 0
         while true {
+            guard mayEmit() else { throw NotActiveError() }
             do {
                 try await sink.write(records)
                 if attempt > 0, recoveryLog.shouldLog() != nil {

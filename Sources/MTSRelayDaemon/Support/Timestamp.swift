@@ -7,6 +7,14 @@ enum Timestamp {
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
+    /// A monotonic clock in milliseconds (CLOCK_MONOTONIC): for intervals only. It runs on
+    /// while the process is stopped (SIGSTOP), which is what a lease's local validity needs.
+    static func monotonicMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
     /// `2024-01-28T14:33:01.123Z`: UTC with milliseconds. Written by hand (days-to-civil,
     /// H. Hinnant's algorithm) because it runs for every record and log line, and
     /// Foundation's formatters allocate and lock.

@@ -28,6 +28,19 @@ final class ConsumeLoopWatchdog: Sendable {
         freshness = notifier?.watchdogPingInterval ?? .seconds(1)
     }
 
+    /// A standby member's beat (``LeadershipService``): it consumes nothing, so its lease loop
+    /// going round is what the watchdog watches.
+    func beatStandby() {
+        guard let notifier, notifier.watchdogInterval != nil else { return }
+        let now = ContinuousClock.now
+        let ping: Bool = state.withLock { state in
+            if let last = state.lastPing, now - last < pingInterval { return false }
+            state.lastPing = now
+            return true
+        }
+        if ping { notifier.watchdog() }
+    }
+
     func beat(_ part: Part) {
         guard let notifier, notifier.watchdogInterval != nil else { return }
         let now = ContinuousClock.now

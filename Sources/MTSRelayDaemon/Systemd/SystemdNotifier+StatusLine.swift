@@ -1,6 +1,7 @@
 extension SystemdNotifier {
     /// The `STATUS=` text for `systemctl status`, e.g.
-    /// `pending=123 matched/s=45.6 lag: replies=0.1s intake=0.1s sinks: results=ok, webhook=failing`.
+    /// `pending=123 matched/s=45.6 lag: replies=0.1s intake=0.1s sinks: results=ok, webhook=failing`,
+    /// or with a role (a member of a group) `role=active epoch=3 pending=123 ...`.
     ///
     /// A pure function. `matchedPerSecond` is shown with one decimal (negative, NaN and
     /// infinite rates, which only a broken rate computation produces, show as 0.0). Each
@@ -8,7 +9,8 @@ extension SystemdNotifier {
     /// the `lag:` part is left out when none is given. Sinks are listed in the order given,
     /// `sinks: none` when there are none.
     public static func statusLine(
-        pending: Int, matchedPerSecond: Double, watermarkLags: [(name: String, lagMs: Int64?)] = [],
+        role: (name: String, epoch: Int64?)? = nil, pending: Int, matchedPerSecond: Double,
+        watermarkLags: [(name: String, lagMs: Int64?)] = [],
         sinks: [(name: String, healthy: Bool)]
     ) -> String {
         let sinkList =
@@ -21,7 +23,9 @@ extension SystemdNotifier {
                 + watermarkLags.map { lag in
                     "\(lag.name)=\(lag.lagMs.map { oneDecimal(Double($0) / 1000) + "s" } ?? "unknown")"
                 }.joined(separator: " ")
-        return "pending=\(pending) matched/s=\(oneDecimal(matchedPerSecond))\(lags) sinks: \(sinkList)"
+        let rolePart = role.map { "role=\($0.name) " + ($0.epoch.map { "epoch=\($0) " } ?? "") } ?? ""
+        return
+            "\(rolePart)pending=\(pending) matched/s=\(oneDecimal(matchedPerSecond))\(lags) sinks: \(sinkList)"
     }
 
     /// `value` rounded to one decimal, without Foundation's formatters.

@@ -69,6 +69,15 @@ import Testing
         #expect(machine.activeEpoch == nil)
     }
 
+    @Test func aFailedPipelineStepsDownAndTheValidityIsGone() {
+        var machine = active(epoch: 4)
+        #expect(machine.validUntil == lease - machine.safetyMarginMs)
+        #expect(machine.event(.abandoned(now: 20)) == .stepDown(epoch: 4, reason: .failed))
+        #expect(machine.validUntil == nil)
+        // Abandoning while standing by changes nothing.
+        #expect(machine.event(.abandoned(now: 21)) == .none)
+    }
+
     @Test func withoutASuccessfulRenewalTheActiveStepsDownWhenTheLeaseRunsOut() {
         var machine = active()
         let validUntil = lease - machine.safetyMarginMs

@@ -1,0 +1,125 @@
+import AMQPClient
+import Logging
+import MTSCorrelation
+import ServiceLifecycle
+
+/// The services that consume and decide: the engines, the consume loops and the result loops.
+/// With SQLite they run for the whole life of the daemon; with PostgreSQL they make up one
+/// *term* of an active member (``LeadershipService``): built when it wins the lease, with its
+/// store writes fenced by the lease's epoch, and dropped, table and broker connections with
+/// them, when it steps down.
+///
+/// The sinks, the metrics and the signals live outside the term: one copy per process.
+struct DecidingServices: Sendable {
+    let configuration: RelayConfiguration
+    let replyConnection: AMQPConnectionConfiguration
+    let intakeConnection: AMQPConnectionConfiguration
+    /// The jackpot side's process-wide parts, when the `jackpot` section is configured.
+    let jackpot: JackpotParts?
+    let dispatcher: ResultDispatcher
+    let metrics: RelayMetrics
+    let watchdog: ConsumeLoopWatchdog
+    let notifier: SystemdNotifier?
+    let logger: Logger
+
+    /// The jackpot side's parts that outlive a term: the upstream client, its broker
+    /// connection's settings and its metrics.
+    struct JackpotParts: Sendable {
+        var upstream: JackpotUpstream
+        var connection: AMQPConnectionConfiguration
+        var metrics: UpstreamMetrics
+    }
+
+    /// Opens the engines (recovering their tables) and returns the term's services in start
+    /// order: the engines first, the consumers last, so that shutdown stops consuming first.
+    ///
+    /// - Parameters:
+    ///   - fence: the lease's fence (PostgreSQL), already stamped with the term's epoch; nil
+    ///     with SQLite.
+    ///   - role: told the term's engine, for the metrics.
+    func makeTerm(fence: StoreFence?, role: RelayRole) async throws -> [any Service] {
+        // SQLite at store.path, or PostgreSQL at store.url (group ha.group), opened off the pool.
+        let engine = try await CorrelationEngine(
+            configuration: engineConfiguration, store: configuration.storeLocation, fence: fence)
+        let registry = DeliveryRegistry()
+        role.beginTerm(epoch: fence?.epoch, engine: engine, registry: registry)
+        let (logger, notifier, sinkNames) = (logger, notifier, dispatcher.routes.map(\.sink.name))
+        let readiness = Readiness {
+            logger.notice("mts-relay is ready: consuming intake and replies")
+            notifier?.ready(
+                status: SystemdNotifier.statusLine(
+                    role: role.snapshot.status, pending: 0, matchedPerSecond: 0,
+                    sinks: sinkNames.map { ($0, true) }))
+        }
+        let exclusive = fence != nil
+        let jackpotTerm = try await makeJackpotTerm(fence: fence)
+
+        // The jackpot side (when configured) shuts down with the MTS parts of the same kind:
+        // its consumer and sender right after the intake, its result loop before the sinks,
+        // its engine with the other one.
+        var services: [any Service] = [EngineService(engine: engine)]
+        if let jackpotTerm { services.append(EngineService(engine: jackpotTerm.engine)) }
+        services.append(WatermarkMonitor(engine: engine, logger: logger))
+        if let jackpotTerm { services.append(jackpotTerm.resultLoop) }
+        services.append(
+            ResultLoop(
+                engine: engine, registry: registry, dispatcher: dispatcher, metrics: metrics, logger: logger))
+        services.append(
+            ConsumerSession(
+                queues: ReplyQueues(configuration: configuration, engine: engine, registry: registry),
+                connection: replyConnection, engine: engine, metrics: metrics, logger: logger,
+                readiness: readiness, watchdog: watchdog, exclusive: exclusive))
+        services.append(
+            ConsumerSession(
+                queues: IntakeQueue(
+                    configuration: configuration, engine: engine, dispatcher: dispatcher, metrics: metrics,
+                    logger: logger),
+                connection: intakeConnection, engine: engine, metrics: metrics, logger: logger,
+                readiness: readiness, watchdog: watchdog, exclusive: exclusive))
+        if let jackpotTerm { services.append(jackpotTerm.side) }
+        return services
+    }
+
+    /// The jackpot side's term: its own engine and store (``RelayConfiguration/jackpotStoreLocation``,
+    /// fenced by the same lease), its consumer and sender, its result loop.
+    private func makeJackpotTerm(
+        fence: StoreFence?
+    ) async throws -> (engine: CorrelationEngine, side: any Service, resultLoop: any Service)? {
+        guard let jackpot, let section = configuration.jackpot else { return nil }
+        let upstream = jackpot.upstream
+        let timeout = Int64(section.timeoutMs)
+        // Its own engine: its reply watermark is the relay's clock, not the MTS reply queues'.
+        let engine = try await CorrelationEngine(
+            configuration: CorrelationConfiguration(
+                timeouts: OperationTimeouts(
+                    defaultTimeout: timeout, byOperation: [upstream.operation: timeout]),
+                retention: Int64(configuration.retentionSeconds) * 1000,
+                unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
+                replyQueues: [upstream.name], intakeQueues: [section.queue],
+                capacity: configuration.engine.capacity, resultCapacity: configuration.engine.resultQueue),
+            store: configuration.jackpotStoreLocation,
+            // The same fence: it names the relay's lease group (ha.group), not this store's group.
+            fence: fence)
+        let notes = UpstreamNotes()
+        let side = UpstreamSide(
+            upstream: upstream, engine: engine, connection: jackpot.connection, configuration: configuration,
+            dispatcher: dispatcher, notes: notes, metrics: metrics, upstreamMetrics: jackpot.metrics,
+            logger: logger)
+        let resultLoop = UpstreamResultLoop(
+            upstream: upstream, engine: engine, dispatcher: dispatcher, notes: notes,
+            upstreamMetrics: jackpot.metrics, logger: logger)
+        return (engine, side, resultLoop)
+    }
+
+    private var engineConfiguration: CorrelationConfiguration {
+        CorrelationConfiguration(
+            timeouts: OperationTimeouts(
+                defaultTimeout: Int64(configuration.timeouts.defaultMs),
+                byOperation: configuration.timeouts.byOperation.mapValues(Int64.init)),
+            retention: Int64(configuration.retentionSeconds) * 1000,
+            unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
+            clockSkewTolerance: Int64(configuration.engine.clockSkewToleranceMs),
+            replyQueues: configuration.replies.queues, intakeQueues: [configuration.intake.queue],
+            capacity: configuration.engine.capacity, resultCapacity: configuration.engine.resultQueue)
+    }
+}

@@ -32,6 +32,7 @@ struct DaemonEventTimeTests {
         let now = MTSMessages.nowMilliseconds()
         var requests: [(body: String, queue: String, correlationID: String?)] = []
         var replies: [(body: String, queue: String, correlationID: String?)] = []
+        var lateReplies: [(body: String, queue: String, correlationID: String?)] = []
         for index in 0..<1_400 {
             let id = "\(harness.prefix)-\(index)"
             requests.append((MTSMessages.ticketRequest(id, timestamp: now), harness.intakeQueue, id))
@@ -43,11 +44,15 @@ struct DaemonEventTimeTests {
                 mix.silent.append(id)
             default:
                 mix.late.append(id)
-                replies.append(
+                lateReplies.append(
                     (MTSMessages.ticketReply(id, timestamp: now + timeoutMs + 500), harness.replyQueue, id))
             }
         }
         try await harness.publishAll(requests + replies)
+        // After the in-time replies are in the queue, not beside them: publishAll publishes
+        // concurrently, and a late reply queued before an in-time one would (rightly, since
+        // the relay trusts the queue's order) move the watermark past its deadline.
+        try await harness.publishAll(lateReplies)
         return mix
     }
 

@@ -41,14 +41,14 @@ struct LeadershipService: Service {
         // A standby is up and doing its job: systemd hears READY=1 now, not at the first term.
         notifier?.ready(status: standbyStatus)
         let failures = LogLimiter(interval: .seconds(10))
+        defer { lease.close() }
         while true {
             logger.notice("mts-relay is standing by: waiting for the group's lease", metadata: metadata)
             notifier?.status(standbyStatus)
             guard let epoch = await standBy(&machine, failures: failures) else { break }
-            machine = await serve(epoch: epoch, machine: machine)
+            machine = try await serve(epoch: epoch, machine: machine)
             if Task.isShuttingDownGracefully || Task.isCancelled { break }
         }
-        lease.close()
     }
 
     private var standbyStatus: String {
@@ -103,7 +103,11 @@ struct LeadershipService: Service {
     }
 
     /// Runs one term with `epoch` until it ends; returns the machine, standing by again.
-    private func serve(epoch: Int64, machine start: LeaseStateMachine) async -> LeaseStateMachine {
+    ///
+    /// - Throws: what no new term would cure (``ReconnectingConnection/FatalError``: the
+    ///   broker's queues conflict with the configuration), after releasing the lease; the
+    ///   daemon stops with it, as a single relay does.
+    private func serve(epoch: Int64, machine start: LeaseStateMachine) async throws -> LeaseStateMachine {
         fence.activate(epoch: epoch)
         gate.open(epoch: epoch, until: start.validUntil)
         logger.notice(
@@ -153,6 +157,10 @@ struct LeadershipService: Service {
             let fenced = (failure as? CorrelationError)?.isFenced ?? false
             _ = machine.event(fenced ? .fenced(now: now) : .abandoned(now: now))
             fields["error"] = "\(failure)"
+            if failure is ReconnectingConnection.FatalError {
+                await lease.release(epoch: epoch)
+                throw failure
+            }
             logger.error("Stepped down: the term failed; standing by", metadata: fields)
             if !fenced { await lease.release(epoch: epoch) }
         } else {

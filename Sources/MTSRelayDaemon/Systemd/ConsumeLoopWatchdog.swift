@@ -30,27 +30,24 @@ final class ConsumeLoopWatchdog: Sendable {
 
     /// A standby member's beat (``LeadershipService``): it consumes nothing, so its lease loop
     /// going round is what the watchdog watches.
-    func beatStandby() {
-        guard let notifier, notifier.watchdogInterval != nil else { return }
-        let now = ContinuousClock.now
-        let ping: Bool = state.withLock { state in
-            if let last = state.lastPing, now - last < pingInterval { return false }
-            state.lastPing = now
-            return true
-        }
-        if ping { notifier.watchdog() }
-    }
+    func beatStandby() { beat(nil) }
 
-    func beat(_ part: Part) {
+    func beat(_ part: Part) { beat(Optional(part)) }
+
+    /// Records `part`'s beat (none for a standby) and pings when due: for a consume loop, only
+    /// while every loop has beaten recently.
+    private func beat(_ part: Part?) {
         guard let notifier, notifier.watchdogInterval != nil else { return }
         let now = ContinuousClock.now
         let ping: Bool = state.withLock { state in
-            state.beats[part] = now
+            if let part { state.beats[part] = now }
             if let last = state.lastPing, now - last < pingInterval { return false }
-            let allFresh = Part.allCases.allSatisfy { part in
-                state.beats[part].map { now - $0 <= freshness } ?? false
+            if part != nil {
+                let allFresh = Part.allCases.allSatisfy { part in
+                    state.beats[part].map { now - $0 <= freshness } ?? false
+                }
+                guard allFresh else { return false }
             }
-            guard allFresh else { return false }
             state.lastPing = now
             return true
         }

@@ -90,7 +90,9 @@ public struct RelayDaemon: Sendable {
                     lease: LeaseClient(
                         url: url, group: configuration.ha.group, node: configuration.ha.node, logger: logger),
                     leaseMs: Int64(configuration.ha.leaseMs),
-                    fence: StoreFence(leaseGroup: configuration.ha.group), gate: gate, role: role,
+                    fence: StoreFence(
+                        leaseGroup: configuration.ha.group, leaseMs: Int64(configuration.ha.leaseMs)),
+                    gate: gate, role: role,
                     deciding: deciding, watchdog: watchdog, notifier: notifier, logger: logger))
         } else {
             services += try await deciding.makeTerm(fence: nil, role: role)

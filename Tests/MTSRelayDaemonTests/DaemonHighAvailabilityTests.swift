@@ -230,8 +230,15 @@ import Testing
         let sizeAtPause = Self.fileSize(a.resultsPath)
         let pausedAt = ContinuousClock.now
         let bBefore = Self.fileSize(b.resultsPath)
-        let took = try await Self.waitForGrowth(
-            of: b.resultsPath, beyond: bBefore, since: pausedAt, timeout: .seconds(29))
+        let took: Duration
+        do {
+            took = try await Self.waitForGrowth(
+                of: b.resultsPath, beyond: bBefore, since: pausedAt, timeout: .seconds(29))
+        } catch {
+            // The metrics lines (one a second) would hide the rest.
+            let events = b.log.split(separator: "\n").filter { !$0.contains("msg=metrics") }
+            throw HarnessError("\(error)\n--- b:\n\(events.suffix(40).joined(separator: "\n"))")
+        }
         print("high availability: the standby took over \(took) after the pause")
         try await Task.sleep(until: pausedAt + .seconds(30))
         let marks = Self.standbyMarks(a)

@@ -45,14 +45,15 @@ public final class PostgresLease: Sendable {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
-                configuration: url.connectionConfiguration, id: 2, logger: logger)
+                configuration: url.connectionConfiguration(), id: 2, logger: logger)
         } catch {
             throw CorrelationStoreError.cannotOpen(
                 path: url.redacted, reason: "cannot connect: \(PostgresBackend.reason(error))")
         }
         do {
             for statement in PostgresSchema.migration {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                _ = try await connection.queryUnlessClosed(
+                    PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         } catch {
             try? await connection.close()
@@ -104,7 +105,7 @@ public final class PostgresLease: Sendable {
     public func current() async throws -> (epoch: Int64, holder: String)? {
         let table = PostgresSchema.leaseTable
         do {
-            let rows = try await connection.query(
+            let rows = try await connection.queryUnlessClosed(
                 "SELECT epoch, holder FROM \(unescaped: table) WHERE group_name = \(group)", logger: logger)
             for try await (epoch, holder) in rows.decode((Int64, String).self) { return (epoch, holder) }
             return nil
@@ -142,7 +143,9 @@ public final class PostgresLease: Sendable {
     private func run(_ query: PostgresQuery) async throws -> [Int64] {
         do {
             var epochs: [Int64] = []
-            for try await epoch in try await connection.query(query, logger: logger).decode(Int64.self) {
+            for try await epoch in try await connection.queryUnlessClosed(query, logger: logger).decode(
+                Int64.self)
+            {
                 epochs.append(epoch)
             }
             return epochs

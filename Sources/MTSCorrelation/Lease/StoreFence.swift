@@ -16,11 +16,20 @@ public final class StoreFence: Sendable {
     /// second store (the jackpot side's, group `<ha.group>.jackpot`) is fenced by the relay's
     /// one lease.
     public let leaseGroup: String?
+    /// The lease's length, in ms (`ha.leaseMs`).
+    public let leaseMs: Int64
 
     /// A fence with no epoch: every write is refused until ``activate(epoch:)``.
-    public init(leaseGroup: String? = nil) {
+    public init(leaseGroup: String? = nil, leaseMs: Int64 = 5_000) {
         self.leaseGroup = leaseGroup
+        self.leaseMs = leaseMs
     }
+
+    /// How long a fenced store connection may sit inside a transaction before the database
+    /// ends its session: half the lease. Such a transaction holds the lease row `FOR SHARE`,
+    /// which a take-over must wait for; a member frozen mid-batch would otherwise block the
+    /// group for as long as it stays frozen (its TCP connection stays up).
+    public var idleInTransactionTimeoutMs: Int64 { max(leaseMs / 2, 100) }
 
     /// The epoch writes carry, or nil while the member is not active.
     public var epoch: Int64? { current.withLock { $0 } }

@@ -7,18 +7,18 @@ extension PostgresBackend {
         do {
             // See `statement(for:)` for why no nested loops.
             var futures = [
-                connection.query("BEGIN", logger: logger),
-                connection.query("SET LOCAL enable_nestloop = off", logger: logger),
+                connection.queryUnlessClosed("BEGIN", logger: logger),
+                connection.queryUnlessClosed("SET LOCAL enable_nestloop = off", logger: logger),
             ]
             // The fence first: it locks the lease row of this epoch until the commit, or finds none.
             let fenceCheck = fence.map { fence in
                 let epoch = fence.epoch ?? 0
                 fencedEpoch = epoch
-                return connection.query(
+                return connection.queryUnlessClosed(
                     fenceQuery(group: fence.leaseGroup ?? group, epoch: epoch), logger: logger)
             }
             for run in Self.runs(of: effects) {
-                futures.append(connection.query(statement(for: run), logger: logger))
+                futures.append(connection.queryUnlessClosed(statement(for: run), logger: logger))
             }
             if let fenceCheck {
                 // Whether the epoch is current decides between COMMIT and ROLLBACK: wait for it.
@@ -33,12 +33,12 @@ extension PostgresBackend {
                 futures.removeAll()
                 beforeCommit()
             }
-            futures.append(connection.query("COMMIT", logger: logger))
+            futures.append(connection.queryUnlessClosed("COMMIT", logger: logger))
             try wait(futures)
         } catch {
             // After a failed statement the server has aborted the transaction, and the queued
             // COMMIT ended it as a rollback; this ends it when COMMIT itself was not reached.
-            _ = try? waitBounded(connection.query("ROLLBACK", logger: logger))
+            _ = try? waitBounded(connection.queryUnlessClosed("ROLLBACK", logger: logger))
             if error is FenceRefusal { throw .fenced(path: location, epoch: fencedEpoch ?? 0) }
             throw .writeFailed(path: location, reason: Self.reason(error))
         }

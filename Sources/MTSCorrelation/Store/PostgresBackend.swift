@@ -54,7 +54,11 @@ final class PostgresBackend: StoreBackend {
         do {
             connection = try PostgresConnection.connect(
                 on: PostgresConnection.defaultEventLoopGroup.any(),
-                configuration: url.connectionConfiguration, id: 1,
+                // A fenced transaction holds the lease row FOR SHARE until it ends: a member
+                // frozen inside one (SIGSTOP, a stalled VM) would keep every standby from taking
+                // the lease. The server ends such a session well before the lease runs out.
+                configuration: url.connectionConfiguration(
+                    idleInTransactionTimeoutMs: fence?.idleInTransactionTimeoutMs), id: 1,
                 logger: Self.logger
             ).wait()
         } catch {
@@ -83,7 +87,9 @@ final class PostgresBackend: StoreBackend {
 
     /// Runs statements without binds in order, waiting for all of them.
     private func run(_ statements: [String]) throws {
-        let futures = statements.map { connection.query(PostgresQuery(unsafeSQL: $0), logger: logger) }
+        let futures = statements.map {
+            connection.queryUnlessClosed(PostgresQuery(unsafeSQL: $0), logger: logger)
+        }
         try wait(futures)
     }
 
@@ -146,7 +152,8 @@ final class PostgresBackend: StoreBackend {
                 """, binds: binds)
         do {
             // The whole table at once: a bound of its own, longer than a batch's.
-            let result = try waitBounded(connection.query(query, logger: logger), timeout: .seconds(120))
+            let result = try waitBounded(
+                connection.queryUnlessClosed(query, logger: logger), timeout: .seconds(120))
             var rows: [PersistedRequest] = []
             for row in result {
                 let columns = try row.decode(

@@ -64,8 +64,18 @@ struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
 
 extension PostgresURL {
     /// postgres-nio's configuration for this URL (no TLS: the URL allows only sslmode=disable).
-    var connectionConfiguration: PostgresConnection.Configuration {
-        PostgresConnection.Configuration(
+    ///
+    /// - Parameter idleInTransactionTimeoutMs: when set, the server ends the session of a client
+    ///   that leaves a transaction open for longer (PostgreSQL's
+    ///   `idle_in_transaction_session_timeout`, sent in the startup packet: no extra round trip).
+    func connectionConfiguration(idleInTransactionTimeoutMs: Int64? = nil) -> PostgresConnection.Configuration
+    {
+        var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        if let idleInTransactionTimeoutMs {
+            configuration.options.additionalStartupParameters.append(
+                ("idle_in_transaction_session_timeout", String(idleInTransactionTimeoutMs)))
+        }
+        return configuration
     }
 }

@@ -73,7 +73,8 @@ final class LeaseClient: Sendable {
     ///
     /// Not a task group: a group waits for its children, and a postgres-nio query on a
     /// connection the server ended (a restart: "terminating connection due to administrator
-    /// command") was seen never to answer, even once the connection was closed. So the query
+    /// command") was seen never to answer. A query sent once the connection is closed fails at
+    /// once (`queryUnlessClosed`), but one sent just before the close can still hang. So the query
     /// runs in a task of its own, and the caller resumes with whichever comes first: its
     /// answer, the timeout, or the cancellation. A query given up on is abandoned (its
     /// connection is closed; its task ends whenever postgres-nio ends it).

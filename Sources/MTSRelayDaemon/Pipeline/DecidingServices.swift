@@ -39,8 +39,16 @@ struct DecidingServices: Sendable {
     ///   - role: told the term's engine, for the metrics.
     func makeTerm(fence: StoreFence?, role: RelayRole) async throws -> [any Service] {
         // SQLite at store.path, or PostgreSQL at store.url (group ha.group), opened off the pool.
+        let opening = ContinuousClock.now
         let engine = try await CorrelationEngine(
             configuration: engineConfiguration, store: configuration.storeLocation, fence: fence)
+        // Reading the table is most of a take-over after the lease: it grows with the traffic
+        // times retentionSeconds (the tombstones).
+        let loadMs = (ContinuousClock.now - opening).milliseconds
+        let (outstanding, tombstones) = (await engine.outstandingCount, await engine.tombstoneCount)
+        logger.notice(
+            "Loaded the pending table",
+            metadata: ["outstanding": "\(outstanding)", "tombstones": "\(tombstones)", "ms": "\(loadMs)"])
         let registry = DeliveryRegistry()
         role.beginTerm(epoch: fence?.epoch, engine: engine, registry: registry)
         let (logger, notifier, sinkNames) = (logger, notifier, dispatcher.routes.map(\.sink.name))

@@ -166,6 +166,69 @@ import Testing
         await reopened.shutdown()
     }
 
+    /// A member frozen between its fence check and its COMMIT (SIGSTOP, a stalled VM) holds the
+    /// lease row `FOR SHARE`, and its TCP connection stays up: without a limit a take-over would
+    /// wait as long as the freeze. The server ends that session after half the lease, so the
+    /// standby takes over on time and the frozen batch commits nothing.
+    @Test(.timeLimit(.minutes(1)))
+    func aMemberFrozenInsideABatchDoesNotKeepTheStandbyFromTheLease() async throws {
+        let leaseMs: Int64 = 1_000
+        let freeze: Duration = .seconds(4)
+        let group = TestPostgres.uniqueGroup("lease")
+        let a = try await PostgresLease.connect(url: TestPostgres.url, group: group, node: "a")
+        let b = try await PostgresLease.connect(url: TestPostgres.url, group: group, node: "b")
+        let epoch = try #require(try await a.tryAcquire(leaseMs: leaseMs))
+        let fence = StoreFence(leaseMs: leaseMs)
+        fence.activate(epoch: epoch)
+        #expect(fence.idleInTransactionTimeoutMs == 500)
+
+        // A's batch: the fence check passes, then A freezes before its COMMIT.
+        let frozenAt = ContinuousClock.now
+        let clock = ContinuousClock()
+        async let frozenBatch: Result<Void, CorrelationStoreError> = TestPostgres.onOwnThread {
+            let backend = try PostgresBackend(url: TestPostgres.url, group: group, fence: fence)
+            defer { backend.close() }
+            return Result { () throws(CorrelationStoreError) in
+                try backend.write(
+                    [
+                        .insert(
+                            PersistedRequest(
+                                request: Fixtures.request("frozen"), bodyHash: 1,
+                                deadline: Fixtures.epoch + 1_000,
+                                state: .outstanding))
+                    ],
+                    beforeCommit: { Thread.sleep(forTimeInterval: freeze / .seconds(1)) })
+            }
+        }
+        // B polls as a standby does; the lease runs out after 1 s, the session after 0.5 s.
+        var took: Int64?
+        var tookAt = frozenAt
+        while took == nil, clock.now - frozenAt < freeze {
+            took = try await b.tryAcquire(leaseMs: leaseMs)
+            tookAt = clock.now
+            if took == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        print("lease takeover past a frozen batch: \(tookAt - frozenAt) after the freeze began")
+        #expect(took == epoch + 1, "the standby did not get the lease while A was frozen")
+        #expect(tookAt - frozenAt < freeze)
+
+        // A wakes: its session is gone, so its batch fails at once (not after a statement's
+        // timeout: postgres-nio leaves a query on a closed connection unanswered) and commits
+        // nothing.
+        let outcome = try await frozenBatch
+        let error = #expect(throws: CorrelationStoreError.self) { try outcome.get() }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("the connection to the database is closed"))
+        let rows = try await TestPostgres.onOwnThread {
+            let backend = try PostgresBackend(url: TestPostgres.url, group: group)
+            defer { backend.close() }
+            return try backend.readRows()
+        }
+        #expect(rows.isEmpty)
+        await a.close()
+        await b.close()
+        await TestPostgres.drop(group: group)
+    }
+
     @Test func aReleasedLeaseIsTakenAtOnceWithTheNextEpoch() async throws {
         let group = TestPostgres.uniqueGroup("lease")
         let a = try await PostgresLease.connect(url: TestPostgres.url, group: group, node: "a")

@@ -15,14 +15,6 @@ import Testing
             state: .outstanding)
     }
 
-    /// Runs `work` on a thread of its own: the backends block their caller, which must not be
-    /// a thread of the cooperative pool.
-    func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
-    }
-
     @Test func runsSplitAtAChangeOfKindAndAtAnIdSeenAgain() {
         let effects: [PersistenceEffect] = [
             .insert(row("a", body: "1")), .insert(row("b", body: "1")),
@@ -56,7 +48,7 @@ import Testing
         ]
         let directory = try TemporaryDirectory()
         let group = TestPostgres.uniqueGroup("parity")
-        let (sqlite, postgres) = try await onOwnThread {
+        let (sqlite, postgres) = try await TestPostgres.onOwnThread {
             let sqlite = try SQLiteBackend(path: directory.file("parity.sqlite"))
             let postgres = try PostgresBackend(url: TestPostgres.url, group: group)
             defer {

@@ -25,7 +25,7 @@ enum TestPostgres {
     ) async throws -> T {
         let parsed = try PostgresURL(url)
         let connection = try await PostgresConnection.connect(
-            configuration: parsed.connectionConfiguration, id: 99, logger: logger)
+            configuration: parsed.connectionConfiguration(), id: 99, logger: logger)
         do {
             let result = try await body(connection)
             try await connection.close()
@@ -55,6 +55,14 @@ enum TestPostgres {
         _ = try? await withConnection { connection in
             _ = try await connection.query(
                 "DELETE FROM mts_relay_request WHERE group_name = \(group)", logger: logger)
+        }
+    }
+
+    /// Runs `work` on a thread of its own: the store backends block their caller, which must
+    /// not be a thread of the cooperative pool.
+    static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }
 

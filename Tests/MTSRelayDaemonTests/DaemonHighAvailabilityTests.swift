@@ -53,6 +53,9 @@ import Testing
             #expect(stopped.status == 0, "a member exited with \(stopped.status)")
         }
         for member in members { await member.tearDown() }
+        // The group's rows too: left behind, they would pile up run after run in a database
+        // the store reads by sequential scan.
+        if let group = members.first?.prefix { try PostgresServer.deleteRows(ofGroup: group) }
     }
 
     /// How often the member logged that it stands by.
@@ -273,8 +276,27 @@ import Testing
     }
 }
 
-/// The test PostgreSQL server's cluster (Debian's `pg_ctlcluster`), for the outage test.
+/// The test PostgreSQL server: its cluster (Debian's `pg_ctlcluster`), for the outage test,
+/// and clean-up.
 enum PostgresServer {
+    /// Deletes a group's requests and lease (and its jackpot store's), with `psql`.
+    static func deleteRows(ofGroup group: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let groups = "'\(group)', '\(group).jackpot'"
+        process.arguments = [
+            "psql", DaemonHighAvailabilityTests.postgresURL, "-v", "ON_ERROR_STOP=1", "-qc",
+            "DELETE FROM mts_relay_request WHERE group_name IN (\(groups)); "
+                + "DELETE FROM mts_relay_lease WHERE group_name IN (\(groups))",
+        ]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HarnessError(
+                "psql could not delete group \(group)'s rows (exit \(process.terminationStatus))")
+        }
+    }
+
     /// Restarts the cluster listening on the test URL's port; returns which one.
     static func restart() throws -> String {
         let port = URLComponents(string: DaemonHighAvailabilityTests.postgresURL)?.port ?? 5432

@@ -158,6 +158,7 @@ func durableRun(
 let pairsPerSecond = BenchmarkMetric.custom("pairs/s", polarity: .prefersLarger, useScalingFactor: false)
 let bytesPerRequest = BenchmarkMetric.custom("bytes above raw per request", useScalingFactor: false)
 let timeoutMilliseconds = BenchmarkMetric.custom("ms to emit 1M timeouts", useScalingFactor: false)
+let loadMilliseconds = BenchmarkMetric.custom("ms to load the table", useScalingFactor: false)
 
 let benchmarks: @Sendable () -> Void = {
     let once = Benchmark.Configuration(
@@ -183,27 +184,41 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Register+match, durable store (200k pairs)", configuration: steady) { benchmark in
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mts-bench-\(UUID())")
-            .path
-        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         await durableRun(
             benchmark, store: .sqlite(path: "\(directory)/relay.sqlite"), name: "durable",
             what: "the durable store (WAL, synchronous=NORMAL, batches of 256)", iterations: steadyIterations)
     }
 
-    // PostgreSQL (MTS_RELAY_BENCH_POSTGRES_URL, by default the one scripts/start-postgresql.sh
-    // sets up), a fresh group per run, deleted afterwards.
+    // PostgreSQL (benchPostgresURL), a fresh group per run, deleted afterwards.
     Benchmark("Register+match, PostgreSQL store (200k pairs)", configuration: steady) { benchmark in
-        let url =
-            ProcessInfo.processInfo.environment["MTS_RELAY_BENCH_POSTGRES_URL"]
-            ?? "postgresql://mts_relay:mts_relay@127.0.0.1:5432/mts_relay"
+        let url = benchPostgresURL
         let group = "bench-\(UUID())"
         await durableRun(
             benchmark, store: .postgres(url: url, group: group), name: "postgres",
             what: "the PostgreSQL store (local server, synchronous_commit on, batches of 256)",
             iterations: steadyIterations)
         await deleteGroup(group, url: url)
+    }
+
+    // The take-over's table load: a group's rows read back from PostgreSQL (and, for comparison,
+    // a restart's from SQLite), 200 000 tombstones and 10 000 outstanding requests.
+    Benchmark("Table load, PostgreSQL store (210k rows)", configuration: once) { benchmark in
+        let url = benchPostgresURL
+        let group = "bench-\(UUID())"
+        await recoveryRun(
+            benchmark, store: .postgres(url: url, group: group), name: "PostgreSQL", tombstones: 200_000,
+            outstanding: 10_000)
+        await deleteGroup(group, url: url)
+    }
+
+    Benchmark("Table load, durable store (210k rows)", configuration: once) { benchmark in
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        await recoveryRun(
+            benchmark, store: .sqlite(path: "\(directory)/relay.sqlite"), name: "SQLite", tombstones: 200_000,
+            outstanding: 10_000)
     }
 
     Benchmark("Memory, 1M outstanding ticket placements", configuration: once) { benchmark in
@@ -280,6 +295,65 @@ let benchmarks: @Sendable () -> Void = {
                 + "\(engine.configuration.resultCapacity) results buffered at most)")
         await engine.shutdown()
     }
+}
+
+/// Fills `store` with `tombstones` matched and confirmed pairs and `outstanding` open requests
+/// (what a relay leaves after `tombstones` pairs within `retentionSeconds`), then opens it again
+/// three times and prints the median open time: the table load that follows winning the lease
+/// at a take-over (PostgreSQL), or a restart (SQLite).
+func recoveryRun(
+    _ benchmark: Benchmark, store: StoreLocation, name: String, tombstones: Int, outstanding: Int
+) async {
+    let base: Int64 = 1_767_225_600_000
+    let filling = try! await CorrelationEngine(clock: ManualCorrelationClock(now: base), store: store)
+    _ = await offMain {
+        await registerAndMatch(filling, pairs: tombstones, batchSize: 256, confirm: true)
+    }
+    await offMain {
+        for start in stride(from: tombstones, to: tombstones + outstanding, by: 256) {
+            let batch = (start..<min(start + 256, tombstones + outstanding)).map {
+                request($0, timestamp: base)
+            }
+            _ = try! await filling.register(contentsOf: batch)
+        }
+    }
+    await filling.shutdown()
+    var times: [Duration] = []
+    for _ in 0..<3 {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let engine = try! await CorrelationEngine(clock: ManualCorrelationClock(now: base), store: store)
+        times.append(clock.now - started)
+        let (loadedOutstanding, loadedTombstones) = (
+            await engine.outstandingCount, await engine.tombstoneCount
+        )
+        precondition(
+            loadedOutstanding == outstanding && loadedTombstones == tombstones, "the table did not load whole"
+        )
+        await engine.shutdown()
+    }
+    let median = times.sorted()[1]
+    let rows = tombstones + outstanding
+    benchmark.measurement(loadMilliseconds, Int(seconds(median) * 1000))
+    figure(
+        "loading the table from \(name): \(rows) rows (\(tombstones) confirmed tombstones, \(outstanding) outstanding "
+            + "with ~450-byte bodies) in \(Int(seconds(median) * 1000)) ms, \(Int(Double(rows) / seconds(median))) rows/s "
+            + "(median of 3 opens; all: \(times.map { "\(Int(seconds($0) * 1000)) ms" }.joined(separator: ", ")))"
+    )
+}
+
+/// The benchmarks' PostgreSQL: `MTS_RELAY_BENCH_POSTGRES_URL`, by default the one
+/// scripts/start-postgresql.sh sets up. Each run works in a group of its own, deleted afterwards.
+var benchPostgresURL: String {
+    ProcessInfo.processInfo.environment["MTS_RELAY_BENCH_POSTGRES_URL"]
+        ?? "postgresql://mts_relay:mts_relay@127.0.0.1:5432/mts_relay"
+}
+
+/// A new empty directory for a SQLite store; the caller removes it.
+func temporaryDirectory() -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mts-bench-\(UUID())").path
+    try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return directory
 }
 
 /// Deletes a benchmark group's rows with `psql` (installed with the server), so that runs do

@@ -20,7 +20,12 @@ public final class StoreFence: Sendable {
     public let leaseMs: Int64
 
     /// A fence with no epoch: every write is refused until ``activate(epoch:)``.
-    public init(leaseGroup: String? = nil, leaseMs: Int64 = 5_000) {
+    ///
+    /// - Parameters:
+    ///   - leaseGroup: the group whose lease row fences the writes; nil for the store's own.
+    ///   - leaseMs: the lease's length (`ha.leaseMs`), which bounds how long a fenced
+    ///     transaction may sit idle (``idleInTransactionTimeoutMs``).
+    public init(leaseGroup: String? = nil, leaseMs: Int64) {
         self.leaseGroup = leaseGroup
         self.leaseMs = leaseMs
     }
@@ -29,7 +34,7 @@ public final class StoreFence: Sendable {
     /// ends its session: half the lease. Such a transaction holds the lease row `FOR SHARE`,
     /// which a take-over must wait for; a member frozen mid-batch would otherwise block the
     /// group for as long as it stays frozen (its TCP connection stays up).
-    public var idleInTransactionTimeoutMs: Int64 { max(leaseMs / 2, 100) }
+    public var idleInTransactionTimeoutMs: Int64 { leaseMs / 2 }
 
     /// The epoch writes carry, or nil while the member is not active.
     public var epoch: Int64? { current.withLock { $0 } }

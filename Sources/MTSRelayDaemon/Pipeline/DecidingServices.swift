@@ -47,7 +47,7 @@ struct DecidingServices: Sendable {
         let loadMs = (ContinuousClock.now - opening).milliseconds
         let (outstanding, tombstones) = (await engine.outstandingCount, await engine.tombstoneCount)
         logger.notice(
-            "Loaded the pending table",
+            "Opened the store and loaded the pending table",
             metadata: ["outstanding": "\(outstanding)", "tombstones": "\(tombstones)", "ms": "\(loadMs)"])
         let registry = DeliveryRegistry()
         role.beginTerm(epoch: fence?.epoch, engine: engine, registry: registry)

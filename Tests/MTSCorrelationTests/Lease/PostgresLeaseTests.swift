@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import MTSCorrelation
@@ -86,7 +87,7 @@ import Testing
         // open on a loaded machine must not cost it the lease.
         let renewingA = machineA
         async let keepA = Self.drive(renewingA, a, timeoutMs: 2 * leaseMs)
-        let fenceA = StoreFence()
+        let fenceA = StoreFence(leaseMs: leaseMs)
         fenceA.activate(epoch: epochA)
         let engineA = try await CorrelationEngine(
             configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0), store: location,
@@ -136,7 +137,7 @@ import Testing
         await engineA.shutdown()
 
         // B loads the table (A's committed registration, not the refused one) and writes.
-        let fenceB = StoreFence()
+        let fenceB = StoreFence(leaseMs: leaseMs)
         fenceB.activate(epoch: epochB)
         let engineB = try await CorrelationEngine(
             configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0), store: location,
@@ -155,7 +156,7 @@ import Testing
         let location = StoreLocation.postgres(url: TestPostgres.url, group: group)
         let engine = try await CorrelationEngine(
             configuration: Fixtures.configuration, clock: ManualCorrelationClock(now: t0), store: location,
-            fence: StoreFence())
+            fence: StoreFence(leaseMs: 5_000))
         await #expect(throws: CorrelationError.storeFailed(.fenced(path: location.description, epoch: 0))) {
             try await engine.register(Fixtures.request("a"))
         }
@@ -177,17 +178,24 @@ import Testing
         let group = TestPostgres.uniqueGroup("lease")
         let a = try await PostgresLease.connect(url: TestPostgres.url, group: group, node: "a")
         let b = try await PostgresLease.connect(url: TestPostgres.url, group: group, node: "b")
-        let epoch = try #require(try await a.tryAcquire(leaseMs: leaseMs))
         let fence = StoreFence(leaseMs: leaseMs)
-        fence.activate(epoch: epoch)
         #expect(fence.idleInTransactionTimeoutMs == 500)
+        let acquired = Mutex<Int64?>(nil)
+        let frozenAt = Mutex<ContinuousClock.Instant?>(nil)
+        let batchEnded = Mutex(false)
 
-        // A's batch: the fence check passes, then A freezes before its COMMIT.
-        let frozenAt = ContinuousClock.now
-        let clock = ContinuousClock()
+        // A's batch on its own thread: the store opened first (connect and migration can take
+        // a while on a loaded machine), then the 1 s lease taken, the fence check passed, and
+        // A freezes before its COMMIT.
         async let frozenBatch: Result<Void, CorrelationStoreError> = TestPostgres.onOwnThread {
             let backend = try PostgresBackend(url: TestPostgres.url, group: group, fence: fence)
             defer { backend.close() }
+            TestPostgres.blocking {
+                let epoch = try await a.tryAcquire(leaseMs: leaseMs)
+                if let epoch { fence.activate(epoch: epoch) }
+                acquired.withLock { $0 = epoch ?? -1 }
+            }
+            defer { batchEnded.withLock { $0 = true } }
             return Result { () throws(CorrelationStoreError) in
                 try backend.write(
                     [
@@ -197,20 +205,35 @@ import Testing
                                 deadline: Fixtures.epoch + 1_000,
                                 state: .outstanding))
                     ],
-                    beforeCommit: { Thread.sleep(forTimeInterval: freeze / .seconds(1)) })
+                    beforeCommit: {
+                        frozenAt.withLock { $0 = .now }
+                        Thread.sleep(forTimeInterval: freeze / .seconds(1))
+                    })
             }
         }
-        // B polls as a standby does; the lease runs out after 1 s, the session after 0.5 s.
+        // B polls as a standby does, from the freeze on; the lease runs out 1 s after A took
+        // it, the frozen session 0.5 s into the freeze.
+        var start: ContinuousClock.Instant?
+        while start == nil, !batchEnded.withLock({ $0 }) {
+            try await Task.sleep(for: .milliseconds(10))
+            start = frozenAt.withLock { $0 }
+        }
+        #expect(acquired.withLock { $0 } == 1)
+        guard let start else {
+            Issue.record("A's batch ended without reaching its COMMIT: \(try await frozenBatch)")
+            return
+        }
+        let epoch: Int64 = 1
         var took: Int64?
-        var tookAt = frozenAt
-        while took == nil, clock.now - frozenAt < freeze {
+        var tookAt = start
+        while took == nil, tookAt - start < freeze {
             took = try await b.tryAcquire(leaseMs: leaseMs)
-            tookAt = clock.now
+            tookAt = .now
             if took == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
-        print("lease takeover past a frozen batch: \(tookAt - frozenAt) after the freeze began")
+        print("lease takeover past a frozen batch: \(tookAt - start) after the freeze began")
         #expect(took == epoch + 1, "the standby did not get the lease while A was frozen")
-        #expect(tookAt - frozenAt < freeze)
+        #expect(tookAt - start < freeze)
 
         // A wakes: its session is gone, so its batch fails at once (not after a statement's
         // timeout: postgres-nio leaves a query on a closed connection unanswered) and commits

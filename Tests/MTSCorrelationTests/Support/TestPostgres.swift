@@ -50,11 +50,13 @@ enum TestPostgres {
         }
     }
 
-    /// Deletes a group's rows.
+    /// Deletes a group's rows and its lease.
     static func drop(group: String) async {
         _ = try? await withConnection { connection in
             _ = try await connection.query(
                 "DELETE FROM mts_relay_request WHERE group_name = \(group)", logger: logger)
+            _ = try await connection.query(
+                "DELETE FROM mts_relay_lease WHERE group_name = \(group)", logger: logger)
         }
     }
 

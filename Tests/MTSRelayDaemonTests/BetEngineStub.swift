@@ -21,7 +21,10 @@ final class BetEngineStub: Sendable {
     let server: TestHTTPServer
     let secret: String
     private let counts: Locked<[String: Int]>
+    private let firstArrivals: Locked<[String: ContinuousClock.Instant]>
     private let badSignatures: Locked<Int>
+    /// How long a `delay-` POST waits for its answer.
+    let delay: Duration
 
     var url: String { "http://127.0.0.1:\(server.port)/be/tickets" }
 
@@ -29,8 +32,11 @@ final class BetEngineStub: Sendable {
         secret: String, slowDelay: Duration = .seconds(6), delay: Duration = .milliseconds(1500)
     ) async throws {
         let counts = Locked<[String: Int]>([:])
+        let firstArrivals = Locked<[String: ContinuousClock.Instant]>([:])
         let badSignatures = Locked(0)
         self.counts = counts
+        self.firstArrivals = firstArrivals
+        self.delay = delay
         self.badSignatures = badSignatures
         self.secret = secret
         server = try await TestHTTPServer { request in
@@ -43,6 +49,8 @@ final class BetEngineStub: Sendable {
                 counts[token, default: 0] += 1
                 return counts[token]!
             }
+            let now = ContinuousClock.now
+            firstArrivals.withLock { if $0[token] == nil { $0[token] = now } }
             guard let timestampText = request.header("timestamp"), let timestamp = Int64(timestampText),
                 let signature = request.header("signature"),
                 JackpotSignature.verify(
@@ -76,6 +84,8 @@ final class BetEngineStub: Sendable {
 
     /// POSTs seen per token (the correlation id).
     var posts: [String: Int] { counts.value }
+    /// When each token's first POST arrived.
+    var firstPostArrivals: [String: ContinuousClock.Instant] { firstArrivals.value }
     /// POSTs refused for their signature.
     var refusedSignatures: Int { badSignatures.value }
 

@@ -217,6 +217,10 @@ struct JackpotDaemonTests {
             #expect(stub.posts.count >= 200)
             _ = try await harness.stop(signal: SIGKILL)
             let postedBeforeKill = stub.posts.count
+            // A POST that arrived `delay` or more before the kill may have been answered, and
+            // its match committed, before it; on a loaded machine the first of the 200 can.
+            let killedBy = ContinuousClock.now
+            let answerable = stub.firstPostArrivals.values.filter { killedBy - $0 >= stub.delay }.count
 
             try harness.start(environment: ["MTS_RELAY_JACKPOT_SECRET": Self.secret])
             try await harness.waitUntilReady()
@@ -243,7 +247,7 @@ struct JackpotDaemonTests {
             }
             // Every POST under way at the kill (and every request marked sent whose POST had not
             // reached the stub yet) times out as outcome unknown; the rest are sent after the restart.
-            #expect(timedOut >= postedBeforeKill)
+            #expect(timedOut >= postedBeforeKill - answerable)
             #expect(matched > 0)
             #expect(matched + timedOut == ids.count)
             let unknown = ids.compactMap { results[$0]?.first }.filter {
@@ -255,7 +259,7 @@ struct JackpotDaemonTests {
                         == true
                 })
             print(
-                "jackpot kill test: \(postedBeforeKill) POSTed before the kill; matched \(matched), timeout \(timedOut)"
+                "jackpot kill test: \(postedBeforeKill) POSTed before the kill (\(answerable) of them early enough to be answered before it); matched \(matched), timeout \(timedOut)"
             )
             _ = try await harness.stop()
         }

@@ -89,7 +89,6 @@ public struct RelayDaemon: Sendable {
                 LeadershipService(
                     lease: LeaseClient(
                         url: url, group: configuration.ha.group, node: configuration.ha.node, logger: logger),
-                    leaseMs: Int64(configuration.ha.leaseMs),
                     fence: StoreFence(
                         leaseGroup: configuration.ha.group, leaseMs: Int64(configuration.ha.leaseMs)),
                     gate: gate, role: role,

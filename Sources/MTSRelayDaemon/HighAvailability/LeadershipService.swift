@@ -25,7 +25,7 @@ import ServiceLifecycle
 /// the lease still renewed; then the lease is released, so that a standby takes over at once.
 struct LeadershipService: Service {
     let lease: LeaseClient
-    let leaseMs: Int64
+    /// Carries the lease's length (`ha.leaseMs`) as well as the epoch.
     let fence: StoreFence
     let gate: EmissionGate
     let role: RelayRole
@@ -34,6 +34,7 @@ struct LeadershipService: Service {
     let notifier: SystemdNotifier?
     let logger: Logger
 
+    private var leaseMs: Int64 { fence.leaseMs }
     private var metadata: Logger.Metadata { ["group": "\(lease.group)", "node": "\(lease.node)"] }
 
     func run() async throws {

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # systemd provides systemd-analyze, which the tests use to rate the unit's hardening; openssl
 # makes the TLS tests' certificates (scripts/make-test-certs.sh); postgresql is the store the
-# PostgreSQL tests use (scripts/start-postgresql.sh).
-packages=(pkg-config librabbitmq-dev libsqlite3-dev rabbitmq-server systemd python3 gcc openssl postgresql)
+# PostgreSQL tests use (scripts/start-postgresql.sh); prometheus brings promtool, whose parser
+# the /metrics test runs on a real scrape.
+packages=(pkg-config librabbitmq-dev libsqlite3-dev rabbitmq-server systemd python3 gcc openssl postgresql prometheus)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

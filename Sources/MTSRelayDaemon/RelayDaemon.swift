@@ -1,4 +1,5 @@
 import AMQPClient
+import AsyncHTTPClient
 import Dispatch
 import Foundation
 import Glibc
@@ -55,9 +56,10 @@ public struct RelayDaemon: Sendable {
             routes: routes, logger: logger, metrics: metrics, node: configuration.ha.node, gate: gate)
         let logger = logger
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger)
-        let watchdog = ConsumeLoopWatchdog(notifier: notifier)
+        let watchdog = ConsumeLoopWatchdog(
+            notifier: notifier, parts: ConsumeLoop.configured(jackpot: configuration.jackpot != nil))
         let sinkNames = routes.map(\.sink.name)
-        let jackpot = try makeJackpotParts(metrics: metrics)
+        let (jackpot, jackpotClient) = try makeJackpotParts(metrics: metrics)
         let deciding = DecidingServices(
             configuration: configuration, replyConnection: replyConnection,
             intakeConnection: intakeConnection,
@@ -74,6 +76,9 @@ public struct RelayDaemon: Sendable {
                     role: isMember ? (line.role.rawValue, line.epoch) : nil,
                     pending: line.pending, matchedPerSecond: line.matchedPerSecond,
                     watermarkLags: line.lagsBySource,
+                    upstreams: line.upstreams.map {
+                        ($0.name, $0.counters.sent, $0.counters.outcomeUnknown)
+                    },
                     sinks: sinkNames.map { ($0, !line.counters.failingSinks.contains($0)) }))
         }
 
@@ -84,6 +89,8 @@ public struct RelayDaemon: Sendable {
         services.append(reporter)
         if let prometheus { services.append(prometheus) }
         services.append(SinksService(dispatcher: dispatcher))
+        // The process's, not a term's: it stops after every term.
+        if let jackpotClient { services.append(HTTPClientService(client: jackpotClient)) }
         if let url = configuration.store.url {
             services.append(
                 LeadershipService(
@@ -121,21 +128,26 @@ public struct RelayDaemon: Sendable {
     }
 
     /// The jackpot side's process-wide parts, when the `jackpot` section is configured: the
-    /// upstream client, its broker connection's settings, its metrics. Its engine, consumer and
-    /// result loop belong to a term (``DecidingServices``).
-    private func makeJackpotParts(metrics: RelayMetrics) throws -> DecidingServices.JackpotParts? {
-        guard let jackpot = configuration.jackpot else { return nil }
+    /// upstream with its HTTP client (returned too, for ``HTTPClientService``), its broker
+    /// connection's settings, its metrics. Its engine, consumer, sender and result loop belong
+    /// to a term (``DecidingServices``).
+    private func makeJackpotParts(
+        metrics: RelayMetrics
+    ) throws -> (DecidingServices.JackpotParts?, HTTPClient?) {
+        guard let jackpot = configuration.jackpot else { return (nil, nil) }
         guard let secret = jackpot.secret else {
             throw JackpotConfigurationError(
                 description:
                     "\(ConfigurationLoader.jackpotSecretVariable): missing (the jackpot section needs it)")
         }
-        let upstream = try JackpotUpstream(configuration: jackpot, secret: secret)
-        return DecidingServices.JackpotParts(
-            upstream: upstream,
-            connection: try connectionConfiguration(
-                url: configuration.broker.url, name: "\(configuration.broker.connectionName) jackpot"),
+        let connection = try connectionConfiguration(
+            url: configuration.broker.url, name: "\(configuration.broker.connectionName) jackpot")
+        let client = try JackpotUpstream.makeClient(configuration: jackpot)
+        let upstream = JackpotUpstream(configuration: jackpot, secret: secret, client: client)
+        let parts = DecidingServices.JackpotParts(
+            upstream: upstream, connection: connection,
             metrics: UpstreamMetrics(name: upstream.name, metrics: metrics))
+        return (parts, client)
     }
 
     /// Bootstraps swift-metrics, once per process: the log line's backend, multiplexed with a
@@ -149,7 +161,7 @@ public struct RelayDaemon: Sendable {
         }
         let registry = PrometheusCollectorRegistry()
         let factory = MultiplexMetricsHandler(factories: [
-            logLine, PrometheusMetricsFactory(registry: registry),
+            logLine, DocumentedPrometheusFactory(registry: registry),
         ])
         MetricsSystem.bootstrap(factory)
         return (

@@ -50,10 +50,46 @@ import Testing
                     limiter.release()
                 }
                 // Each waiter queues before the next one starts.
-                try? await Task.sleep(for: .milliseconds(20))
+                await Self.until { limiter.waiting == index + 1 }
             }
             limiter.release()
         }
         #expect(peak.order == [0, 1, 2, 3, 4])
+    }
+
+    /// Yields until `condition` holds (the waits here are for other tasks to queue; they take
+    /// microseconds, and the suite's time limit bounds a bug).
+    static func until(_ condition: () -> Bool) async {
+        while !condition() { await Task.yield() }
+    }
+
+    @Test func aWaiterCancelledInLineLeavesAtOnceAndTheOthersKeepTheirPlaces() async throws {
+        let limiter = AsyncLimiter(limit: 1)
+        await limiter.acquire()
+        let first = Task { try await limiter.acquireUnlessCancelled() }
+        await Self.until { limiter.waiting == 1 }
+        let second = Task { try await limiter.acquireUnlessCancelled() }
+        await Self.until { limiter.waiting == 2 }
+        first.cancel()
+        await #expect(throws: CancellationError.self) { try await first.value }
+        #expect(limiter.waiting == 1)
+        limiter.release()
+        try await second.value
+        #expect(limiter.tryAcquire(upTo: 5) == 0, "the second holds the only place")
+        limiter.release()
+        #expect(limiter.tryAcquire(upTo: 5) == 1)
+    }
+
+    @Test func theBatchingQueueHandsOverAtMostMaxOldestFirst() async {
+        let queue = BatchingQueue<Int>()
+        queue.append(contentsOf: [1, 2, 3])
+        queue.append(contentsOf: [4, 5])
+        #expect(await queue.next(max: 2) == [1, 2])
+        #expect(await queue.next() == [3, 4, 5])
+        let waiting = Task { await queue.next(max: 10) }
+        queue.append(contentsOf: [6])
+        #expect(await waiting.value == [6])
+        queue.finish()
+        #expect(await queue.next() == nil)
     }
 }

@@ -276,6 +276,94 @@ import Testing
     }
 }
 
+extension DaemonHighAvailabilityTests {
+    /// A group of one with a jackpot section: the relay steps down when PostgreSQL restarts
+    /// under MTS traffic, takes the lease again in the same process, and its second term POSTs
+    /// and pairs jackpot tickets as the first did (the HTTP client is the process's, not the
+    /// term's).
+    @Test func aReelectedRelayPostsAndPairsJackpotTicketsAsInItsFirstTerm() async throws {
+        let stub = try await BetEngineStub(secret: JackpotDaemonTests.secret, delay: .milliseconds(50))
+        let relay = try DaemonHarness(
+            name: "ha-jackpot",
+            extraYAML: """
+                ha:
+                  group: GROUP
+                  node: solo
+                jackpot:
+                  queue: JACKPOT_QUEUE
+                  url: \(stub.url)
+                  operatorName: demo-operator
+                  timeoutMs: 10000
+                """,
+            store: "  url: \(Self.postgresURL)")
+        try relay.replaceInConfig("GROUP", with: relay.prefix)
+        try relay.replaceInConfig("JACKPOT_QUEUE", with: relay.jackpotQueue)
+        defer { Task { await stub.stop() } }
+        try relay.start(environment: ["MTS_RELAY_JACKPOT_SECRET": JackpotDaemonTests.secret])
+        try await relay.waitUntilReady()
+
+        /// Publishes `count` jackpot tickets and `pairs` MTS pairs tagged `term`, and waits for
+        /// every one of them to be matched.
+        func traffic(term: Int, count: Int, pairs: Int) async throws -> (tickets: [String], pairs: [String]) {
+            let tickets = (0..<count).map { "ok-t\(term)-\($0)-\(relay.prefix)" }
+            let ids = (0..<pairs).map { "ha-jp-t\(term)-\($0)" }
+            try await relay.publishAll(
+                tickets.map { (BetEngineStub.request(token: $0), relay.jackpotQueue, $0) }
+                    + ids.map { (MTSMessages.ticketRequest($0), relay.intakeQueue, $0) }
+                    + ids.map { (MTSMessages.ticketReply($0), relay.replyQueue, $0) })
+            let wanted = Set(tickets + ids)
+            _ = try await relay.waitForResults(timeout: .seconds(60)) { records in
+                let matched = Set(
+                    records.compactMap {
+                        $0["outcome"] as? String == "matched" ? $0["correlationId"] as? String : nil
+                    })
+                return matched.isSuperset(of: wanted)
+            }
+            return (tickets, ids)
+        }
+
+        let first = try await traffic(term: 1, count: 30, pairs: 200)
+
+        // MTS traffic while PostgreSQL restarts: the term's store writes fail and it steps down.
+        let during = (0..<2_000).map { "ha-jp-restart-\($0)" }
+        async let paced: Void = Self.publishPaced(
+            on: relay, ids: during, trailing: 100, step: 100, interval: .milliseconds(200))
+        try await Task.sleep(for: .seconds(1))
+        print("high availability: PostgreSQL restarted (\(try PostgresServer.restart()))")
+        try await paced
+        // The second term: a second lease and a second "ready" (all three consumers) after a
+        // step-down.
+        func count(_ text: String) -> Int { relay.log.components(separatedBy: text).count - 1 }
+        let termDeadline = ContinuousClock.now + .seconds(60)
+        while count("Took the group's lease") < 2 || count("mts-relay is ready") < 2 {
+            guard ContinuousClock.now < termDeadline else {
+                throw HarnessError("no second term within 60 s:\n\(relay.log.suffix(3000))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(relay.log.contains("Stepped down"))
+
+        let second = try await traffic(term: 2, count: 30, pairs: 200)
+
+        let records = try relay.results()
+        for id in first.tickets + second.tickets {
+            #expect(stub.posts[id] == 1, "\(id) POSTed \(stub.posts[id] ?? 0) times")
+            let finals = records.filter {
+                $0["correlationId"] as? String == id && $0["redelivered"] as? Bool != true
+            }
+            #expect(finals.count == 1, "\(id): \(finals.count) records")
+            #expect(finals.first?["outcome"] as? String == "matched", "\(id): \(finals)")
+        }
+        #expect(!relay.log.contains("Outcome unknown"))
+        #expect(!relay.log.contains("alreadyShutdown"))
+        #expect(!records.contains { ($0["error"] as? String)?.contains("outcome unknown") == true })
+        Self.checkAllMatchedOnce(
+            records.filter { ($0["correlationId"] as? String)?.hasPrefix("ha-jp-") == true },
+            ids: first.pairs + during + second.pairs)
+        try await Self.finish([relay])
+    }
+}
+
 /// The test PostgreSQL server: its cluster (Debian's `pg_ctlcluster`), for the outage test,
 /// and clean-up.
 enum PostgresServer {

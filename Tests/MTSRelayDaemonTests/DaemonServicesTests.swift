@@ -68,6 +68,74 @@ struct DaemonServicesTests {
         #expect(!LoopbackPort.accepts(port), "the endpoint stops with the daemon")
     }
 
+    /// `/metrics` as a Prometheus server reads it: every family has `# HELP` (from the one
+    /// catalogue) and `# TYPE`, the gauges are there from the first scrape (the metrics interval
+    /// here is a minute), and promtool, the Prometheus project's own parser and linter, accepts
+    /// it.
+    @Test func everyFamilyHasHelpAndTypeFromTheFirstScrapeAndPromtoolAcceptsIt() async throws {
+        let port = try LoopbackPort.free()
+        let stub = try await BetEngineStub(secret: JackpotDaemonTests.secret, delay: .milliseconds(10))
+        let harness = try DaemonHarness(
+            name: "prometheus-help",
+            extraYAML: """
+                metrics:
+                  intervalSeconds: 60
+                  prometheus:
+                    listen: 127.0.0.1:\(port)
+                jackpot:
+                  queue: JACKPOT_QUEUE
+                  url: \(stub.url)
+                  operatorName: demo-operator
+                """)
+        try harness.replaceInConfig("JACKPOT_QUEUE", with: harness.jackpotQueue)
+        try harness.start(environment: ["MTS_RELAY_JACKPOT_SECRET": JackpotDaemonTests.secret])
+        try await harness.waitUntilReady()
+
+        let first = try await Self.get("http://127.0.0.1:\(port)/metrics")
+        #expect(first.body.contains("\nmts_relay_pending 0"), "gauges from the first scrape:\n\(first.body)")
+        #expect(first.body.contains("\nmts_relay_active 1"))
+
+        let id = "\(harness.prefix)-pair"
+        let ticket = "ok-\(harness.prefix)"
+        try await HTTPSinkDaemonTests.publishPairs([id], to: harness)
+        try await harness.publish(
+            BetEngineStub.request(token: ticket), to: harness.jackpotQueue, correlationID: ticket)
+        _ = try await harness.waitForResults { records in
+            Set(records.compactMap { $0["correlationId"] as? String }).isSuperset(of: [id, ticket])
+        }
+        let scrape = try await Self.get("http://127.0.0.1:\(port)/metrics").body
+        var types: [String: String] = [:]
+        var helps: [String: String] = [:]
+        var sampled: Set<String> = []
+        for line in scrape.split(separator: "\n") {
+            let words = line.split(separator: " ", maxSplits: 3).map(String.init)
+            if words.first == "#", words.count >= 4, words[1] == "TYPE" { types[words[2]] = words[3] }
+            if words.first == "#", words.count >= 4, words[1] == "HELP" { helps[words[2]] = words[3] }
+            if !line.hasPrefix("#"), let name = line.split(whereSeparator: { $0 == "{" || $0 == " " }).first {
+                sampled.insert(String(name))
+            }
+        }
+        #expect(types.count >= 15, "\(types.keys.sorted())")
+        for family in types.keys.sorted() {
+            #expect(helps[family] != nil, "\(family) has no # HELP")
+            #expect(helps[family]?.hasPrefix("undocumented") != true, "\(family) is not in MetricCatalogue")
+        }
+        for name in sampled {
+            let family = ["_bucket", "_sum", "_count"].reduce(name) { name, suffix in
+                types[name] == nil && name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : name
+            }
+            #expect(types[family] != nil, "sample \(name) has no # TYPE")
+        }
+        #expect(sampled.contains("mts_relay_jackpot_sent_total"))
+
+        let promtool = try Promtool.checkMetrics(scrape)
+        #expect(promtool.status == 0, "promtool check metrics:\n\(promtool.output)")
+
+        let (status, _) = try await harness.stop()
+        #expect(status == 0)
+        await stub.stop()
+    }
+
     @Test func aSecondStopSignalExitsAtOnce() async throws {
         // An http sink that never answers holds a record, so the graceful shutdown waits.
         let deadPort = try LoopbackPort.free()
@@ -92,5 +160,29 @@ struct DaemonServicesTests {
         #expect(status == 1)
         #expect(took < .seconds(5))
         #expect(harness.log.contains("Second stop signal: exiting at once"))
+    }
+}
+
+/// Debian's promtool (package `prometheus`), which scripts/setup.sh installs.
+enum Promtool {
+    /// `promtool check metrics` on `exposition`: its exit status and what it printed. Throws
+    /// when promtool is missing (a CI machine must have it: no silent skip).
+    static func checkMetrics(_ exposition: String) throws -> (status: Int32, output: String) {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
+            throw HarnessError("promtool is missing: scripts/setup.sh installs Debian's prometheus package")
+        }
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "metrics-\(UUID().uuidString.prefix(6)).txt")
+        try exposition.write(to: input, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: input) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exec /usr/bin/promtool check metrics < '\(input.path)' 2>&1"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
     }
 }

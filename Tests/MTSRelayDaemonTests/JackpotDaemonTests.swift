@@ -190,7 +190,7 @@ struct JackpotDaemonTests {
             #expect(record["outcome"] as? String == "timeout")
             #expect(
                 (record["error"] as? String)?.hasPrefix(
-                    "not created: no attempt was taken before the deadline") == true)
+                    "not sent: no attempt reached the upstream before the deadline") == true)
             let retries =
                 harness.log.components(separatedBy: "Upstream did not take the request; retrying").count - 1
             #expect(retries >= 2, "connection failures are retried")

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The epoch a relay's PostgreSQL store writes carry (issue 15's fence).
+/// The epoch a relay's PostgreSQL store writes carry (the fence of a group's lease).
 ///
 /// Give the same fence to the engine (``CorrelationEngine/init(configuration:clock:store:fence:)``)
 /// and to the lease driver: it sets the epoch on ``LeaseStateMachine/Action/becomeActive(epoch:)``

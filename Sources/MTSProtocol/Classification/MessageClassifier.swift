@@ -35,6 +35,39 @@ public struct MessageClassifier: Sendable {
         }
     }
 
+    /// Classifies a jackpot ticket request (``JackpotTicketRequest``), read at `receivedAt` (ms
+    /// since the epoch): its correlation id is the AMQP property, which it must have.
+    public func jackpot(
+        _ body: [UInt8], correlationProperty: String?, receivedAt: Int64
+    ) -> ClassifiedMessage<JackpotRequestSummary> {
+        let property = correlationProperty.flatMap { $0.isEmpty ? nil : $0 }
+        guard body.count <= maxMessageBytes else {
+            return .rejected(
+                MessageRejection(
+                    reason: .tooLarge(bytes: body.count, limit: maxMessageBytes, limitKey: limitKey),
+                    correlationId: property, summary: nil))
+        }
+        let decoded = JackpotTicketRequest.decode(body)
+        var violations: [Violation] = []
+        if property == nil {
+            violations.append(
+                Violation(
+                    path: "properties.correlation_id", reason: "missing (it is the request's correlation id)",
+                    kind: .missing))
+        }
+        violations += decoded.violations
+        let summary = JackpotRequestSummary(
+            correlationId: property, timestampUtc: receivedAt, canonicalBody: decoded.value?.canonicalBody)
+        guard violations.isEmpty, let property else {
+            return .rejected(
+                MessageRejection(reason: .violations(violations), correlationId: property, summary: summary))
+        }
+        return .valid(
+            ValidEnvelope(
+                correlationId: property, operation: JackpotRequestSummary.operation,
+                contentType: JackpotRequestSummary.operation, timestampUtc: receivedAt, summary: summary))
+    }
+
     private func classify<Summary>(
         _ body: [UInt8], correlationProperty: String?,
         decode: ([UInt8]) -> (Summary, [Violation])

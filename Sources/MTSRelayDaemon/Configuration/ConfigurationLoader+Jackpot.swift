@@ -2,7 +2,9 @@ import Yams
 
 extension ConfigurationLoader {
     /// The keys the `jackpot` section accepts.
-    static let jackpotKeys = ["queue", "url", "operatorName", "timeoutMs", "concurrency", "prefetch", "tls"]
+    static let jackpotKeys = [
+        "queue", "url", "operatorName", "timeoutMs", "concurrency", "prefetch", "maxMessageBytes", "tls",
+    ]
 
     /// Reads the `jackpot` section: `queue`, `url` and `operatorName` are required.
     mutating func readJackpot(_ node: Node) {
@@ -31,6 +33,7 @@ extension ConfigurationLoader {
         reader.read("timeoutMs", in: section, .within(1...3_600_000), into: &jackpot.timeoutMs)
         reader.read("concurrency", in: section, .within(1...4096), into: &jackpot.concurrency)
         reader.read("prefetch", in: section, .within(1...65535), into: &jackpot.prefetch)
+        reader.read("maxMessageBytes", in: section, .atLeast(1), into: &jackpot.maxMessageBytes)
         if let tlsNode = section["tls"], !YAMLNodeReader.isNull(tlsNode),
             let tls = reader.section(tlsNode, section.path("tls"), ["caFile"])
         {

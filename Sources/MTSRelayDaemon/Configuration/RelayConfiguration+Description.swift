@@ -113,6 +113,7 @@ extension RelayConfiguration {
             ("timeoutMs", .int(jackpot.timeoutMs)),
             ("concurrency", .int(jackpot.concurrency)),
             ("prefetch", .int(jackpot.prefetch)),
+            ("maxMessageBytes", .int(jackpot.maxMessageBytes)),
             ("tls", map([("caFile", .optional(jackpot.caFile))])),
         ])
     }

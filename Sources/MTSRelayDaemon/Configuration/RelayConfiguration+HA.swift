@@ -3,7 +3,7 @@ import MTSCorrelation
 
 extension RelayConfiguration {
     /// The `ha` section: relays that share a PostgreSQL store and a group elect one active
-    /// member through a lease (issue 15).
+    /// member through a lease.
     public struct HA: Sendable, Equatable {
         /// The group: relays of one group share the pending table and the lease; several
         /// groups may share one database.

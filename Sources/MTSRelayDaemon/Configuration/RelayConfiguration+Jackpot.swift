@@ -22,6 +22,8 @@ extension RelayConfiguration {
         public var concurrency: Int = 8
         /// Deliveries of `queue` unacknowledged at most.
         public var prefetch: Int = 100
+        /// The largest request accepted, in bytes; a larger one is dead-lettered unparsed.
+        public var maxMessageBytes: Int = 1_048_576
         /// The CA certificates (PEM) that verify an https `url`; nil: the system's.
         public var caFile: String?
         /// The HMAC secret, read only from `MTS_RELAY_JACKPOT_SECRET`; never printed.

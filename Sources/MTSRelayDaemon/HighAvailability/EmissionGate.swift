@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Whether this relay may still hand records to its sinks: the last line of issue 15's
-/// "a member that lost its lease emits nothing".
+/// Whether this relay may still hand records to its sinks: a member that lost its lease emits
+/// nothing.
 ///
 /// The store's epoch fence keeps a stale member from *deciding*; this gate keeps it from
 /// *emitting* what it decided before it lost the lease (results waiting in the sinks' lanes, a

@@ -2,7 +2,7 @@ import Logging
 import MTSCorrelation
 import ServiceLifecycle
 
-/// Runs this relay as a member of its group (issue 15): standby until it wins the group's
+/// Runs this relay as a member of its group: standby until it wins the group's
 /// lease, then active for one term, and standby again when it loses it.
 ///
 /// The decisions are ``LeaseStateMachine``'s; this service only does their IO and runs the

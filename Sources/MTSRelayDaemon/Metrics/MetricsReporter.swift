@@ -20,9 +20,11 @@ struct MetricsReporter: Service {
 
     func run() async throws {
         var exporter = GaugeExporter(factory: metrics.factory)
-        var previous: MetricsLine?
         let clock = ContinuousClock()
         var last = clock.now
+        // The gauges from the first scrape on, not only after the first interval.
+        var previous: MetricsLine? = await sample(elapsed: .zero, previous: nil)
+        if let previous { exporter.export(previous) }
         while true {
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

@@ -8,8 +8,10 @@ import MTSProtocol
 protocol ConsumedQueues: Sendable {
     associatedtype Summary: EnvelopeSummary
 
-    /// Which consume loop this is: the watermark it reports, its watchdog beat, its readiness.
-    var role: WatermarkSource { get }
+    /// Which consume loop this is: its watchdog beat, its readiness, its connection's name.
+    var loop: ConsumeLoop { get }
+    /// The watermark its idle ticks report to the engine.
+    var watermarkSource: WatermarkSource { get }
     /// The queues, consumed on one channel of one connection.
     var queues: [String] { get }
     /// The broker objects declared at the start of every session.

@@ -5,7 +5,7 @@ import MTSProtocol
 import ServiceLifecycle
 
 /// The one consume loop of the daemon, a `Service` generic over what it consumes (the intake,
-/// the reply queues): it connects and reconnects, declares the topology, sets the prefetch,
+/// the reply queues, the jackpot queue): it connects and reconnects, declares the topology, sets the prefetch,
 /// reads batches, classifies them, beats the watchdog, reports the queues' watermarks and
 /// drains on shutdown. Where the messages go is ``ConsumedQueues``'s business.
 ///
@@ -24,7 +24,7 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
     let logger: Logger
     let readiness: Readiness
     let watchdog: ConsumeLoopWatchdog
-    /// Consume each queue exclusively (a member of a group, issue 15): the broker then never
+    /// Consume each queue exclusively (a member of a group): the broker then never
     /// splits a queue between two relays. A refused consume (the old active still holds the
     /// queue) ends the session, which is tried again on a new connection; meanwhile the queue
     /// reports no watermark, so the takeover causes no false timeout.
@@ -32,7 +32,7 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
 
     func run() async throws {
         let reconnecting = ReconnectingConnection.consumeLoop(
-            queues.role, configuration: connection, watchdog: watchdog, metrics: metrics, logger: logger)
+            queues.loop, configuration: connection, watchdog: watchdog, metrics: metrics, logger: logger)
         try await reconnecting.run { connection in try await session(on: connection) }
     }
 
@@ -56,9 +56,9 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
             consumers.append((queue, consumer))
         }
         logger.info(
-            "Consuming \(queues.role.rawValue)",
+            "Consuming \(queues.loop.rawValue)",
             metadata: ["queues": "\(queues.queues.joined(separator: ","))", "backlog": "\(backlog)"])
-        readiness.markReady(queues.role)
+        readiness.markReady(queues.loop)
 
         do {
             try await cancelWhenGracefulShutdown { [consumers] in
@@ -74,7 +74,7 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
             await queues.drain()
             return
         }
-        throw AMQPError(code: .connectionClosed, reason: "a \(queues.role.rawValue) consumer ended")
+        throw AMQPError(code: .connectionClosed, reason: "a \(queues.loop.rawValue) consumer ended")
     }
 
     private func consume(
@@ -82,12 +82,12 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
     ) async throws {
         var progress = QueueProgress(transitAllowanceMs: queues.transitAllowanceMs)
         while true {
-            watchdog.beat(queues.role)
+            watchdog.beat(queues.loop)
             guard let batch = try await consumer.nextBatch(max: queues.prefetch, timeout: QueueProgress.tick)
             else { return }
             guard !batch.isEmpty else {
                 if let watermark = try await progress.idleWatermark(of: consumer, queue: queue) {
-                    await engine.advanceWatermark(queues.role, queue: queue, to: watermark)
+                    await engine.advanceWatermark(queues.watermarkSource, queue: queue, to: watermark)
                 }
                 continue
             }

@@ -3,13 +3,15 @@ import Logging
 import MTSCorrelation
 import ServiceLifecycle
 
-/// The services that consume and decide: the engines, the consume loops and the result loops.
-/// With SQLite they run for the whole life of the daemon; with PostgreSQL they make up one
-/// *term* of an active member (``LeadershipService``): built when it wins the lease, with its
-/// store writes fenced by the lease's epoch, and dropped, table and broker connections with
-/// them, when it steps down.
+/// The services that consume and decide: the engines, the consume loops, the jackpot sender and
+/// the result loops. With SQLite they run for the whole life of the daemon; with PostgreSQL
+/// they make up one *term* of an active member (``LeadershipService``): built when it wins the
+/// lease, with its store writes fenced by the lease's epoch, and dropped, table and broker
+/// connections with them, when it steps down.
 ///
-/// The sinks, the metrics and the signals live outside the term: one copy per process.
+/// What a term starts, it owns and ends. What outlives terms belongs to the process and is
+/// only used here: the sinks, the metrics, the signals, the jackpot HTTP client
+/// (``HTTPClientService``). No term can shut those down.
 struct DecidingServices: Sendable {
     let configuration: RelayConfiguration
     let replyConnection: AMQPConnectionConfiguration
@@ -22,8 +24,8 @@ struct DecidingServices: Sendable {
     let notifier: SystemdNotifier?
     let logger: Logger
 
-    /// The jackpot side's parts that outlive a term: the upstream client, its broker
-    /// connection's settings and its metrics.
+    /// The jackpot side's parts that outlive a term: the upstream (with the process's HTTP
+    /// client), its broker connection's settings and its metrics.
     struct JackpotParts: Sendable {
         var upstream: JackpotUpstream
         var connection: AMQPConnectionConfiguration
@@ -52,7 +54,7 @@ struct DecidingServices: Sendable {
         let registry = DeliveryRegistry()
         role.beginTerm(epoch: fence?.epoch, engine: engine, registry: registry)
         let (logger, notifier, sinkNames) = (logger, notifier, dispatcher.routes.map(\.sink.name))
-        let readiness = Readiness {
+        let readiness = Readiness(parts: ConsumeLoop.configured(jackpot: jackpot != nil)) {
             logger.notice("mts-relay is ready: consuming intake and replies")
             notifier?.ready(
                 status: SystemdNotifier.statusLine(
@@ -60,11 +62,11 @@ struct DecidingServices: Sendable {
                     sinks: sinkNames.map { ($0, true) }))
         }
         let exclusive = fence != nil
-        let jackpotTerm = try await makeJackpotTerm(fence: fence)
+        let jackpotTerm = try await makeJackpotTerm(fence: fence, readiness: readiness)
 
         // The jackpot side (when configured) shuts down with the MTS parts of the same kind:
-        // its consumer and sender right after the intake, its result loop before the sinks,
-        // its engine with the other one.
+        // its consumer first, then its sender, its result loop before the sinks, its engine
+        // with the other one.
         var services: [any Service] = [EngineService(engine: engine)]
         if let jackpotTerm { services.append(EngineService(engine: jackpotTerm.engine)) }
         services.append(WatermarkMonitor(engine: engine, logger: logger))
@@ -84,39 +86,47 @@ struct DecidingServices: Sendable {
                     logger: logger),
                 connection: intakeConnection, engine: engine, metrics: metrics, logger: logger,
                 readiness: readiness, watchdog: watchdog, exclusive: exclusive))
-        if let jackpotTerm { services.append(jackpotTerm.side) }
+        if let jackpotTerm { services.append(contentsOf: [jackpotTerm.sender, jackpotTerm.consumer]) }
         return services
     }
 
     /// The jackpot side's term: its own engine and store (``RelayConfiguration/jackpotStoreLocation``,
-    /// fenced by the same lease), its consumer and sender, its result loop.
+    /// fenced by the same lease), its consumer (a ``ConsumerSession`` like the others, exclusive
+    /// under a lease), its sender and its result loop.
     private func makeJackpotTerm(
-        fence: StoreFence?
-    ) async throws -> (engine: CorrelationEngine, side: any Service, resultLoop: any Service)? {
-        guard let jackpot, let section = configuration.jackpot else { return nil }
+        fence: StoreFence?, readiness: Readiness
+    ) async throws -> (
+        engine: CorrelationEngine, consumer: any Service, sender: any Service, resultLoop: any Service
+    )? {
+        guard let jackpot else { return nil }
         let upstream = jackpot.upstream
-        let timeout = Int64(section.timeoutMs)
         // Its own engine: its reply watermark is the relay's clock, not the MTS reply queues'.
         let engine = try await CorrelationEngine(
             configuration: CorrelationConfiguration(
                 timeouts: OperationTimeouts(
-                    defaultTimeout: timeout, byOperation: [upstream.operation: timeout]),
+                    defaultTimeout: upstream.timeoutMs, byOperation: [upstream.operation: upstream.timeoutMs]),
                 retention: Int64(configuration.retentionSeconds) * 1000,
                 unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
-                replyQueues: [upstream.name], intakeQueues: [section.queue],
+                replyQueues: [upstream.name], intakeQueues: [upstream.queue],
                 capacity: configuration.engine.capacity, resultCapacity: configuration.engine.resultQueue),
             store: configuration.jackpotStoreLocation,
             // The same fence: it names the relay's lease group (ha.group), not this store's group.
             fence: fence)
         let notes = UpstreamNotes()
-        let side = UpstreamSide(
-            upstream: upstream, engine: engine, connection: jackpot.connection, configuration: configuration,
-            dispatcher: dispatcher, notes: notes, metrics: metrics, upstreamMetrics: jackpot.metrics,
-            logger: logger)
+        let handoff = UpstreamHandoff(upstream: upstream)
+        let consumer = ConsumerSession(
+            queues: UpstreamQueue(
+                upstream: upstream, engine: engine, handoff: handoff, configuration: configuration,
+                dispatcher: dispatcher, logger: logger),
+            connection: jackpot.connection, engine: engine, metrics: metrics, logger: logger,
+            readiness: readiness, watchdog: watchdog, exclusive: fence != nil)
+        let sender = UpstreamSender(
+            upstream: upstream, engine: engine, handoff: handoff, notes: notes,
+            upstreamMetrics: jackpot.metrics, logger: logger)
         let resultLoop = UpstreamResultLoop(
             upstream: upstream, engine: engine, dispatcher: dispatcher, notes: notes,
             upstreamMetrics: jackpot.metrics, logger: logger)
-        return (engine, side, resultLoop)
+        return (engine, consumer, sender, resultLoop)
     }
 
     private var engineConfiguration: CorrelationConfiguration {

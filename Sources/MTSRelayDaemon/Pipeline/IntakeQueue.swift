@@ -18,7 +18,8 @@ struct IntakeQueue: ConsumedQueues {
     let metrics: RelayMetrics
     let logger: Logger
 
-    var role: WatermarkSource { .intake }
+    var loop: ConsumeLoop { .intake }
+    var watermarkSource: WatermarkSource { .intake }
     var queues: [String] { [configuration.intake.queue] }
     var prefetch: Int { configuration.intake.prefetch }
     var transitAllowanceMs: Int { configuration.intake.transitAllowanceMs }
@@ -102,38 +103,17 @@ struct IntakeQueue: ConsumedQueues {
                 allSettled = false
             }
         }
-        guard !rejected.isEmpty else { return allSettled }
-        let rejectedSettled = await withTaskGroup(of: Bool.self) { group in
-            for message in rejected {
-                group.addTask {
-                    await reject(
-                        message.delivery, queue: queue, reason: message.reason, summary: message.summary,
-                        isJSONObject: message.isJSONObject, deadLetter: deadLetter)
-                }
-            }
-            return await group.allSatisfy { $0 }
+        let now = Timestamp.nowMilliseconds()
+        let invalid = rejected.map { message in
+            InvalidMessages.Message(
+                delivery: message.delivery, reason: message.reason,
+                record: RecordBuilder.invalidRequest(
+                    body: message.delivery.body, isJSONObject: message.isJSONObject, summary: message.summary,
+                    correlationId: message.delivery.properties.correlationID, queue: queue,
+                    redelivered: message.delivery.redelivered, reason: message.reason, now: now))
         }
+        let rejectedSettled = await InvalidMessages(dispatcher: dispatcher, logger: logger)
+            .settle(invalid, queue: queue, deadLetter: deadLetter)
         return allSettled && rejectedSettled
-    }
-
-    private func reject(
-        _ delivery: AMQPDelivery, queue: String, reason: String, summary: MTSRequestSummary?,
-        isJSONObject: Bool, deadLetter: DeadLetterPublisher
-    ) async -> Bool {
-        do {
-            try await deadLetter.publish(delivery, queue: queue, reason: reason)
-            let record = RecordBuilder.invalidRequest(
-                body: delivery.body, isJSONObject: isJSONObject, summary: summary,
-                correlationId: delivery.properties.correlationID, queue: queue,
-                redelivered: delivery.redelivered, reason: reason, now: Timestamp.nowMilliseconds())
-            try await dispatcher.dispatch(record)
-            delivery.ack()
-            return true
-        } catch {
-            logger.error(
-                "Could not dead-letter an invalid request; it stays in the queue",
-                metadata: ["queue": "\(queue)", "error": "\(error)"])
-            return false
-        }
     }
 }

@@ -10,7 +10,8 @@ struct ReplyQueues: ConsumedQueues {
     let engine: CorrelationEngine
     let registry: DeliveryRegistry
 
-    var role: WatermarkSource { .replies }
+    var loop: ConsumeLoop { .replies }
+    var watermarkSource: WatermarkSource { .replies }
     var queues: [String] { configuration.replies.queues }
     var prefetch: Int { configuration.replies.prefetch }
     var transitAllowanceMs: Int { configuration.replies.transitAllowanceMs }

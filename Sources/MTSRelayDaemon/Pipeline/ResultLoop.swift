@@ -59,7 +59,7 @@ struct ResultLoop: Service {
 
     /// Hands one batch of results to the sinks.
     private func deliver(_ batch: [CorrelationResult], confirmations: ConfirmationQueue) async {
-        var items = batch.map { ConfirmationQueue.Item(id: $0.id, entry: $0.token.flatMap(registry.take)) }
+        var items = batch.map { ConfirmationItem(id: $0.id, entry: $0.token.flatMap(registry.take)) }
         let refused = await deadLetterInvalidReplies(batch, items)
         var results = batch
         if !refused.isEmpty {
@@ -104,7 +104,7 @@ struct ResultLoop: Service {
     /// Republishes the batch's invalid replies to the dead-letter exchange, concurrently;
     /// returns the indices of those that could not be (they stay unacknowledged).
     private func deadLetterInvalidReplies(
-        _ batch: [CorrelationResult], _ items: [ConfirmationQueue.Item]
+        _ batch: [CorrelationResult], _ items: [ConfirmationItem]
     ) async -> Set<Int> {
         let invalid = batch.indices.filter { batch[$0].outcome == .invalid && items[$0].entry != nil }
         guard !invalid.isEmpty else { return [] }

@@ -1,9 +1,7 @@
 import AsyncHTTPClient
-import DequeModule
 import Logging
 import NIOCore
 import NIOSSL
-import Synchronization
 
 /// POSTs records as JSON to a URL with AsyncHTTPClient: one object per request when
 /// `batchSize` is 1, otherwise a JSON array of up to `batchSize` records.
@@ -16,10 +14,10 @@ import Synchronization
 /// record kept. When the dead-letter file cannot take them, `write` throws a retryable error:
 /// a record is never accepted unless it is kept somewhere.
 ///
-/// Concurrent writes are merged (group commit): at most `maxRequestsInFlight` requests run at
-/// once, and the records that wait meanwhile go out together, up to `batchSize` per request.
-/// The pipeline writes one record per result, so this is what makes `batchSize` batch.
-/// A merged request succeeds or fails for all its records together.
+/// A write's records go out in requests of up to `batchSize` records; its lane
+/// (``SinkLane``) already hands over whole batches, so nothing is merged here. At most
+/// `maxRequestsInFlight` requests run at once across all writes; a write waiting for a place
+/// ends at once when its task is cancelled.
 ///
 /// Redirects are not followed: AsyncHTTPClient would turn a POST into a GET on 301, 302 and
 /// 303, and the record would be "accepted" without reaching anyone. A 3xx is refused.
@@ -33,20 +31,8 @@ public final class HTTPSink: ResultSink {
     private let deadLetters: FileSink
     private let logger: Logger
     private let headers: [(String, String)]
-    private let state = Mutex(State())
-
-    /// A chunk of records of one `write`, waiting for its request's outcome.
-    private struct Item {
-        var id: UInt64
-        var records: [SinkRecord]
-        var continuation: CheckedContinuation<Void, any Error>
-    }
-
-    private struct State {
-        var pending: Deque<Item> = []
-        var inFlight = 0
-        var nextID: UInt64 = 0
-    }
+    /// Places for requests under way (`maxRequestsInFlight`).
+    private let requestPlaces: AsyncLimiter
 
     /// The most of a refusing response's body that is read and logged.
     static let bodyExcerptBytes = 512
@@ -64,6 +50,7 @@ public final class HTTPSink: ResultSink {
         self.configuration = configuration
         self.logger = logger
         self.maxRequestsInFlight = max(1, maxRequestsInFlight)
+        self.requestPlaces = AsyncLimiter(limit: max(1, maxRequestsInFlight))
         self.deadLetters = try FileSink(name: "\(name).dead-letter", path: configuration.deadLetterPath)
         var headers = configuration.headers.filter { $0.key.lowercased() != "content-type" }.map {
             ($0.key, $0.value)
@@ -100,18 +87,15 @@ public final class HTTPSink: ResultSink {
         guard !records.isEmpty else { return }
         let size = max(1, configuration.batchSize)
         if records.count <= size {
-            try await submit(records)
+            try await postWhenPlaced(records)
             return
         }
         // Chunks are independent requests; if one fails, the retry posts the whole call again
         // (the accepted chunks too: at least once, as after any redelivery).
-        var chunks: [[SinkRecord]] = []
-        for start in stride(from: 0, to: records.count, by: size) {
-            chunks.append(Array(records[start..<min(start + size, records.count)]))
-        }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for chunk in chunks {
-                group.addTask { try await self.submit(chunk) }
+            for start in stride(from: 0, to: records.count, by: size) {
+                let chunk = Array(records[start..<min(start + size, records.count)])
+                group.addTask { try await self.postWhenPlaced(chunk) }
             }
             var failure: SinkError?
             while let result = await group.nextResult() {
@@ -128,6 +112,13 @@ public final class HTTPSink: ResultSink {
         }
     }
 
+    /// Waits for a place among the requests under way (cancellable), then posts.
+    private func postWhenPlaced(_ records: [SinkRecord]) async throws {
+        try await requestPlaces.acquireUnlessCancelled()
+        defer { requestPlaces.release() }
+        try await post(records)
+    }
+
     /// Waits until cancelled, then shuts the HTTP client down.
     public func run() async throws {
         while !Task.isCancelled {
@@ -142,83 +133,6 @@ public final class HTTPSink: ResultSink {
             try await client.shutdown()
         } catch let error as HTTPClientError where error == .alreadyShutdown {
             return
-        }
-    }
-
-    // MARK: Merging concurrent writes
-
-    /// Queues one chunk and waits for the outcome of the request that carries it.
-    ///
-    /// Cancelling the caller takes a chunk that is still queued out of the queue at once
-    /// (`CancellationError`), so a shutdown is not held up by a backlog behind a slow server;
-    /// a chunk whose request is under way waits for it (at most `timeoutMs`).
-    private func submit(_ records: [SinkRecord]) async throws {
-        let id = state.withLock { state in
-            defer { state.nextID &+= 1 }
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation {
-                (continuation: CheckedContinuation<Void, any Error>) in
-                // Checked under the lock: either `onCancel` already ran and this sees the
-                // flag, or it runs later and finds the item queued.
-                let batches = state.withLock { state -> [[Item]]? in
-                    guard !Task.isCancelled else { return nil }
-                    state.pending.append(Item(id: id, records: records, continuation: continuation))
-                    return takeBatches(&state)
-                }
-                guard let batches else {
-                    continuation.resume(throwing: CancellationError())
-                    return
-                }
-                for batch in batches { start(batch) }
-            }
-        } onCancel: {
-            let item = state.withLock { state -> Item? in
-                guard let index = state.pending.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.pending.remove(at: index)
-            }
-            item?.continuation.resume(throwing: CancellationError())
-        }
-    }
-
-    /// Under the lock: the requests to start now, each up to `batchSize` records of whole items.
-    private func takeBatches(_ state: inout State) -> [[Item]] {
-        var batches: [[Item]] = []
-        let size = max(1, configuration.batchSize)
-        while state.inFlight < maxRequestsInFlight, let first = state.pending.popFirst() {
-            var batch = [first]
-            var count = first.records.count
-            while let next = state.pending.first, count + next.records.count <= size {
-                batch.append(state.pending.removeFirst())
-                count += next.records.count
-            }
-            state.inFlight += 1
-            batches.append(batch)
-        }
-        return batches
-    }
-
-    /// Posts a batch in a task of its own (bounded by `maxRequestsInFlight`), resumes its
-    /// writers, then starts what queued up meanwhile.
-    private func start(_ batch: [Item]) {
-        Task {
-            let records = batch.flatMap(\.records)
-            let result: Result<Void, SinkError>
-            do {
-                try await post(records)
-                result = .success(())
-            } catch let error as SinkError {
-                result = .failure(error)
-            } catch {
-                result = .failure(SinkError(sink: name, reason: "\(error)", isRetryable: true))
-            }
-            for item in batch { item.continuation.resume(with: result) }
-            let next = state.withLock { state in
-                state.inFlight -= 1
-                return takeBatches(&state)
-            }
-            for batch in next { start(batch) }
         }
     }
 

@@ -1,8 +1,8 @@
 /// A destination for result records.
 ///
 /// The pipeline knows sinks only through this protocol, as swift-log knows log backends
-/// through `LogHandler`: stdout, file, HTTP and AMQP sinks implement it, and retrying is a
-/// wrapper around any of them (`RetryingSink`). A sink decides what "accepted" means for
+/// through `LogHandler`: stdout, file, HTTP and AMQP sinks implement it, and retrying is the
+/// route's business (``SinkRoute``), the same for all of them. A sink decides what "accepted" means for
 /// itself (written and fsynced, answered 2xx, confirmed by a broker); the pipeline
 /// acknowledges a message only after every sink that selected its record has accepted it.
 public protocol ResultSink: Sendable {

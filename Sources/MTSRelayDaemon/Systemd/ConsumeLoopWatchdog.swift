@@ -1,29 +1,27 @@
-import MTSCorrelation
 import Synchronization
 
 /// Sends systemd's `WATCHDOG=1` from the consume loops, and only while every one of them
 /// goes round.
 ///
-/// Each loop (intake, replies) calls `beat(_:)` on every turn: after each batch, and at
-/// least once a second when idle (its wait for deliveries has a timeout), also while it
-/// waits to reconnect. A ping goes out when it is due and every loop has beaten within the
+/// Each configured loop (intake, replies, jackpot) calls `beat(_:)` on every turn: after each
+/// batch, on each idle tick (its wait for deliveries times out every 50 ms), and about once a
+/// second while it waits to reconnect. A ping goes out when it is due and every loop has beaten within the
 /// last half watchdog interval; a loop stuck in its work stops beating, the pings stop, and
 /// `WatchdogSec` restarts the service.
 final class ConsumeLoopWatchdog: Sendable {
-    /// The consume loops: the intake and the reply queues.
-    typealias Part = WatermarkSource
+    typealias Part = ConsumeLoop
 
     private let notifier: SystemdNotifier?
     private let pingInterval: Duration
     private let freshness: Duration
+    /// The loops that must all beat for a ping.
+    private let parts: Set<Part>
     private let state = Mutex<(beats: [Part: ContinuousClock.Instant], lastPing: ContinuousClock.Instant?)>(
         ([:], nil))
 
-    /// The longest a loop waits for deliveries before beating anyway.
-    static let idleTick: Duration = .seconds(1)
-
-    init(notifier: SystemdNotifier?) {
+    init(notifier: SystemdNotifier?, parts: Set<Part>) {
         self.notifier = notifier
+        self.parts = parts
         pingInterval = notifier?.watchdogPingInterval ?? .seconds(1)
         freshness = notifier?.watchdogPingInterval ?? .seconds(1)
     }
@@ -43,7 +41,7 @@ final class ConsumeLoopWatchdog: Sendable {
             if let part { state.beats[part] = now }
             if let last = state.lastPing, now - last < pingInterval { return false }
             if part != nil {
-                let allFresh = Part.allCases.allSatisfy { part in
+                let allFresh = parts.allSatisfy { part in
                     state.beats[part].map { now - $0 <= freshness } ?? false
                 }
                 guard allFresh else { return false }

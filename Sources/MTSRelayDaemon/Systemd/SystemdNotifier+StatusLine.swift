@@ -1,7 +1,8 @@
 extension SystemdNotifier {
     /// The `STATUS=` text for `systemctl status`, e.g.
     /// `pending=123 matched/s=45.6 lag: replies=0.1s intake=0.1s sinks: results=ok, webhook=failing`,
-    /// or with a role (a member of a group) `role=active epoch=3 pending=123 ...`.
+    /// or with a role (a member of a group) `role=active epoch=3 pending=123 ...`, and with an
+    /// active upstream `... jackpot: sent=12 unknown=0 sinks: ...` (counts since start).
     ///
     /// A pure function. `matchedPerSecond` is shown with one decimal (negative, NaN and
     /// infinite rates, which only a broken rate computation produces, show as 0.0). Each
@@ -11,6 +12,7 @@ extension SystemdNotifier {
     public static func statusLine(
         role: (name: String, epoch: Int64?)? = nil, pending: Int, matchedPerSecond: Double,
         watermarkLags: [(name: String, lagMs: Int64?)] = [],
+        upstreams: [(name: String, sent: Int, outcomeUnknown: Int)] = [],
         sinks: [(name: String, healthy: Bool)]
     ) -> String {
         let sinkList =
@@ -23,9 +25,11 @@ extension SystemdNotifier {
                 + watermarkLags.map { lag in
                     "\(lag.name)=\(lag.lagMs.map { oneDecimal(Double($0) / 1000) + "s" } ?? "unknown")"
                 }.joined(separator: " ")
+        let upstreamPart = upstreams.map { " \($0.name): sent=\($0.sent) unknown=\($0.outcomeUnknown)" }
+            .joined()
         let rolePart = role.map { "role=\($0.name) " + ($0.epoch.map { "epoch=\($0) " } ?? "") } ?? ""
         return
-            "\(rolePart)pending=\(pending) matched/s=\(oneDecimal(matchedPerSecond))\(lags) sinks: \(sinkList)"
+            "\(rolePart)pending=\(pending) matched/s=\(oneDecimal(matchedPerSecond))\(lags)\(upstreamPart) sinks: \(sinkList)"
     }
 
     /// `value` rounded to one decimal, without Foundation's formatters.

@@ -8,6 +8,8 @@ struct UpstreamAnswerSummary: Sendable, Equatable {
     var codeDescription: String?
     /// The id of what was created (the jackpot ticket's `id`).
     var ticketId: String?
+    /// Whether the answer's body is JSON (the record embeds it as it is; else as a string).
+    var bodyIsJSON = false
     /// Rules the answer breaks (a 200 whose body is not a valid ticket); logged as a warning.
     var error: String?
 }

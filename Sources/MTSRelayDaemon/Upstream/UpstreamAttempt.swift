@@ -4,9 +4,12 @@ import MTSCorrelation
 enum UpstreamAttempt: Sendable {
     /// A final answer: it becomes the request's result and is never retried.
     case answered(RecordedAnswer)
-    /// The upstream certainly did not take the request (it asked to come back later, or no
-    /// connection was made): it may be sent again, after `retryAfter` when the upstream said.
-    case retry(reason: String, retryAfter: Duration?)
+    /// The upstream answered "not now" (it created nothing): sent again, after `retryAfter`
+    /// when the upstream said.
+    case refused(reason: String, retryAfter: Duration?)
+    /// The request's bytes certainly never left (no connection, TLS refused, the client shut
+    /// down): sent again.
+    case notSent(reason: String)
     /// The upstream may have taken it (the connection was lost after the request was written,
     /// an unexpected status): never sent again; the request times out with this reason.
     case unknown(reason: String)

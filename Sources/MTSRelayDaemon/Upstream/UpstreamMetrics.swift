@@ -33,7 +33,7 @@ final class UpstreamMetrics: Sendable {
         latency = CoreMetrics.Timer(label: "\(prefix)_latency", factory: factory)
     }
 
-    func recordSent() { sent.increment() }
+    func recordSent(_ count: Int = 1) { sent.increment(by: count) }
     func recordRetry() { retried.increment() }
     func recordOutcomeUnknown() { outcomeUnknown.increment() }
 

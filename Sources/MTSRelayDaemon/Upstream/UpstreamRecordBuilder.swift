@@ -5,9 +5,10 @@ import MTSProtocol
 /// JSON string when the body is not JSON), its HTTP status as `httpStatus` (the engine carries
 /// it as the reply's token), and in `error` why a `timeout` has no answer.
 enum UpstreamRecordBuilder {
+    /// The record of `result`, and what was read of its answer (each answer is read once).
     static func record(
         for result: CorrelationResult, upstream: some ActiveUpstream, note: UpstreamNote?, now: Int64
-    ) -> ResultRecord {
+    ) -> (record: ResultRecord, answer: UpstreamAnswerSummary?) {
         let outcome = result.outcome
         let request = result.request
         let reply = result.reply
@@ -26,7 +27,7 @@ enum UpstreamRecordBuilder {
         if outcome == .matched || outcome == .late, let requested = request?.timestampUtc, let reply {
             latency = reply.timestampUtc - requested
         }
-        return ResultRecord(
+        let record = ResultRecord(
             outcome: outcome,
             correlationId: result.correlationId,
             operation: request?.operation ?? upstream.operation,
@@ -44,15 +45,16 @@ enum UpstreamRecordBuilder {
             queue: upstream.queue,
             redelivered: result.redelivered || result.afterRecovery,
             request: request.flatMap { $0.body.isEmpty ? nil : $0.body },
-            reply: answer.flatMap { jsonBody($0.body) },
+            reply: answer.flatMap { jsonBody($0.body, isJSON: summary?.bodyIsJSON ?? false) },
             error: error)
+        return (record, summary)
     }
 
     /// The body as JSON to splice: itself when it is JSON, else a JSON string of its text; nil
     /// when empty.
-    static func jsonBody(_ body: [UInt8]) -> [UInt8]? {
+    static func jsonBody(_ body: [UInt8], isJSON: Bool) -> [UInt8]? {
         guard !body.isEmpty else { return nil }
-        if (try? JSONValue.parse(body)) != nil { return body }
+        if isJSON { return body }
         var bytes: [UInt8] = []
         JSONValue.appendString(String(decoding: body, as: UTF8.self), to: &bytes)
         return bytes

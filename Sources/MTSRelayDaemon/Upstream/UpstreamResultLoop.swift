@@ -34,7 +34,17 @@ struct UpstreamResultLoop<Upstream: ActiveUpstream>: Service {
             if result.outcome == .timeout, note == nil || note?.kind == .outcomeUnknown {
                 upstreamMetrics.recordOutcomeUnknown()
             }
-            return UpstreamRecordBuilder.record(for: result, upstream: upstream, note: note, now: now)
+            let (record, answer) = UpstreamRecordBuilder.record(
+                for: result, upstream: upstream, note: note, now: now)
+            if result.outcome == .matched, let problem = answer?.error {
+                logger.warning(
+                    "Answer breaks the API's rules; recorded as it is",
+                    metadata: [
+                        "upstream": "\(upstream.name)", "correlationId": "\(result.correlationId ?? "-")",
+                        "problem": "\(problem)",
+                    ])
+            }
+            return record
         }
         do {
             try await dispatcher.dispatch(records)

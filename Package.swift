@@ -140,6 +140,7 @@ let package = Package(
             name: "MTSSim",
             dependencies: [
                 "AMQPClient",
+                "MTSCorrelation",
                 "MTSSimulation",
                 "MTSProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -179,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MTSSimulationTests",
-            dependencies: ["MTSSimulation", "MTSProtocol"],
+            dependencies: ["MTSSimulation", "MTSProtocol", "MTSCorrelation"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import AMQPClient
 import ArgumentParser
 import Foundation
 import Logging
+import MTSCorrelation
 import MTSSimulation
 
 /// `mts-sim run`: plays the platform and MTS, writes the manifest, prints the summary.

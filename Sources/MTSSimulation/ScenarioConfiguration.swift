@@ -1,3 +1,5 @@
+import MTSCorrelation
+
 /// Everything that decides what a simulation run sends: the same configuration and seed plan
 /// the same exchanges (only the send times differ).
 public struct ScenarioConfiguration: Sendable {
@@ -19,7 +21,7 @@ public struct ScenarioConfiguration: Sendable {
     /// that `normal` replies are never late.
     public var latency = LatencyDistribution.uniform(5...50)
     /// The relay's timeouts, per operation.
-    public var timeouts = OperationTimeouts.relayDefaults
+    public var timeouts = OperationTimeouts.mtsDefaults
     /// How long after a request's deadline its `late` reply is published.
     public var lateMarginMilliseconds: Int64 = 500
     /// `drop` and `late` go only to kinds whose timeout is at most this, so that a run (and

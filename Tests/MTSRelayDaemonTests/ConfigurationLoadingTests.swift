@@ -76,7 +76,7 @@ struct ConfigurationLoadingTests {
               ticket-placement: 20_000
               casino-session: 1000
             """)
-        #expect(loaded.timeouts.defaultMs == 5000)
+        #expect(loaded.timeouts.defaultTimeout == 5000)
         #expect(
             loaded.timeouts.byOperation == [
                 "ticket-placement": 20_000, "ticket-cancel": 600_000, "ticket-cashout": 600_000,

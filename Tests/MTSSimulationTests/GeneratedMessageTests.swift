@@ -1,3 +1,4 @@
+import MTSCorrelation
 import MTSProtocol
 import MTSSimulation
 import Testing

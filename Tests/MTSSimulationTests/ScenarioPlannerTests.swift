@@ -1,3 +1,4 @@
+import MTSCorrelation
 import MTSSimulation
 import Testing
 

@@ -48,3 +48,12 @@ public struct CorrelationConfiguration: Sendable, Hashable {
         self.resultCapacity = resultCapacity
     }
 }
+
+extension CorrelationConfiguration {
+    /// The last instant `request` may be answered: `timestampUtc + timeout(operation)`,
+    /// inclusive (`Int64.max` when that overflows). The one computation of a deadline.
+    public func deadline(of request: CorrelationRequest) -> Int64 {
+        let deadline = request.timestampUtc.addingReportingOverflow(timeouts.timeout(for: request.operation))
+        return deadline.overflow ? .max : deadline.partialValue
+    }
+}

@@ -1,7 +1,7 @@
 import MTSProtocol
 
 /// Response timeouts per MTS operation, in milliseconds.
-public struct OperationTimeouts: Sendable, Hashable {
+public struct OperationTimeouts: Sendable, Hashable, CustomStringConvertible {
     /// The timeout of any operation not listed in ``byOperation``.
     public var defaultTimeout: Int64
     /// Timeouts of named operations.
@@ -28,5 +28,12 @@ public struct OperationTimeouts: Sendable, Hashable {
     /// The timeout of `operation`.
     public func timeout(for operation: String) -> Int64 {
         byOperation[operation] ?? defaultTimeout
+    }
+
+    /// `default=30000,ticket-cancel=600000,...`, the operations in name order.
+    public var description: String {
+        (["default=\(defaultTimeout)"]
+            + byOperation.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+            .joined(separator: ",")
     }
 }

@@ -147,10 +147,8 @@ public struct CorrelationCore: Sendable {
             }
             return .alreadyRegistered
         }
-        let deadline = request.timestampUtc.addingReportingOverflow(
-            configuration.timeouts.timeout(for: request.operation))
         let persisted = PersistedRequest(
-            request: request, bodyHash: bodyHash, deadline: deadline.overflow ? .max : deadline.partialValue,
+            request: request, bodyHash: bodyHash, deadline: configuration.deadline(of: request),
             state: .outstanding)
         let slot = try insertSlot(persisted, recovered: false, idHash: idHash)
         if recordsEffects { step.effects.append(.insert(persisted)) }

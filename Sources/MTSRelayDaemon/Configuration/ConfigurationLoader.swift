@@ -165,11 +165,11 @@ struct ConfigurationLoader {
             let path = timeouts.path(operation)
             guard let milliseconds = reader.int(value, at: path, .atLeast(1)) else { continue }
             if operation == "default" {
-                configuration.timeouts.defaultMs = milliseconds
+                configuration.timeouts.defaultTimeout = Int64(milliseconds)
             } else if operation.isEmpty {
                 reader.report(path, "the operation name must not be empty")
             } else {
-                configuration.timeouts.byOperation[operation] = milliseconds
+                configuration.timeouts.byOperation[operation] = Int64(milliseconds)
             }
         }
     }

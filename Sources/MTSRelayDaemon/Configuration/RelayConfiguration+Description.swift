@@ -69,8 +69,10 @@ extension RelayConfiguration {
             (
                 "timeouts",
                 Self.map(
-                    [("default", .int(timeouts.defaultMs))]
-                        + timeouts.byOperation.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })
+                    [("default", .int(Int(timeouts.defaultTimeout)))]
+                        + timeouts.byOperation.sorted { $0.key < $1.key }.map {
+                            ($0.key, .int(Int($0.value)))
+                        })
             ),
             ("retentionSeconds", .int(retentionSeconds)),
             (

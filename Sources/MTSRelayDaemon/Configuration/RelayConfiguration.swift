@@ -10,7 +10,9 @@ public struct RelayConfiguration: Sendable, Equatable {
     public var replies = Replies()
     public var deadLetter = DeadLetter()
     public var store = Store()
-    public var timeouts = Timeouts()
+    /// Milliseconds by operation name (`ticket-placement`, `ticket-cancel`, ...) and for every
+    /// other operation; the built-in table is the engine's (`OperationTimeouts.mtsDefaults`).
+    public var timeouts = OperationTimeouts.mtsDefaults
     /// How long tombstones of timed-out and matched requests are kept, to tell `late` and
     /// `duplicate` replies apart (seconds).
     public var retentionSeconds: Int = 3600
@@ -87,15 +89,6 @@ public struct RelayConfiguration: Sendable, Equatable {
         /// `postgresql://user[:password]@host[:port]/database`: the pending table in PostgreSQL,
         /// shared by the relays of `ha.group`; `MTS_RELAY_STORE_URL` wins. Nil: SQLite at `path`.
         public var url: String?
-        public init() {}
-    }
-
-    public struct Timeouts: Sendable, Equatable {
-        /// Milliseconds by operation name (`ticket-placement`, `ticket-cancel`, ...).
-        /// The built-in table is the engine's (`OperationTimeouts.mtsDefaults`).
-        public var byOperation: [String: Int] = OperationTimeouts.mtsDefaults.byOperation.mapValues(Int.init)
-        /// Milliseconds for every operation not named above.
-        public var defaultMs: Int = Int(OperationTimeouts.mtsDefaults.defaultTimeout)
         public init() {}
     }
 

@@ -131,9 +131,7 @@ struct DecidingServices: Sendable {
 
     private var engineConfiguration: CorrelationConfiguration {
         CorrelationConfiguration(
-            timeouts: OperationTimeouts(
-                defaultTimeout: Int64(configuration.timeouts.defaultMs),
-                byOperation: configuration.timeouts.byOperation.mapValues(Int64.init)),
+            timeouts: configuration.timeouts,
             retention: Int64(configuration.retentionSeconds) * 1000,
             unmatchedGrace: Int64(configuration.replies.unmatchedGraceMs),
             clockSkewTolerance: Int64(configuration.engine.clockSkewToleranceMs),

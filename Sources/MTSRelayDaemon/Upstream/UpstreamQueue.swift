@@ -11,7 +11,7 @@ import MTSProtocol
 /// (``InvalidMessages``); they are never sent.
 ///
 /// A request's timestamp is the moment it was read: it has no envelope, and its deadline is
-/// that moment plus the upstream's timeout.
+/// that moment plus the upstream's timeout (the engine's computation).
 struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
     let upstream: Upstream
     let engine: CorrelationEngine
@@ -44,7 +44,7 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
         _ batch: [ClassifiedDelivery<Upstream.Summary>], from queue: String, watermark: Int64?,
         session: ConsumerSessionContext
     ) async throws {
-        var valid: [(delivery: AMQPDelivery, payload: [UInt8], deadline: Int64)] = []
+        var valid: [(delivery: AMQPDelivery, payload: [UInt8])] = []
         var requests: [CorrelationRequest] = []
         var rejected: [(delivery: AMQPDelivery, reason: String)] = []
         for item in batch {
@@ -56,7 +56,7 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
                     rejected.append((item.delivery, "$: the request cannot be sent"))
                     continue
                 }
-                valid.append((item.delivery, payload, envelope.timestampUtc + upstream.timeoutMs))
+                valid.append((item.delivery, payload))
                 requests.append(
                     CorrelationRequest(
                         correlationId: envelope.correlationId, operation: upstream.operation,
@@ -76,7 +76,8 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
                         toSend.append(
                             UpstreamWork(
                                 correlationId: requests[index].correlationId, payload: valid[index].payload,
-                                deadline: valid[index].deadline, holdsBacklogPlace: true))
+                                deadline: engine.configuration.deadline(of: requests[index]),
+                                holdsBacklogPlace: true))
                     case .success:
                         // Already registered (a redelivery): sent, or about to be, by its first delivery.
                         valid[index].delivery.ack()

@@ -187,6 +187,7 @@ let package = Package(
             name: "MTSProtocolTests",
             dependencies: [
                 "MTSProtocol",
+                "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")],
@@ -196,6 +197,7 @@ let package = Package(
             name: "MTSCorrelationTests",
             dependencies: [
                 "MTSCorrelation",
+                "TestSupport",
                 "CSQLite",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

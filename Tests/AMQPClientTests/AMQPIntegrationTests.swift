@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import TestSupport
 import Testing
 
 /// Against a real RabbitMQ server (see `TestBroker`). Each test uses its own queues.
@@ -49,10 +50,7 @@ struct AMQPIntegrationTests {
         try await channel.setPrefetch(3)
         let consumer = try await channel.consume(queue: queue)
         consumer.setPrefetch(3)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while consumer.flow.buffered < 3, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await waitUntil("three deliveries buffered", timeout: .seconds(5)) { consumer.flow.buffered >= 3 }
         #expect(consumer.flow == .init(buffered: 3, unsettled: 3, windowFull: true, windowFreedAt: nil))
         let batch = try await consumer.nextBatch(max: 10)
         #expect(batch.count == 3)
@@ -146,8 +144,9 @@ struct AMQPIntegrationTests {
         let channel = try await connection.openChannel()
         try await channel.setPrefetch(100)
         let consumer = try await channel.consume(queue: queue)
-        // Let the prefetch window fill, so the first batch is a full one.
-        try await Task.sleep(for: .milliseconds(300))
+        consumer.setPrefetch(100)
+        // Once the prefetch window is full, the first batch is a full one.
+        try await waitUntil("a full prefetch window") { consumer.flow.buffered == 100 }
         var received: [String] = []
         var largestBatch = 0
         while received.count < 500 {
@@ -316,7 +315,7 @@ struct AMQPIntegrationTests {
         let connection = try await TestBroker.connect(name, heartbeatSeconds: 5, transport: transport)
         defer { Task { await connection.close() } }
         #expect(try TestBroker.brokerConnection(named: name)?.heartbeatSeconds == 5)
-        try await Task.sleep(for: .seconds(20))
+        try await letTimePass(.seconds(20), "four 5 s heartbeat intervals of an idle connection")
         #expect(connection.isOpen)
         let channel = try await connection.openChannel()
         let queue = TestBroker.uniqueName("idleq")
@@ -337,7 +336,7 @@ struct AMQPIntegrationTests {
         let consumer = try await channel.consume(queue: queue)
         // The application sits on its deliveries; the connection's thread keeps servicing
         // heartbeats regardless.
-        try await Task.sleep(for: .seconds(20))
+        try await letTimePass(.seconds(20), "four 5 s heartbeat intervals without reading a delivery")
         #expect(connection.isOpen)
         var received = 0
         for try await delivery in consumer {

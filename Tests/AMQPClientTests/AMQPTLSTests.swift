@@ -188,12 +188,15 @@ final class OpenSSLServer: Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let server = OpenSSLServer(port: port, process: process)
-        for _ in 0..<100 {
-            if LoopbackPort.accepts(port) { return server }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            try await waitUntil("openssl s_server listening on 127.0.0.1:\(port)", timeout: .seconds(5)) {
+                LoopbackPort.accepts(port)
+            }
+        } catch {
+            server.stop()
+            throw error
         }
-        server.stop()
-        throw TLSTestFailure("openssl s_server did not listen on 127.0.0.1:\(port)")
+        return server
     }
 
     /// SIGKILL: a child of the test process does not end on SIGTERM (Foundation's Process

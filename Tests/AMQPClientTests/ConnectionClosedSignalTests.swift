@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import AMQPClient
@@ -11,8 +12,8 @@ import Testing
             for _ in 0..<5 {
                 group.addTask { #expect(await signal.wait()?.reason == "broker went away") }
             }
-            // Let the waiters suspend, then close once (a second close changes nothing).
-            try? await Task.sleep(for: .milliseconds(50))
+            // Once the waiters wait, close once (a second close changes nothing).
+            #expect(await eventually { signal.waiterCount == 5 })
             #expect(!signal.isClosed)
             signal.close(with: error)
             signal.close(with: nil)
@@ -24,7 +25,7 @@ import Testing
     @Test func aCancelledWaiterReturnsNilAndTheSignalStaysOpen() async {
         let signal = ConnectionClosedSignal()
         let waiter = Task { await signal.wait() }
-        try? await Task.sleep(for: .milliseconds(20))
+        #expect(await eventually { signal.waiterCount == 1 })
         waiter.cancel()
         #expect(await waiter.value == nil)
         #expect(!signal.isClosed)

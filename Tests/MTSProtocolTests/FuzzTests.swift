@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import TestSupport
 import Testing
 
 @testable import MTSProtocol
@@ -14,7 +15,15 @@ struct FuzzTests {
     static let iterations =
         ProcessInfo.processInfo.environment["MTS_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 3000
 
-    static let seeds: [[UInt8]] = Fixture.allCases.map { fixture in (try? fixture.bytes) ?? [] }
+    /// Every fixture's bytes; a fixture that cannot be read fails the suite here rather than
+    /// fuzzing an empty message.
+    static let seeds: [[UInt8]] = Fixture.allCases.map { fixture in
+        do {
+            return try fixture.bytes
+        } catch {
+            preconditionFailure("fixture \(fixture) cannot be read: \(error)")
+        }
+    }
 
     static let tokens = [
         "{", "}", "[", "]", ",", ":", " ", "\"content\"", "\"type\"", "\"code\"", "\"version\"", "\"3.0\"",
@@ -46,16 +55,24 @@ struct FuzzTests {
         return message
     }
 
+    /// The invariant every decoder keeps: a value, or at least one violation, never both.
+    static func expectConsistent(hasValue: Bool, violations: [Violation], _ decoder: String) {
+        #expect(
+            hasValue != !violations.isEmpty, "\(decoder): value \(hasValue), \(violations.count) violations")
+    }
+
     /// Decodes `bytes` with every decoder and checks each result is consistent.
     static func checkAllDecoders(_ bytes: [UInt8]) {
         let reply = MTSReply.decode(bytes)
-        #expect((reply.reply != nil) != !reply.violations.isEmpty)
+        expectConsistent(hasValue: reply.reply != nil, violations: reply.violations, "reply")
         let request = MTSRequest.decode(bytes)
-        #expect((request.request != nil) != !request.violations.isEmpty)
+        expectConsistent(hasValue: request.request != nil, violations: request.violations, "request")
         let jackpotRequest = JackpotTicketRequest.decode(bytes)
-        #expect((jackpotRequest.value != nil) != !jackpotRequest.violations.isEmpty)
+        expectConsistent(
+            hasValue: jackpotRequest.value != nil, violations: jackpotRequest.violations, "jackpot request")
         let jackpotTicket = JackpotTicket.decode(bytes)
-        #expect((jackpotTicket.value != nil) != !jackpotTicket.violations.isEmpty)
+        expectConsistent(
+            hasValue: jackpotTicket.value != nil, violations: jackpotTicket.violations, "jackpot ticket")
         for violation in reply.violations + request.violations {
             #expect(!violation.path.isEmpty && !violation.reason.isEmpty)
         }
@@ -97,5 +114,58 @@ struct FuzzTests {
         #expect(Self.mutate(seed, operations: [3], positions: [10], bytes: [0]) == Array(seed.prefix(10)))
         #expect(!MTSReply.decode(Self.mutate(seed, operations: [3], positions: [10], bytes: [0])).isValid)
         #expect(Self.mutate(seed, operations: [0], positions: [0], bytes: [2]).first == seed.first! ^ 3)
+    }
+
+    // MARK: The checkers can fail
+
+    /// A planted broken decoder: the reply decoder, but it also calls a message valid when it
+    /// has an odd number of quotes (so it reports a value and violations at once).
+    static func checkBrokenDecoder(_ bytes: [UInt8]) {
+        let reply = MTSReply.decode(bytes)
+        let broken = bytes.count { $0 == UInt8(ascii: "\"") } % 2 == 1
+        expectConsistent(hasValue: reply.reply != nil || broken, violations: reply.violations, "planted")
+    }
+
+    @Test("the mutated-seed check catches a broken decoder and shrinks its input", .shrinking)
+    func mutatedSeedsCatchABrokenDecoder() async {
+        let failure = await counterexample(of: "a planted broken decoder") {
+            await propertyCheck(
+                count: Self.iterations, input: Gen.int(in: 0...(Self.seeds.count - 1)),
+                Gen.int(in: 0...5).array(of: 1...6),
+                Gen.int(in: 0...100_000).array(of: 1...6), Gen.uint8(in: 0...255).array(of: 1...6)
+            ) { seedIndex, operations, positions, bytes in
+                Self.checkBrokenDecoder(
+                    Self.mutate(
+                        Self.seeds[seedIndex], operations: operations, positions: positions, bytes: bytes))
+            }
+        }
+        let input = shrunkInput(failure)
+        #expect(input != nil, "not shrunk: \(failure ?? "no failure")")
+        #expect((input?.count ?? .max) < 80, "a small counterexample: \(input ?? "-")")
+    }
+
+    @Test("the token-soup check catches a broken decoder and shrinks it to one token", .shrinking)
+    func tokenSoupCatchesABrokenDecoder() async {
+        let failure = await counterexample(of: "a planted broken decoder") {
+            await propertyCheck(count: Self.iterations, input: Gen.element(of: Self.tokens).array(of: 0...60))
+            {
+                tokens in
+                Self.checkBrokenDecoder(Array(tokens.compactMap { $0 }.joined().utf8))
+            }
+        }
+        let input = shrunkInput(failure)
+        #expect(input != nil, "not shrunk: \(failure ?? "no failure")")
+        #expect((input?.count ?? .max) < 40, "a small counterexample: \(input ?? "-")")
+    }
+
+    @Test("the random-bytes check catches a broken decoder and shrinks it to one byte", .shrinking)
+    func randomBytesCatchABrokenDecoder() async {
+        let failure = await counterexample(of: "a planted broken decoder") {
+            await propertyCheck(count: Self.iterations, input: Gen.uint8(in: 0...255).array(of: 0...200)) {
+                bytes in
+                Self.checkBrokenDecoder(bytes)
+            }
+        }
+        #expect(shrunkInput(failure) == "[34]", "\(failure ?? "no failure")")
     }
 }

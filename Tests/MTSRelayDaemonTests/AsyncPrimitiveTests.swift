@@ -1,4 +1,5 @@
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import MTSRelayDaemon
@@ -15,6 +16,7 @@ import Testing
             }
         }
         func leave() { state.withLock { $0.now -= 1 } }
+        var inside: Int { state.withLock { $0.now } }
         var peak: Int { state.withLock { $0.peak } }
         var order: [Int] { state.withLock { $0.order } }
     }
@@ -27,7 +29,8 @@ import Testing
                 group.addTask {
                     await limiter.acquire()
                     peak.enter(index)
-                    try? await Task.sleep(for: .milliseconds(2))
+                    // Hold the place until the limit is reached (or no one else can come).
+                    await Self.until { peak.inside == 3 || peak.order.count == 40 }
                     peak.leave()
                     limiter.release()
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The broker itself goes away (`rabbitmqctl stop_app`) and comes back (`start_app`) while the
@@ -17,7 +18,7 @@ struct BrokerRestartTests {
             Set($0.compactMap { $0["correlationId"] as? String }).count >= 5_000
         }
         try DaemonHarness.rabbitmqctl(["stop_app"])
-        try await Task.sleep(for: .seconds(2))
+        try await letTimePass(.seconds(2), "the broker down, while the relay retries")
         try DaemonHarness.rabbitmqctl(["start_app"])
         try DaemonHarness.rabbitmqctl(["await_startup"])
         let records = try await harness.waitForResults(timeout: .seconds(180)) {

@@ -1,6 +1,7 @@
 import Foundation
 import MTSRelayDaemon
 import PropertyBased
+import TestSupport
 import Testing
 
 /// Property-based fuzzing of the configuration loader: random and mutated YAML never crashes
@@ -79,14 +80,24 @@ struct ConfigurationFuzzTests {
         do {
             _ = try RelayConfiguration(yaml: yaml, environment: ["X": "x", "TOKEN": "t"])
         } catch {
-            #expect(!error.errors.isEmpty)
-            for problem in error.errors {
-                // A YAML syntax problem names its line; any other names a key path, where the
-                // empty path is the document itself (printed "(top level)").
-                let saysWhere =
-                    problem.reason.hasPrefix("invalid YAML") ? problem.keyPath.hasPrefix("line:") : true
-                #expect(saysWhere && !problem.reason.isEmpty, "\(problem) in:\n\(yaml)")
-            }
+            expectEverySaysWhere(error.errors, in: yaml)
+        }
+    }
+
+    /// The reasons that may come with the empty key path: they are about the document itself,
+    /// which must be a mapping of plain names.
+    static let topLevelReasons = ["expected a mapping", "keys must be plain names"]
+
+    /// Every problem says where it is: a YAML syntax problem its line, any other a key path
+    /// (or, for the document as a whole, one of ``topLevelReasons``).
+    static func expectEverySaysWhere(_ problems: [ConfigurationError], in yaml: String) {
+        #expect(!problems.isEmpty)
+        for problem in problems {
+            let saysWhere =
+                problem.reason.hasPrefix("invalid YAML")
+                ? problem.keyPath.hasPrefix("line:")
+                : !problem.keyPath.isEmpty || topLevelReasons.contains { problem.reason.hasPrefix($0) }
+            #expect(saysWhere && !problem.reason.isEmpty, "\(problem) in:\n\(yaml)")
         }
     }
 
@@ -117,5 +128,46 @@ struct ConfigurationFuzzTests {
             tokens in
             Self.check(tokens.compactMap { $0 }.joined())
         }
+    }
+
+    // MARK: The checker can fail
+
+    /// A planted broken loader: it reports a problem without a place whenever a line has a
+    /// `#` (a comment), as a loader that lost track of where it was would.
+    static func checkBrokenLoader(_ yaml: String) {
+        guard yaml.contains("#") else { return }
+        expectEverySaysWhere([ConfigurationError(keyPath: "", reason: "something is wrong")], in: yaml)
+    }
+
+    @Test("the mutated-configuration check catches a loader that forgets where", .shrinking)
+    func mutatedSeedsCatchABrokenLoader() async {
+        let failure = await counterexample(of: "a planted loader that names no key path") {
+            await propertyCheck(
+                count: Self.iterations, input: Gen.int(in: 0...(Self.seeds.count - 1)),
+                Gen.int(in: 0...5).array(of: 1...5), Gen.int(in: 0...10_000).array(of: 2...6),
+                Gen.element(of: Self.tokens).array(of: 1...5)
+            ) { seedIndex, operations, positions, tokens in
+                Self.checkBrokenLoader(
+                    Self.mutate(
+                        Self.seeds[seedIndex], operations: operations, positions: positions,
+                        tokens: tokens.compactMap { $0 }))
+            }
+        }
+        let input = shrunkInput(failure)
+        #expect(input != nil, "not shrunk: \(failure ?? "no failure")")
+        #expect((input?.count ?? .max) < 120, "a small counterexample: \(input ?? "-")")
+    }
+
+    @Test("the token-soup check catches a loader that forgets where, shrunk to one token", .shrinking)
+    func tokenSoupCatchesABrokenLoader() async {
+        let failure = await counterexample(of: "a planted loader that names no key path") {
+            await propertyCheck(count: Self.iterations, input: Gen.element(of: Self.tokens).array(of: 0...80))
+            {
+                tokens in
+                Self.checkBrokenLoader(tokens.compactMap { $0 }.joined())
+            }
+        }
+        let input = shrunkInput(failure)
+        #expect(input == ##"[Optional("#")]"## || input == ##"["#"]"##, "\(failure ?? "no failure")")
     }
 }

@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import TestSupport
 import Testing
 
 /// The real `mts-relay run` against the real broker: every outcome, reply before request,
@@ -30,10 +31,13 @@ struct DaemonEndToEndTests {
         // Reply before request: MTS's answer overtakes the platform's copy of the request.
         try await harness.publish(
             MTSMessages.ticketReply(early), to: harness.replyQueue, correlationID: early)
-        try await Task.sleep(for: .milliseconds(100))
+        // The reply is with the relay (held, unacknowledged) before its request is published.
+        try await waitUntil("the early reply read") {
+            try HTTPSinkDaemonTests.counts(of: harness.replyQueue)?.ready == 0
+        }
         try await harness.publish(
             MTSMessages.ticketRequest(early), to: harness.intakeQueue, correlationID: early)
-        try await Task.sleep(for: .milliseconds(200))
+        try await HTTPSinkDaemonTests.waitUntilDrained(harness.intakeQueue, timeout: .seconds(20))
         try await harness.publish(
             MTSMessages.ticketReply(matched), to: harness.replyQueue, correlationID: matched)
         try await harness.publish(

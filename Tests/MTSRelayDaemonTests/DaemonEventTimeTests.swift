@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Verdicts in event time with the real executable and broker: a relay that was down, or
@@ -61,8 +62,9 @@ struct DaemonEventTimeTests {
     static func expectExactly(_ mix: Mix, in harness: DaemonHarness) async throws {
         let expected = mix.inTime.count + mix.silent.count + 2 * mix.late.count
         var records = try await harness.waitForResults(timeout: .seconds(60)) { $0.count >= expected }
-        // Anything extra would come soon after: give it the time to show.
-        try await Task.sleep(for: .seconds(2))
+        // A wrong extra record (an `unmatched`, a second `timeout`) would be decided within the
+        // unmatched grace (1.5 s) of the last reply read: give it that long, and more, to show.
+        try await letTimePass(.seconds(2), "the unmatched grace (1.5 s), in which an extra record would come")
         records = try harness.results()
         var outcomes: [String: [String]] = [:]
         for record in records {
@@ -89,7 +91,7 @@ struct DaemonEventTimeTests {
         try await harness.startAndWait()
         #expect(try await harness.stop().status == 0)
         let mix = try await Self.publishMix(harness)
-        try await Task.sleep(for: .milliseconds(2 * Self.timeoutMs))
+        try await letTimePass(.milliseconds(2 * Self.timeoutMs), "a downtime of twice the timeout")
         try await harness.startAndWait()
         try await Self.expectExactly(mix, in: harness)
         #expect(try await harness.stop().status == 0)
@@ -103,7 +105,7 @@ struct DaemonEventTimeTests {
         let mix: Mix
         do {
             mix = try await Self.publishMix(harness)
-            try await Task.sleep(for: .seconds(4))
+            try await letTimePass(.seconds(4), "a stall longer than the 3 s timeout")
         } catch {
             try harness.send(signal: SIGCONT)
             throw error

@@ -1,6 +1,7 @@
 import AMQPClient
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// Runs the real `mts-relay run` as a child process against the test broker, with queues,
@@ -149,19 +150,36 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Waits until the daemon logged that its consumers are up (once more than before).
     func waitUntilReady(timeout: Duration = .seconds(20)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if readyMarks > readyMarksAtStart { return }
-            guard process?.isRunning == true else {
-                throw HarnessError("the daemon exited with \(process?.terminationStatus ?? -1):\n\(log)")
+        do {
+            try await waitUntil("the daemon's readiness", timeout: timeout, every: .milliseconds(50)) {
+                guard readyMarks <= readyMarksAtStart else { return true }
+                guard process?.isRunning == true else {
+                    throw HarnessError("the daemon exited with \(process?.terminationStatus ?? -1):\n\(log)")
+                }
+                return false
             }
-            try await Task.sleep(for: .milliseconds(50))
+        } catch let error as ConditionTimeout {
+            throw HarnessError("\(error):\n\(log)")
         }
-        throw HarnessError("the daemon did not become ready within \(timeout):\n\(log)")
     }
 
+    /// Waits until the log has `text` at least `count` times.
+    func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws {
+        do {
+            try await waitUntil("'\(text)' × \(count) in the log", timeout: timeout, every: .milliseconds(50))
+            {
+                logCount(text) >= count
+            }
+        } catch let error as ConditionTimeout {
+            throw HarnessError("\(error):\n\(log.suffix(3000))")
+        }
+    }
+
+    /// How many times the log has `text`.
+    func logCount(_ text: String) -> Int { log.components(separatedBy: text).count - 1 }
+
     private var readyMarksAtStart = 0
-    private var readyMarks: Int { log.components(separatedBy: "mts-relay is ready").count - 1 }
+    private var readyMarks: Int { logCount("mts-relay is ready") }
 
     func startAndWait() async throws {
         try start()
@@ -175,12 +193,7 @@ final class DaemonHarness: @unchecked Sendable {
         guard let process else { throw HarnessError("not running") }
         let start = ContinuousClock.now
         kill(process.processIdentifier, signal)
-        while process.isRunning {
-            if ContinuousClock.now - start > timeout {
-                throw HarnessError("the daemon did not exit within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await waitUntil("the daemon's exit", timeout: timeout) { !process.isRunning }
         self.process = nil
         return (process.terminationStatus, ContinuousClock.now - start)
     }
@@ -215,16 +228,17 @@ final class DaemonHarness: @unchecked Sendable {
     func waitForResults(
         timeout: Duration = .seconds(30), until done: ([[String: Any]]) -> Bool
     ) async throws -> [[String: Any]] {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let records = try results()
-            if done(records) { return records }
-            if ContinuousClock.now > deadline {
-                throw HarnessError(
-                    "results incomplete after \(timeout): \(records.count) records\n\(log.suffix(3000))")
+        var records: [[String: Any]] = []
+        do {
+            try await waitUntil("the results", timeout: timeout, every: .milliseconds(100)) {
+                records = try results()
+                return done(records)
             }
-            try await Task.sleep(for: .milliseconds(100))
+        } catch is ConditionTimeout {
+            throw HarnessError(
+                "results incomplete after \(timeout): \(records.count) records\n\(log.suffix(3000))")
         }
+        return records
     }
 
     // MARK: Publishing

@@ -35,10 +35,11 @@ struct DaemonServicesTests {
 
         // The gauges reach the registry with the first metrics interval (1 s here).
         var metrics = try await Self.get("http://127.0.0.1:\(port)/metrics")
-        let exported = ContinuousClock.now + .seconds(10)
-        while !metrics.body.contains("mts_relay_watermark_lag_seconds"), ContinuousClock.now < exported {
-            try await Task.sleep(for: .milliseconds(200))
+        try await waitUntil(
+            "the watermark gauges at /metrics", timeout: .seconds(10), every: .milliseconds(200)
+        ) {
             metrics = try await Self.get("http://127.0.0.1:\(port)/metrics")
+            return metrics.body.contains("mts_relay_watermark_lag_seconds")
         }
         #expect(metrics.status == 200)
         #expect(metrics.body.contains("mts_relay_watermark_lag_seconds"))
@@ -50,10 +51,7 @@ struct DaemonServicesTests {
         let rotated = harness.resultsPath + ".1"
         try FileManager.default.moveItem(atPath: harness.resultsPath, toPath: rotated)
         try harness.send(signal: SIGHUP)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !harness.log.contains("SIGHUP: reopening file sinks"), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await harness.waitForLog("SIGHUP: reopening file sinks")
         let second = "\(harness.prefix)-second"
         try await HTTPSinkDaemonTests.publishPairs([second], to: harness)
         let records = try await harness.waitForResults { !$0.isEmpty }
@@ -154,7 +152,7 @@ struct DaemonServicesTests {
         _ = try await harness.waitForResults { $0.contains { $0["correlationId"] as? String == id } }
 
         try harness.send(signal: SIGTERM)
-        try await Task.sleep(for: .milliseconds(500))
+        try await harness.waitForLog("Shutting down")
         #expect(harness.isRunning, "the first SIGTERM waits for the held record")
         let (status, took) = try await harness.stop(signal: SIGTERM, timeout: .seconds(10))
         #expect(status == 1)
@@ -168,7 +166,7 @@ enum Promtool {
     /// `promtool check metrics` on `exposition`: its exit status and what it printed. Throws
     /// when promtool is missing (a CI machine must have it: no silent skip).
     static func checkMetrics(_ exposition: String) throws -> (status: Int32, output: String) {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
+        guard RequiredTool.find(["/usr/bin/promtool"]) != nil else {
             throw HarnessError("promtool is missing: scripts/setup.sh installs Debian's prometheus package")
         }
         let input = FileManager.default.temporaryDirectory.appendingPathComponent(

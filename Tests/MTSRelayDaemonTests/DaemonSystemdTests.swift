@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The real daemon under a pretend systemd: `NOTIFY_SOCKET` names a socket the test reads.
@@ -19,7 +20,14 @@ struct DaemonSystemdTests {
         try await harness.publish(
             MTSMessages.ticketReply("\(id)-1"), to: harness.replyQueue, correlationID: "\(id)-1")
         _ = try await harness.waitForResults { $0.count == 1 }
-        try await Task.sleep(for: .seconds(3))
+        // Two watchdog pings (one a second) and a status line after the record.
+        try await waitUntil("two watchdog pings and a status with the sink") {
+            let assignments = listener.assignments
+            return assignments.filter { $0 == "WATCHDOG=1" }.count >= 2
+                && assignments.contains {
+                    $0.hasPrefix("STATUS=pending=") && $0.contains("sinks: results=ok")
+                }
+        }
         let assignments = listener.assignments
         #expect(assignments.filter { $0 == "WATCHDOG=1" }.count >= 2)
         let statuses = assignments.filter { $0.hasPrefix("STATUS=") }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The daemon against a TLS broker it must not trust: it says why once per backoff step,
@@ -11,18 +12,21 @@ struct DaemonTLSTests {
             name: "tlsrefused", brokerURL: DaemonHarness.tlsBrokerURL,
             brokerYAML: DaemonHarness.tlsSection(caFile: "untrusted-ca.pem"))
         try harness.start()
-        try await Task.sleep(for: .seconds(8))
+        func attempts(_ role: String) -> [Substring] {
+            harness.log.split(separator: "\n").filter {
+                $0.contains("Cannot connect to the broker; retrying") && $0.contains("role=\(role)")
+            }
+        }
+        // Five attempts per consume loop: 0.75 to 3.1 s of backoff (100 ms doubling, jitter).
+        try await waitUntil("five refused attempts of each consume loop", timeout: .seconds(30)) {
+            attempts("intake").count >= 5 && attempts("replies").count >= 5
+        }
         let log = harness.log
         #expect(harness.isRunning)
         #expect(!log.contains("mts-relay is ready"))
 
         for role in ["intake", "replies"] {
-            let attempts = log.split(separator: "\n").filter {
-                $0.contains("Cannot connect to the broker; retrying") && $0.contains("role=\(role)")
-            }
-            // Backoff from 100 ms doubling to 5 s (with jitter down to half): in 8 s at least 4
-            // attempts and at most 11, where full speed would be thousands.
-            #expect((4...11).contains(attempts.count), "\(role): \(attempts.count) attempts\n\(log)")
+            let attempts = attempts(role)
             #expect(
                 attempts.allSatisfy {
                     $0.contains("certificate verification failed for localhost:5671")
@@ -35,8 +39,15 @@ struct DaemonTLSTests {
                 }
             }
             #expect(delays.count == attempts.count)
-            // Each step's ceiling doubles: the last wait is longer than the first.
-            #expect((delays.last ?? 0) > (delays.first ?? 0) * 4, "\(delays)")
+            // One line per backoff step: step n waits between half and all of min(100·2ⁿ, 5000)
+            // ms (the daemon's backoff), never a tight loop.
+            for (step, delay) in delays.enumerated() {
+                let ceiling = min(100 << min(step, 20), 5_000)
+                #expect(
+                    (ceiling / 2 - 1...ceiling + 1).contains(delay),
+                    "\(role) attempt \(step): waited \(delay) ms, the backoff allows \(ceiling / 2)-\(ceiling)"
+                )
+            }
         }
         #expect(!log.contains("guest:guest"))
         _ = try await harness.stop()

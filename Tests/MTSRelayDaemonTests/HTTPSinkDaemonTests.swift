@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import MTSRelayDaemon
@@ -61,14 +62,9 @@ struct HTTPSinkDaemonTests {
 
     /// Polls the queue until it holds nothing, ready or unacknowledged.
     static func waitUntilDrained(_ queue: String, timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let counts = try counts(of: queue)
-            if let counts, counts.ready == 0, counts.unacknowledged == 0 { return }
-            if ContinuousClock.now > deadline {
-                throw HarnessError("\(queue) did not drain within \(timeout): \(String(describing: counts))")
-            }
-            try await Task.sleep(for: .milliseconds(250))
+        try await waitUntil("\(queue) drained", timeout: timeout, every: .milliseconds(250)) {
+            guard let counts = try counts(of: queue) else { return false }
+            return counts.ready == 0 && counts.unacknowledged == 0
         }
     }
 
@@ -110,7 +106,7 @@ struct HTTPSinkDaemonTests {
             while ContinuousClock.now < outageStart + .seconds(8) {
                 let counts = try Self.counts(of: harness.replyQueue)
                 if let counts, ContinuousClock.now < outageEnd - .milliseconds(500) { samples.append(counts) }
-                try await Task.sleep(for: .milliseconds(500))
+                try await letTimePass(.milliseconds(500), "sampling the queue during the 10 s outage")
             }
             try #require(!samples.isEmpty)
             for sample in samples {
@@ -173,12 +169,15 @@ struct HTTPSinkDaemonTests {
                     )
                 })
 
-            // Every deadline has passed; watch the metrics lines for a few seconds of outage.
-            let watchUntil = ContinuousClock.now + .seconds(5)
+            // Every deadline passes; the metrics lines (one a second) show the result queue full
+            // and the timeouts that found no room still pending.
             var lines: [[String: Any]] = []
-            while ContinuousClock.now < watchUntil {
-                try await Task.sleep(for: .milliseconds(500))
+            try await waitUntil("a full result queue with the rest pending", timeout: .seconds(30)) {
                 lines = MetricsLineTests.metricsLines(harness.log)
+                return lines.contains {
+                    $0["queuedResults"] as? Int == queueBound
+                        && ($0["pending"] as? Int ?? 0) >= requests - ResultLoop.heldResultsBound - queueBound
+                }
             }
             let queued = lines.compactMap { $0["queuedResults"] as? Int }
             let pending = lines.compactMap { $0["pending"] as? Int }
@@ -194,9 +193,8 @@ struct HTTPSinkDaemonTests {
 
             // The endpoint recovers: every timeout arrives, once.
             healthy.withLock { $0 = true }
-            let deadline = ContinuousClock.now + .seconds(60)
-            while accepted.value.count < requests, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(200))
+            try await waitUntil("every timeout at the endpoint", timeout: .seconds(60)) {
+                accepted.value.count >= requests
             }
             let arrived = accepted.value
             #expect(arrived.count == requests)
@@ -277,7 +275,9 @@ struct HTTPSinkDaemonTests {
             let ids = (0..<40).map { "\(harness.prefix)-\($0)" }
             try await Self.publishPairs(ids, to: harness)
             _ = try await harness.waitForResults { $0.count >= 40 }
-            try await Task.sleep(for: .seconds(2))
+            try await harness.waitForLog("CERTIFICATE_VERIFY_FAILED")
+            try await letTimePass(
+                .seconds(2), "retries for 2 s, against the sink's one refusal line per 5 s")
             #expect(accepted.value.isEmpty)
             let held = try #require(try Self.counts(of: harness.replyQueue))
             #expect(held.unacknowledged == 40, "\(held)")

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import MTSRelayDaemon
@@ -218,9 +219,9 @@ struct HTTPSinkTests {
         let sink = try HTTPSink(
             name: "hook", configuration: configuration, logger: LogCapture().logger, maxRequestsInFlight: 1)
         let first = Task { try await sink.write([Self.record("in-flight")]) }
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitUntil("the first request at the server") { server.requests.count == 1 }
         let queued = Task { try await sink.write([Self.record("queued")]) }
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitUntil("the second write waiting for a place") { sink.waitingRequests == 1 }
         let cancelled = ContinuousClock.now
         queued.cancel()
         await #expect(throws: CancellationError.self) { try await queued.value }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import MTSRelayDaemon
@@ -25,7 +26,8 @@ struct MetricsLineTests {
                 (MTSMessages.ticketRequest("\(id)-\(index)"), harness.intakeQueue, "\(id)-\(index)"))
         }
         try await harness.publishAll(messages)
-        try await Task.sleep(for: .milliseconds(300))
+        // The requests are registered before their replies come.
+        try await HTTPSinkDaemonTests.waitUntilDrained(harness.intakeQueue, timeout: .seconds(20))
         messages = (0..<pairs).map {
             (MTSMessages.ticketReply("\(id)-\($0)"), harness.replyQueue, "\(id)-\($0)")
         }
@@ -39,10 +41,9 @@ struct MetricsLineTests {
         // The first metrics line written after every result is in.
         let seen = Self.metricsLines(harness.log).count
         var lines: [[String: Any]] = []
-        let deadline = ContinuousClock.now + .seconds(10)
-        while lines.count <= seen, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(200))
+        try await waitUntil("a metrics line after the results", timeout: .seconds(10)) {
             lines = Self.metricsLines(harness.log)
+            return lines.count > seen
         }
         let line = try #require(lines.last)
         #expect(line["level"] as? String == "info")

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import TestSupport
 
 /// Plays systemd's side of sd_notify(3) in tests: an `AF_UNIX` datagram socket that collects
 /// what a process sends to `NOTIFY_SOCKET`.
@@ -95,20 +96,17 @@ final class NotifySocketListener: Sendable {
     /// Waits until an assignment satisfies `predicate`, and returns the first that does
     /// (looking at everything received, also before the call); nil after `timeout`.
     func waitFor(timeout: Duration, where predicate: (String) -> Bool) async -> String? {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let found = assignments.first(where: predicate) { return found }
-            guard ContinuousClock.now < deadline else { return nil }
-            try? await Task.sleep(for: .milliseconds(10))
+        var found: String?
+        _ = await eventually(timeout: timeout, every: .milliseconds(10)) {
+            found = assignments.first(where: predicate)
+            return found != nil
         }
+        return found
     }
 
     /// Waits until `count` datagrams have arrived; returns them (fewer after `timeout`).
     func waitForMessages(count: Int, timeout: Duration) async -> [String] {
-        let deadline = ContinuousClock.now + timeout
-        while messages.count < count, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        _ = await eventually(timeout: timeout, every: .milliseconds(10)) { messages.count >= count }
         return messages
     }
 

@@ -1,6 +1,7 @@
 import Logging
 import MTSCorrelation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import MTSRelayDaemon
@@ -82,11 +83,7 @@ struct ResultDispatcherTests {
     }
 
     static func eventually(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw HarnessError("condition never held") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await waitUntil("the condition", every: .milliseconds(5)) { condition() }
     }
 
     @Test func aClosedGateEmitsNothingAndSettlesWithNotActive() async throws {
@@ -118,11 +115,14 @@ struct ResultDispatcherTests {
         #expect(EmissionGate.alwaysOpen().isOpen)
         #expect(!EmissionGate.closed().isOpen)
         let gate = EmissionGate.closed()
-        gate.open(epoch: 1, until: Timestamp.monotonicMilliseconds() + 2_000)
+        let opened = ContinuousClock.now
+        gate.open(epoch: 1, until: Timestamp.monotonicMilliseconds() + 200)
         #expect(gate.isOpen)
-        // No one closes it: its validity passes.
-        try await Task.sleep(for: .milliseconds(2_100))
-        #expect(!gate.isOpen)
+        // No one closes it: its validity passes, and not before.
+        try await waitUntil("the gate closing by itself", timeout: .seconds(10), every: .milliseconds(5)) {
+            !gate.isOpen
+        }
+        #expect(ContinuousClock.now - opened >= .milliseconds(200))
         // A new term opens it for its own epoch only: a batch of the old one stays refused.
         gate.open(epoch: 2, until: Timestamp.monotonicMilliseconds() + 60_000)
         #expect(gate.isOpen(for: 2))
@@ -184,9 +184,11 @@ struct ResultDispatcherTests {
             }
             // One batch being written, one in the buffer, one in the channel's hand-over: the
             // sender is stopped well before 10.
-            try await Self.eventually { submitted.value >= 1 }
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(submitted.value < 10)
+            let bound = SinkLane.heldBatchesBound(depth: 1)
+            try await Self.eventually { submitted.value >= bound - 1 }
+            try await letTimePass(
+                .milliseconds(100), "a window in which a sender that is not held would submit all ten")
+            #expect(submitted.value <= bound)
             held.release()
             try await Self.eventually { submitted.value == 10 }
             try await Self.eventually { held.written.count == 10 }

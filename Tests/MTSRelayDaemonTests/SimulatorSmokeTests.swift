@@ -1,6 +1,7 @@
 import AMQPClient
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// `mts-sim` against the real `mts-relay run`: a mixed scenario with every fate, then
@@ -32,7 +33,9 @@ struct SimulatorSmokeTests {
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        try await waitUntil("mts-sim's exit", timeout: .seconds(300), every: .milliseconds(50)) {
+            !process.isRunning
+        }
         return Run(
             status: process.terminationStatus,
             standardOutput: (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "",

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import MTSRelayDaemon
@@ -91,7 +92,7 @@ struct SystemdNotifierTests {
         // A receiver that catches up 50 ms later, like a busy systemd.
         let drained = Drained()
         let reader = Thread {
-            usleep(50_000)
+            usleep(50_000)  // time passes: the receiver is 50 ms late, the subject of the test
             drained.drain(descriptor, for: .seconds(1))
         }
         reader.start()
@@ -101,9 +102,8 @@ struct SystemdNotifierTests {
 
         #expect(waited >= .milliseconds(30), "READY=1 went out although the queue was full?")
         #expect(waited < .milliseconds(1000))
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !drained.finished, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
+        try await waitUntil("the receiver drained", timeout: .seconds(5), every: .milliseconds(10)) {
+            drained.finished
         }
         #expect(drained.messages.count == queued + 1)
         #expect(drained.messages.last == "READY=1")
@@ -127,14 +127,13 @@ struct SystemdNotifierTests {
         #expect(elapsed < .seconds(5), "sends must not wait for the receiver")
     }
 
-    @Test func aMissingSocketIsLoggedNotFatal() throws {
+    @Test func aMissingSocketIsLoggedNotFatal() async throws {
         let listener = try NotifySocketListener()
         let notifier = try #require(SystemdNotifier(environment: listener.environment))
         listener.close()
         // The listener's thread removes the socket within its 50 ms poll.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while FileManager.default.fileExists(atPath: listener.path), ContinuousClock.now < deadline {
-            usleep(10_000)
+        try await waitUntil("the socket removed", timeout: .seconds(5), every: .milliseconds(10)) {
+            !FileManager.default.fileExists(atPath: listener.path)
         }
 
         #expect(notifier.send("WATCHDOG=1") == false)
@@ -142,19 +141,20 @@ struct SystemdNotifierTests {
         notifier.stopping()
     }
 
-    static let systemdNotify = ["/usr/bin/systemd-notify", "/bin/systemd-notify"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
+    static let systemdNotify = RequiredTool.find(["/usr/bin/systemd-notify", "/bin/systemd-notify"])
 
     /// Cross-checks the listener (and so the address conventions the notifier shares with it)
     /// against libsystemd's own sd_notify, which systemd-notify calls.
     @Test(
-        .enabled(if: systemdNotify != nil, "systemd-notify is not installed (Debian package systemd)"),
+        .enabled(
+            if: RequiredTool.shouldRun(systemdNotify),
+            "systemd-notify is not installed (Debian package systemd)"),
         arguments: [false, true])
     func theListenerHearsLibsystemd(abstract: Bool) async throws {
         let listener = try NotifySocketListener(abstract: abstract)
         let run = try await Self.run(
-            Self.systemdNotify!, ["--no-block", "--ready", "--status=from libsystemd"],
+            try #require(Self.systemdNotify, "systemd-notify is missing: Debian's systemd package"),
+            ["--no-block", "--ready", "--status=from libsystemd"],
             environment: listener.environment)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(await listener.waitFor("READY=1", timeout: .seconds(10)))
@@ -227,12 +227,12 @@ struct SystemdNotifierTests {
         let start = ContinuousClock.now
         for _ in 0..<1000 { notifier.watchdog() }
         let busyLoop = ContinuousClock.now - start
-        try await Task.sleep(for: .milliseconds(150))
+        try await letTimePass(.milliseconds(150), "more than the 100 ms spacing")
         notifier.watchdog()
         notifier.watchdog()
 
         let messages = await listener.waitForMessages(count: 2, timeout: .seconds(5))
-        try await Task.sleep(for: .milliseconds(50))  // nothing more may arrive
+        try await letTimePass(.milliseconds(50), "a window in which a third ping would arrive")
         #expect(busyLoop < .milliseconds(100), "the loop should have taken far less than the spacing")
         #expect(messages == ["WATCHDOG=1", "WATCHDOG=1"])
         #expect(listener.messages.count == 2)
@@ -317,17 +317,21 @@ struct SystemdNotifierTests {
     static let unitPath = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appending(path: "systemd/mts-relay.service").path
 
-    static let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
+    static let systemdAnalyze = RequiredTool.find(["/usr/bin/systemd-analyze", "/bin/systemd-analyze"])
+
+    /// systemd-analyze, or a failure naming its package (on CI, where a missing tool fails).
+    static func analyze() throws -> String {
+        try #require(
+            systemdAnalyze, "systemd-analyze is missing: scripts/setup.sh installs Debian's systemd package")
     }
 
     @Test(
         .enabled(
-            if: systemdAnalyze != nil,
+            if: RequiredTool.shouldRun(systemdAnalyze),
             "systemd-analyze is not installed (Debian package systemd); the unit's exposure is not checked"))
     func unitExposureIsBelowTwo() async throws {
         let output = try await Self.run(
-            Self.systemdAnalyze!, ["security", "--offline=true", "--no-pager", Self.unitPath])
+            try Self.analyze(), ["security", "--offline=true", "--no-pager", Self.unitPath])
         let line = try #require(
             output.stdout.split(separator: "\n").first {
                 $0.contains("Overall exposure level for mts-relay.service")
@@ -341,7 +345,7 @@ struct SystemdNotifierTests {
 
     @Test(
         .enabled(
-            if: systemdAnalyze != nil,
+            if: RequiredTool.shouldRun(systemdAnalyze),
             "systemd-analyze is not installed (Debian package systemd); the unit is not verified"))
     func unitVerifies() async throws {
         // verify insists that ExecStart's binary exists: check a copy that runs /bin/true instead.
@@ -355,7 +359,7 @@ struct SystemdNotifierTests {
         try unit.replacingOccurrences(of: "ExecStart=/usr/local/bin/mts-relay", with: "ExecStart=/bin/true")
             .write(to: copy, atomically: true, encoding: .utf8)
 
-        let output = try await Self.run(Self.systemdAnalyze!, ["verify", "--man=no", copy.path])
+        let output = try await Self.run(try Self.analyze(), ["verify", "--man=no", copy.path])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(!output.stderr.contains("mts-relay.service:"), "\(output.stderr)")
     }

@@ -17,6 +17,11 @@ final class ConnectionClosedSignal: Sendable {
         state.withLock { if case .closed = $0 { true } else { false } }
     }
 
+    /// How many tasks wait for the end (tests wait on it instead of sleeping).
+    var waiterCount: Int {
+        state.withLock { if case .open(let waiters, _) = $0 { waiters.count } else { 0 } }
+    }
+
     /// Records the end (`nil`: closed by the application) and wakes every waiter.
     func close(with error: AMQPError?) {
         let waiters: [CheckedContinuation<AMQPError?, Never>] = state.withLock { state in

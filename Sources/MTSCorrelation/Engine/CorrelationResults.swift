@@ -75,6 +75,12 @@ public final class CorrelationResults: AsyncSequence, Sendable {
     /// Results waiting to be taken (and, store on, waiting for their commit).
     public var count: Int { state.withLock { $0.queued } }
 
+    /// Whether a consumer waits for results, and whether the timer loop waits for room: what
+    /// tests wait on instead of sleeping.
+    public var waiting: (consumer: Bool, room: Bool) {
+        state.withLock { ($0.consumer != nil, $0.roomWaiter != nil) }
+    }
+
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(results: self)
     }

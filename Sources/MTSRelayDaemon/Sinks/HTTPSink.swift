@@ -34,6 +34,9 @@ public final class HTTPSink: ResultSink {
     /// Places for requests under way (`maxRequestsInFlight`).
     private let requestPlaces: AsyncLimiter
 
+    /// Writes waiting for a place (tests wait on it instead of sleeping).
+    var waitingRequests: Int { requestPlaces.waiting }
+
     /// The most of a refusing response's body that is read and logged.
     static let bodyExcerptBytes = 512
 

@@ -1,4 +1,5 @@
 import MTSCorrelation
+import TestSupport
 import Testing
 
 /// The batch forms: `register(contentsOf:)` and `receive(contentsOf:)`, and what a resolved

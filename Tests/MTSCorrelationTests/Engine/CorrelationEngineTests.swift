@@ -1,4 +1,5 @@
 import MTSCorrelation
+import TestSupport
 import Testing
 
 /// The actor: the ordered stream, the timer loop, backpressure, re-registration.

@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import MTSCorrelation
@@ -125,11 +126,8 @@ import Testing
             await engine.advanceWatermark(.replies, queue: "replies", to: t0 + 1_010)
             #expect(await eventually { engine.results.count == 4 })
             // Nobody consumes: the loop waits for room instead of firing the other six.
-            for _ in 0..<20 {
-                await Task.yield()
-                try await Task.sleep(for: .milliseconds(2))
-                #expect(engine.results.count == 4)
-            }
+            #expect(await eventually { engine.results.waiting.room })
+            #expect(engine.results.count == 4)
             #expect(await engine.outstandingCount == 6)
 
             let timeouts = await take(10, from: engine)
@@ -228,8 +226,8 @@ import Testing
         let engine = try CorrelationEngine(
             configuration: configuration(), clock: ManualCorrelationClock(now: t0))
         let consumer = Task { await engine.results.next(max: 4) }
-        // Let it reach its wait (if it has not, it sees the cancellation before waiting).
-        try await Task.sleep(for: .milliseconds(20))
+        // Cancelled while it waits (the path under test).
+        #expect(await eventually { engine.results.waiting.consumer })
         consumer.cancel()
         let taken = try #require(await finishedResult(of: consumer)).get()
         #expect(taken == nil)
@@ -282,7 +280,8 @@ import Testing
             return tokens
         }
         await engine.receiveRejected(RejectedMessage(correlationId: nil, body: [], token: 1, reason: "r"))
-        try await Task.sleep(for: .milliseconds(20))
+        // The consumer took it and waits for more when the engine shuts down.
+        #expect(await eventually { engine.results.count == 0 && engine.results.waiting.consumer })
         await engine.shutdown()
         let tokens = try #require(await finishedResult(of: consumer)).get()
         #expect(tokens == [1])

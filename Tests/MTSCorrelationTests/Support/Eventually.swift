@@ -1,18 +1,6 @@
 import Synchronization
+import TestSupport
 import Testing
-
-/// Polls `condition` (yielding and sleeping a millisecond between tries) until it holds or
-/// about `tries` milliseconds have passed; returns whether it held. For waiting on another task
-/// to reach a state, so that a missing state fails the test instead of hanging it. Never use it
-/// to assert how fast something happens.
-func eventually(tries: Int = 5_000, _ condition: () async -> Bool) async -> Bool {
-    for _ in 0..<tries {
-        if await condition() { return true }
-        await Task.yield()
-        try? await Task.sleep(for: .milliseconds(1))
-    }
-    return await condition()
-}
 
 /// The result of `task` once it has finished, or nil, with a recorded issue, if it has not
 /// finished after about `tries` milliseconds: a task that never returns (a lost wake-up, an
@@ -23,7 +11,7 @@ func finishedResult<Success: Sendable, Failure: Error>(
 ) async -> Result<Success, Failure>? {
     let box = ResultBox<Success, Failure>()
     Task { box.store(await task.result) }
-    if await !eventually(tries: tries, { box.load() != nil }) {
+    if await !eventually(timeout: .milliseconds(tries), { box.load() != nil }) {
         Issue.record("the task did not finish", sourceLocation: sourceLocation)
     }
     return box.load()

@@ -123,7 +123,7 @@ fi
 psql_admin -c "GRANT $role TO \"mts-relay-client\"" 2>/dev/null || true
 
 if [ "$changed" = 1 ] || [ "$(psql_admin -c 'SHOW ssl')" != on ]; then
-  echo "start-postgresql: turning on TLS with the test CA (reload)"
+  echo "start-postgresql: applying the TLS settings with the test CA (reload)"
   psql_admin -c 'SELECT pg_reload_conf()' >/dev/null
 fi
 if [ "$(psql_admin -c "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL")" != 0 ]; then

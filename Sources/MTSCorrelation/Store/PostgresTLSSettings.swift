@@ -75,6 +75,12 @@ struct PostgresTLSSettings: Sendable, Hashable {
                 : "sslmode=disable"
             throw PostgresURL.Invalid(reason: "\(name) has no effect without TLS (\(why))")
         }
+        // libpq's rule: the system's roots vouch for any name a public CA signed, so only the
+        // name check makes them mean something.
+        if parameters["sslrootcert"] == "system", mode == .require || mode == .verifyCA {
+            throw PostgresURL.Invalid(
+                reason: "sslrootcert=system needs sslmode=verify-full (found sslmode=\(mode.rawValue))")
+        }
         // libpq: with a root CA file, require checks the chain as verify-ca does.
         self.mode = mode == .require && root != nil ? .verifyCA : mode
         rootCertificateFile = root

@@ -60,6 +60,7 @@ import Testing
             ("sslmode=require&sslmode=disable", "'sslmode' is given twice"),
             ("sslcompression=1", "unsupported URL parameter 'sslcompression'"),
             ("hostaddr=db.internal", "hostaddr must be a numeric IP address"),
+            ("sslmode=verify-ca&sslrootcert=system", "sslrootcert=system needs sslmode=verify-full"),
         ]
         for (query, expected) in cases {
             let reason = Self.problem("postgresql://relay:hunter2@db.example/mts?\(query)")

@@ -6,10 +6,21 @@ import Testing
 /// by; the tests kill, pause and starve the active one and check that every pair is matched
 /// once (repeats only `redelivered`), that nothing times out, and who wrote what (`node`).
 @Suite(.serialized) struct DaemonHighAvailabilityTests {
-    /// The test PostgreSQL (`MTS_RELAY_TEST_POSTGRES_URL`), as in the store tests.
+    /// The test PostgreSQL (`MTS_RELAY_TEST_POSTGRES_URL`), as in the store tests: over
+    /// `sslmode=verify-full` with the test CA.
     static var postgresURL: String {
         ProcessInfo.processInfo.environment["MTS_RELAY_TEST_POSTGRES_URL"]
-            ?? "postgresql://mts_relay:mts_relay@127.0.0.1:5432/mts_relay"
+            ?? "postgresql://mts_relay:mts_relay@localhost:5432/mts_relay?sslmode=verify-full&sslrootcert=\(DaemonHarness.tlsFile("ca.pem"))"
+    }
+
+    /// Checks, through `pg_stat_ssl`, that every database session of the group's members is
+    /// encrypted; `expected` is how many there are at least (a lease session per member, a
+    /// store session for the active).
+    static func expectEncryptedSessions(ofGroup group: String, atLeast expected: Int) throws {
+        let sessions = try PostgresServer.sessions(ofGroup: group)
+        print("high availability: the group's database sessions: \(sessions)")
+        #expect(sessions.count >= expected, "\(sessions)")
+        #expect(sessions.allSatisfy { $0.hasSuffix("|true") }, "\(sessions)")
     }
 
     /// One member of a group on `first`'s queues (or the first member, with `first` nil).
@@ -177,6 +188,7 @@ import Testing
 
     @Test func theActiveKilledTwiceIsTakenOverWithinTenSecondsAndEveryPairIsMatchedOnce() async throws {
         let (a, b) = try await Self.startedPair()
+        try Self.expectEncryptedSessions(ofGroup: a.prefix, atLeast: 3)
 
         let ids = (0..<20_000).map { "ha-kill-\($0)" }
         // About 800 pairs a second: the traffic lasts through both kills and takeovers.
@@ -202,6 +214,8 @@ import Testing
         }
         try await traffic
         let records = try await Self.waitForAll(ids, members: [a, b], timeout: .seconds(90))
+        // After two takeovers: the new sessions are encrypted too.
+        try Self.expectEncryptedSessions(ofGroup: a.prefix, atLeast: 3)
         let repeats = Self.checkAllMatchedOnce(records, ids: ids)
         print(
             "high availability: \(ids.count) pairs, \(records.count) records (\(repeats) redelivered repeats), takeovers \(takeovers)"
@@ -383,6 +397,26 @@ enum PostgresServer {
             throw HarnessError(
                 "psql could not delete group \(group)'s rows (exit \(process.terminationStatus))")
         }
+    }
+
+    /// The group's sessions, `application_name|ssl` (`true` or `false`), from `pg_stat_ssl`.
+    static func sessions(ofGroup group: String) throws -> [String] {
+        let output = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "psql", DaemonHighAvailabilityTests.postgresURL, "-v", "ON_ERROR_STOP=1", "-qAt", "-c",
+            "SELECT a.application_name || '|' || s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) "
+                + "WHERE starts_with(a.application_name, 'mts-relay \(group) ') ORDER BY 1",
+        ]
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HarnessError("psql could not read the sessions (exit \(process.terminationStatus))")
+        }
+        return text.split(separator: "\n").map(String.init)
     }
 
     /// Restarts the cluster listening on the test URL's port; returns which one.

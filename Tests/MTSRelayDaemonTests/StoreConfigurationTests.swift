@@ -75,6 +75,32 @@ import Testing
         #expect(unknown?.reason.contains("did you mean 'leaseMs'?") == true)
     }
 
+    @Test func theTLSParametersAreValidatedNamingTheKeyAndTheParameter() {
+        let prefer = Support.onlyProblem(
+            "store:\n  url: postgresql://relay:hunter2@db.example/mts?sslmode=prefer\n")
+        #expect(prefer?.keyPath == "store.url")
+        #expect(prefer?.reason.contains("sslmode=prefer is refused") == true)
+        #expect(prefer?.description.contains("hunter2") == false)
+
+        let half = Support.onlyProblem(
+            "",
+            environment: ["MTS_RELAY_STORE_URL": "postgresql://relay:hunter2@db.example/mts?sslcert=/c.pem"])
+        #expect(half?.keyPath == "MTS_RELAY_STORE_URL")
+        #expect(half?.reason.contains("sslcert and sslkey go together") == true)
+        #expect(half?.description.contains("hunter2") == false)
+    }
+
+    @Test func theDescriptionSpellsOutTheResolvedSSLMode() throws {
+        let remote = try Support.load("store:\n  url: postgresql://relay:hunter2@db.example/mts\n")
+        #expect(
+            remote.resolvedDescription().contains(
+                "url: postgresql://relay:****@db.example:5432/mts?sslmode=verify-full&sslrootcert=system"))
+        let local = try Support.load("store:\n  url: postgresql://relay@localhost/mts\n")
+        #expect(
+            local.resolvedDescription().contains("url: postgresql://relay@localhost:5432/mts?sslmode=disable")
+        )
+    }
+
     @Test func theDescriptionMasksTheStorePassword() throws {
         let configuration = try Support.load("store:\n  url: postgresql://relay:hunter2@db.example/mts\n")
         let text = configuration.resolvedDescription()

@@ -85,6 +85,9 @@ public struct LeaseStateMachine: Sendable, Hashable {
     public let safetyMarginMs: Int64
     /// Where the member stands.
     public private(set) var role: Role
+    /// How many attempts to take the lease failed in a row (the database unreachable, or its
+    /// certificate refused): the next one waits longer, up to a lease.
+    public private(set) var failedAttempts = 0
 
     /// A standby member that makes its first attempt at `now`.
     public init(leaseMs: Int64, now: Int64) {
@@ -99,6 +102,14 @@ public struct LeaseStateMachine: Sendable, Hashable {
     /// How often a standby member tries to take the lease: a tenth of the lease (one cheap
     /// statement), so that a takeover waits little past the lease's expiry.
     public var pollInterval: Int64 { max(leaseMs / 10, 1) }
+
+    /// How long a standby waits after ``failedAttempts`` failures in a row: the poll interval,
+    /// doubled at each further failure, at most a lease (a database that answers again is
+    /// tried within a lease; a refusal is not repeated ten times a second).
+    public var retryDelay: Int64 {
+        let doublings = Int64(min(max(failedAttempts - 1, 0), 20))
+        return min(pollInterval << doublings, max(leaseMs, pollInterval))
+    }
 
     /// The epoch while active, else nil.
     public var activeEpoch: Int64? {
@@ -130,12 +141,18 @@ public struct LeaseStateMachine: Sendable, Hashable {
             role = .acquiring(sentAt: now)
             return .tryAcquire
         case (.acquiring(let sentAt), .acquired(let epoch, _)):
+            failedAttempts = 0
             role = .active(
                 epoch: epoch, validUntil: sentAt + leaseMs - safetyMarginMs, renewAt: sentAt + renewInterval,
                 renewSentAt: nil)
             return .becomeActive(epoch: epoch)
-        case (.acquiring, .held(let now)), (.acquiring, .ioFailed(let now)):
+        case (.acquiring, .held(let now)):
+            failedAttempts = 0
             role = .standby(nextAttemptAt: now + pollInterval)
+            return .none
+        case (.acquiring, .ioFailed(let now)):
+            failedAttempts += 1
+            role = .standby(nextAttemptAt: now + retryDelay)
             return .none
         case (.active(let epoch, let validUntil, let renewAt, let sent), .tick(let now)):
             if now >= validUntil { return stepDown(epoch, .expired, now: now) }

@@ -43,12 +43,19 @@ public final class PostgresLease: Sendable {
         }
         let logger = PostgresBackend.logger
         let connection: PostgresConnection
+        let configuration: PostgresConnection.Configuration
+        do throws(PostgresTLSSettings.FileProblem) {
+            configuration = try url.connectionConfiguration(
+                applicationName: PostgresURL.applicationName(group: group, role: "lease"))
+        } catch {
+            throw CorrelationStoreError.cannotOpen(path: url.redacted, reason: error.reason)
+        }
         do {
             connection = try await PostgresConnection.connect(
-                configuration: url.connectionConfiguration(), id: 2, logger: logger)
+                configuration: configuration, id: 2, logger: logger)
         } catch {
             throw CorrelationStoreError.cannotOpen(
-                path: url.redacted, reason: "cannot connect: \(PostgresBackend.reason(error))")
+                path: url.redacted, reason: "cannot connect: \(await url.connectFailureReason(error))")
         }
         do {
             for statement in PostgresSchema.migration {

@@ -51,18 +51,24 @@ final class PostgresBackend: StoreBackend {
         location = StoreLocation.postgres(url: text, group: group).description
         self.group = group
         self.fence = fence
+        let configuration: PostgresConnection.Configuration
+        do throws(PostgresTLSSettings.FileProblem) {
+            // A fenced transaction holds the lease row FOR SHARE until it ends: a member
+            // frozen inside one (SIGSTOP, a stalled VM) would keep every standby from taking
+            // the lease. The server ends such a session well before the lease runs out.
+            configuration = try url.connectionConfiguration(
+                applicationName: PostgresURL.applicationName(group: group, role: "store"),
+                idleInTransactionTimeoutMs: fence?.idleInTransactionTimeoutMs)
+        } catch {
+            throw .cannotOpen(path: location, reason: error.reason)
+        }
         do {
             connection = try PostgresConnection.connect(
-                on: PostgresConnection.defaultEventLoopGroup.any(),
-                // A fenced transaction holds the lease row FOR SHARE until it ends: a member
-                // frozen inside one (SIGSTOP, a stalled VM) would keep every standby from taking
-                // the lease. The server ends such a session well before the lease runs out.
-                configuration: url.connectionConfiguration(
-                    idleInTransactionTimeoutMs: fence?.idleInTransactionTimeoutMs), id: 1,
+                on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration, id: 1,
                 logger: Self.logger
             ).wait()
         } catch {
-            throw .cannotOpen(path: location, reason: "cannot connect: \(Self.reason(error))")
+            throw .cannotOpen(path: location, reason: "cannot connect: \(url.connectFailureReason(error))")
         }
         do {
             try migrate()

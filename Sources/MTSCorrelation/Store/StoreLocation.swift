@@ -49,10 +49,13 @@ extension StoreLocation {
     }
 
     /// `url` with its password replaced by `****` (`postgresql://user:****@host:port/db`), or
-    /// without one when it has none; nil when it is not a PostgreSQL URL.
+    /// without one when it has none, and its TLS parameters resolved (the default sslmode
+    /// spelled out); nil when it is not a PostgreSQL URL.
     public static func maskedPostgresURL(_ url: String) -> String? {
         guard let parsed = try? PostgresURL(url) else { return nil }
-        guard parsed.password != nil else { return parsed.redacted }
-        return "postgresql://\(parsed.username):****@\(parsed.host):\(parsed.port)/\(parsed.database)"
+        let redacted = parsed.redactedWithParameters
+        guard parsed.password != nil else { return redacted }
+        let user = "postgresql://\(parsed.username)@"
+        return "postgresql://\(parsed.username):****@" + redacted.dropFirst(user.count)
     }
 }

@@ -27,6 +27,28 @@ import Testing
         #expect(machine.activeEpoch == nil)
     }
 
+    @Test func aStandbyWhoseAttemptsFailBacksOffUpToALeaseAndStartsOverOnAnAnswer() {
+        var machine = LeaseStateMachine(leaseMs: lease, now: 0)
+        var now: Int64 = 0
+        var delays: [Int64] = []
+        for _ in 0..<8 {
+            #expect(machine.event(.tick(now: now)) == .tryAcquire)
+            #expect(machine.event(.ioFailed(now: now)) == .none)
+            let next = machine.nextTick ?? now
+            delays.append(next - now)
+            #expect(machine.event(.tick(now: next - 1)) == .none)
+            now = next
+        }
+        let poll = machine.pollInterval
+        #expect(Array(delays.prefix(3)) == [poll, poll * 2, poll * 4], "\(delays)")
+        #expect(delays.allSatisfy { $0 <= lease } && delays.last == lease, "\(delays)")
+        // An answer (the lease is held by another) starts the count over.
+        #expect(machine.event(.tick(now: now)) == .tryAcquire)
+        #expect(machine.event(.held(now: now)) == .none)
+        #expect(machine.failedAttempts == 0)
+        #expect(machine.nextTick == now + poll)
+    }
+
     @Test func theActiveRenewsSeveralTimesWithinTheLeaseAndStaysActive() {
         var machine = active()
         #expect(machine.renewInterval * 3 < lease, "several renewals fit in one lease")

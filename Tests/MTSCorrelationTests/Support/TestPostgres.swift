@@ -7,12 +7,25 @@ import Synchronization
 @testable import MTSCorrelation
 
 /// The PostgreSQL server the tests use: `MTS_RELAY_TEST_POSTGRES_URL`, by default the one
-/// `scripts/start-postgresql.sh` sets up. Each test works in a group of its own, so tests run
-/// in parallel on one database.
+/// `scripts/start-postgresql.sh` sets up, over `sslmode=verify-full` with the test CA. Each test
+/// works in a group of its own, so tests run in parallel on one database.
 enum TestPostgres {
     static let url =
         ProcessInfo.processInfo.environment["MTS_RELAY_TEST_POSTGRES_URL"]
-        ?? "postgresql://mts_relay:mts_relay@127.0.0.1:5432/mts_relay"
+        ?? "postgresql://mts_relay:mts_relay@localhost:5432/mts_relay?sslmode=verify-full&sslrootcert=\(tlsFile("ca.pem"))"
+
+    /// The same server without TLS (`sslmode=disable`, the default for 127.0.0.1).
+    static let plainURL = "postgresql://mts_relay:mts_relay@127.0.0.1:5432/mts_relay"
+
+    /// A file of the test certificates (`scripts/make-test-certs.sh`): `MTS_RELAY_TLS_DIR`, by
+    /// default the repository's `var/tls`.
+    static func tlsFile(_ name: String) -> String {
+        let directory =
+            ProcessInfo.processInfo.environment["MTS_RELAY_TLS_DIR"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("var/tls").path
+        return "\(directory)/\(name)"
+    }
 
     /// A group name no other test uses.
     static func uniqueGroup(_ prefix: String = "test") -> String { "\(prefix)-\(UUID().uuidString)" }
@@ -21,7 +34,7 @@ enum TestPostgres {
 
     /// Runs `body` on a connection of its own, then closes it.
     static func withConnection<T: Sendable>(
-        _ body: (PostgresConnection) async throws -> T
+        _ url: String = TestPostgres.url, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         let parsed = try PostgresURL(url)
         let connection = try await PostgresConnection.connect(

@@ -14,6 +14,15 @@ if grep -E "^$PWD/(Sources|Tests)/.*: warning:" "$log"; then
   exit 1
 fi
 
+# Tests wait on conditions with deadlines (Tests/TestSupport/Waiting.swift); the only timed
+# waits left are letTimePass calls, whose subject is time (a lease, a heartbeat, a stall), and
+# sleeps marked "time passes". Anything else is a fixed sleep before an assertion: counted here.
+fixed=$(grep -rnE 'Task\.sleep|usleep\(|Thread\.sleep' Tests --include='*.swift' \
+  | grep -v '^Tests/TestSupport/' | grep -vE '^[^:]+:[0-9]+: *//' | grep -v 'time passes' || true)
+timed=$(grep -rn 'letTimePass(' Tests --include='*.swift' | grep -vc '^Tests/TestSupport/' || true)
+echo "test: fixed sleeps before assertions: $(printf '%s' "$fixed" | grep -c . || true); documented time-passing waits: $timed"
+[ -z "$fixed" ] || printf '%s\n' "$fixed"
+
 # The broker-restart suite runs alone, because it stops and starts the broker under every
 # other test's connections; then everything else, in parallel.
 # Each run is bounded: a test that hangs fails the run in minutes instead of holding CI to its

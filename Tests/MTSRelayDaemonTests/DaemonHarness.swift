@@ -200,6 +200,15 @@ final class DaemonHarness: @unchecked Sendable {
 
     var isRunning: Bool { process?.isRunning == true }
 
+    /// Whether the daemon is stopped by a signal (SIGSTOP): its state in `/proc` is `T`.
+    var isStopped: Bool {
+        guard let pid = process?.processIdentifier,
+            let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let afterName = stat.range(of: ") ")?.upperBound
+        else { return false }
+        return stat[afterName...].first == "T"
+    }
+
     /// Sends a signal without waiting (SIGSTOP and SIGCONT, to stall the daemon).
     func send(signal: Int32) throws {
         guard let process else { throw HarnessError("not running") }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 15, through the real executables: two `mts-relay run` processes sharing one PostgreSQL
@@ -76,12 +77,16 @@ import Testing
 
     /// Waits until the member logged that it stands by (`count` times in its log, in all).
     static func waitUntilStandingBy(_ member: DaemonHarness, count: Int = 1) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while member.log.components(separatedBy: "mts-relay is standing by").count - 1 < count {
-            guard ContinuousClock.now < deadline else {
-                throw HarnessError("the member did not stand by within 30 s:\n\(member.log.suffix(3000))")
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        try await member.waitForLog("mts-relay is standing by", count: count, timeout: .seconds(30))
+    }
+
+    /// Waits until `member` has written `more` records than it had when called.
+    static func waitForRecords(
+        of member: DaemonHarness, more: Int, timeout: Duration = .seconds(60)
+    ) async throws {
+        let before = try member.results().count
+        try await waitUntil("\(more) more records", timeout: timeout, every: .milliseconds(100)) {
+            try member.results().count >= before + more
         }
     }
 
@@ -93,11 +98,8 @@ import Testing
     static func waitForGrowth(
         of path: String, beyond size: Int, since: ContinuousClock.Instant, timeout: Duration = .seconds(60)
     ) async throws -> Duration {
-        while fileSize(path) <= size {
-            guard ContinuousClock.now - since < timeout else {
-                throw HarnessError("no record in \(path) within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("a record in \(path)", timeout: timeout - (ContinuousClock.now - since)) {
+            fileSize(path) > size
         }
         return ContinuousClock.now - since
     }
@@ -123,7 +125,7 @@ import Testing
             }
             try await harness.publishAll(messages)
             next += step
-            try await Task.sleep(until: started + interval)
+            try await letTimePass(started + interval - .now, "the traffic's pace")
         }
     }
 
@@ -172,18 +174,19 @@ import Testing
     ) async throws
         -> [[String: Any]]
     {
-        let deadline = ContinuousClock.now + timeout
         let done = allMatched(ids)
-        while true {
-            let records = try records(of: members)
-            if done(records) { return records }
-            guard ContinuousClock.now < deadline else {
-                throw HarnessError(
-                    "\(records.count) records after \(timeout)\n--- a:\n\(members[0].log.suffix(2500))\n--- b:\n\(members[1].log.suffix(2500))"
-                )
+        var records: [[String: Any]] = []
+        do {
+            try await waitUntil("every pair matched", timeout: timeout, every: .milliseconds(200)) {
+                records = try Self.records(of: members)
+                return done(records)
             }
-            try await Task.sleep(for: .milliseconds(200))
+        } catch is ConditionTimeout {
+            throw HarnessError(
+                "\(records.count) records after \(timeout)\n--- a:\n\(members[0].log.suffix(2500))\n--- b:\n\(members[1].log.suffix(2500))"
+            )
         }
+        return records
     }
 
     @Test func theActiveKilledTwiceIsTakenOverWithinTenSecondsAndEveryPairIsMatchedOnce() async throws {
@@ -198,7 +201,8 @@ import Testing
         var takeovers: [Duration] = []
         var (active, standby) = (a, b)
         for round in 1...2 {
-            try await Task.sleep(for: .seconds(4))
+            // The active is in the middle of the traffic: it decided 2 000 pairs more.
+            try await Self.waitForRecords(of: active, more: 2_000)
             let sizeBefore = Self.fileSize(standby.resultsPath)
             let killedAt = ContinuousClock.now
             _ = try await active.stop(signal: SIGKILL)
@@ -239,10 +243,10 @@ import Testing
         let ids = (0..<8_000).map { "ha-pause-\($0)" }
         async let traffic: Void = Self.publishPaced(
             on: a, ids: ids, trailing: 200, step: 100, interval: .milliseconds(200))
-        try await Task.sleep(for: .seconds(3))
+        try await Self.waitForRecords(of: a, more: 1_000)
         try a.send(signal: SIGSTOP)
-        // Let the signal land before reading what a wrote so far.
-        try await Task.sleep(for: .milliseconds(200))
+        // The signal has landed before what a wrote so far is read.
+        try await waitUntil("the active stopped") { a.isStopped }
         let linesAtPause = try a.results().count
         let sizeAtPause = Self.fileSize(a.resultsPath)
         let pausedAt = ContinuousClock.now
@@ -257,7 +261,7 @@ import Testing
             throw HarnessError("\(error)\n--- b:\n\(events.suffix(40).joined(separator: "\n"))")
         }
         print("high availability: the standby took over \(took) after the pause")
-        try await Task.sleep(until: pausedAt + .seconds(30))
+        try await letTimePass(pausedAt + .seconds(30) - .now, "a 30 s pause of the old active")
         let marks = Self.standbyMarks(a)
         try a.send(signal: SIGCONT)
         try await traffic
@@ -279,7 +283,7 @@ import Testing
         let ids = (0..<6_000).map { "ha-pg-\($0)" }
         async let traffic: Void = Self.publishPaced(
             on: a, ids: ids, trailing: 200, step: 100, interval: .milliseconds(200))
-        try await Task.sleep(for: .seconds(3))
+        try await Self.waitForRecords(of: a, more: 1_000)
         let restarted = try PostgresServer.restart()
         print("high availability: PostgreSQL restarted (\(restarted))")
         try await traffic
@@ -342,19 +346,13 @@ extension DaemonHighAvailabilityTests {
         let during = (0..<2_000).map { "ha-jp-restart-\($0)" }
         async let paced: Void = Self.publishPaced(
             on: relay, ids: during, trailing: 100, step: 100, interval: .milliseconds(200))
-        try await Task.sleep(for: .seconds(1))
+        try await Self.waitForRecords(of: relay, more: 300)
         print("high availability: PostgreSQL restarted (\(try PostgresServer.restart()))")
         try await paced
         // The second term: a second lease and a second "ready" (all three consumers) after a
         // step-down.
-        func count(_ text: String) -> Int { relay.log.components(separatedBy: text).count - 1 }
-        let termDeadline = ContinuousClock.now + .seconds(60)
-        while count("Took the group's lease") < 2 || count("mts-relay is ready") < 2 {
-            guard ContinuousClock.now < termDeadline else {
-                throw HarnessError("no second term within 60 s:\n\(relay.log.suffix(3000))")
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await relay.waitForLog("Took the group's lease", count: 2, timeout: .seconds(60))
+        try await relay.waitForLog("mts-relay is ready", count: 2, timeout: .seconds(60))
         #expect(relay.log.contains("Stepped down"))
 
         let second = try await traffic(term: 2, count: 30, pairs: 200)

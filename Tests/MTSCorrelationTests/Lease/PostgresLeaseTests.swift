@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import MTSCorrelation
@@ -41,7 +42,7 @@ import Testing
                 }
             }
             let wait = max(1, min((machine.nextTick ?? now()) - now(), 50))
-            try await Task.sleep(for: .milliseconds(wait))
+            try await letTimePass(.milliseconds(wait), "until the lease state machine's next tick")
         }
         return (machine, log)
     }
@@ -207,16 +208,16 @@ import Testing
                     ],
                     beforeCommit: {
                         frozenAt.withLock { $0 = .now }
-                        Thread.sleep(forTimeInterval: freeze / .seconds(1))
+                        Thread.sleep(forTimeInterval: freeze / .seconds(1))  // time passes: A frozen mid-batch
                     })
             }
         }
         // B polls as a standby does, from the freeze on; the lease runs out 1 s after A took
         // it, the frozen session 0.5 s into the freeze.
         var start: ContinuousClock.Instant?
-        while start == nil, !batchEnded.withLock({ $0 }) {
-            try await Task.sleep(for: .milliseconds(10))
+        _ = await eventually(timeout: .seconds(20), every: .milliseconds(10)) {
             start = frozenAt.withLock { $0 }
+            return start != nil || batchEnded.withLock { $0 }
         }
         #expect(acquired.withLock { $0 } == 1)
         guard let start else {
@@ -229,7 +230,7 @@ import Testing
         while took == nil, tookAt - start < freeze {
             took = try await b.tryAcquire(leaseMs: leaseMs)
             tookAt = .now
-            if took == nil { try await Task.sleep(for: .milliseconds(100)) }
+            if took == nil { try await letTimePass(.milliseconds(100), "a standby's poll interval") }
         }
         print("lease takeover past a frozen batch: \(tookAt - start) after the freeze began")
         #expect(took == epoch + 1, "the standby did not get the lease while A was frozen")

@@ -19,6 +19,8 @@ struct DecidingServices: Sendable {
     let dispatcher: ResultDispatcher
     let metrics: RelayMetrics
     let watchdog: ConsumeLoopWatchdog
+    /// Deliveries per message, across terms (a message comes back in the next term).
+    let attempts: DeliveryAttempts
     let notifier: SystemdNotifier?
     let logger: Logger
 
@@ -76,14 +78,14 @@ struct DecidingServices: Sendable {
             ConsumerSession(
                 queues: ReplyQueues(configuration: configuration, engine: engine, registry: registry),
                 connection: replyConnection, engine: engine, metrics: metrics, logger: logger,
-                readiness: readiness, watchdog: watchdog, exclusive: exclusive))
+                readiness: readiness, watchdog: watchdog, attempts: attempts, exclusive: exclusive))
         services.append(
             ConsumerSession(
                 queues: IntakeQueue(
                     configuration: configuration, engine: engine, dispatcher: dispatcher, metrics: metrics,
                     logger: logger),
                 connection: intakeConnection, engine: engine, metrics: metrics, logger: logger,
-                readiness: readiness, watchdog: watchdog, exclusive: exclusive))
+                readiness: readiness, watchdog: watchdog, attempts: attempts, exclusive: exclusive))
         if let jackpotTerm { services.append(jackpotTerm.side) }
         return services
     }

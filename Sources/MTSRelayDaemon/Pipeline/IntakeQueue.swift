@@ -65,14 +65,16 @@ struct IntakeQueue: ConsumedQueues {
         var valid: [(delivery: AMQPDelivery, summary: MTSRequestSummary)] = []
         var requests: [CorrelationRequest] = []
         // Refused by the classifier, or by the engine (a conflicting registration...).
-        var rejected:
-            [(delivery: AMQPDelivery, reason: String, summary: MTSRequestSummary?, isJSONObject: Bool)] =
-                []
+        var rejected: [Rejected] = []
         for item in batch {
             switch item.message {
             case .rejected(let rejection):
+                let kind: RelayMetrics.DeadLetterReason
+                if case .gaveUp = rejection.reason { kind = .gaveUp } else { kind = .invalid }
                 rejected.append(
-                    (item.delivery, rejection.description, rejection.summary, rejection.isJSONObject))
+                    Rejected(
+                        delivery: item.delivery, reason: rejection.description, summary: rejection.summary,
+                        isJSONObject: rejection.isJSONObject, kind: kind))
             case .valid(let envelope):
                 valid.append((item.delivery, envelope.summary))
                 requests.append(
@@ -90,7 +92,14 @@ struct IntakeQueue: ConsumedQueues {
                     switch outcome {
                     case .success: valid[index].delivery.ack()
                     case .failure(let error):
-                        rejected.append((valid[index].delivery, "\(error)", valid[index].summary, true))
+                        // The database refusing the values is this message's fault: dead-letter it.
+                        var kind = RelayMetrics.DeadLetterReason.invalid
+                        if case .storeRefused = error { kind = .storeRefused }
+                        rejected.append(
+                            Rejected(
+                                delivery: valid[index].delivery, reason: "\(error)",
+                                summary: valid[index].summary,
+                                isJSONObject: true, kind: kind))
                     }
                 }
             } catch let error as CorrelationError {
@@ -106,9 +115,7 @@ struct IntakeQueue: ConsumedQueues {
         let rejectedSettled = await withTaskGroup(of: Bool.self) { group in
             for message in rejected {
                 group.addTask {
-                    await reject(
-                        message.delivery, queue: queue, reason: message.reason, summary: message.summary,
-                        isJSONObject: message.isJSONObject, deadLetter: deadLetter)
+                    await reject(message, queue: queue, deadLetter: deadLetter)
                 }
             }
             return await group.allSatisfy { $0 }
@@ -116,10 +123,18 @@ struct IntakeQueue: ConsumedQueues {
         return allSettled && rejectedSettled
     }
 
-    private func reject(
-        _ delivery: AMQPDelivery, queue: String, reason: String, summary: MTSRequestSummary?,
-        isJSONObject: Bool, deadLetter: DeadLetterPublisher
-    ) async -> Bool {
+    /// A message refused by the classifier or by the engine, and why.
+    private struct Rejected: Sendable {
+        var delivery: AMQPDelivery
+        var reason: String
+        var summary: MTSRequestSummary?
+        var isJSONObject: Bool
+        var kind: RelayMetrics.DeadLetterReason
+    }
+
+    private func reject(_ message: Rejected, queue: String, deadLetter: DeadLetterPublisher) async -> Bool {
+        let (delivery, reason, summary, isJSONObject) =
+            (message.delivery, message.reason, message.summary, message.isJSONObject)
         do {
             try await deadLetter.publish(delivery, queue: queue, reason: reason)
             let record = RecordBuilder.invalidRequest(
@@ -128,6 +143,7 @@ struct IntakeQueue: ConsumedQueues {
                 redelivered: delivery.redelivered, reason: reason, now: Timestamp.nowMilliseconds())
             try await dispatcher.dispatch(record)
             delivery.ack()
+            metrics.recordDeadLettered(message.kind)
             return true
         } catch {
             logger.error(

@@ -42,6 +42,44 @@ import Testing
         }
     }
 
+    @Test func aValidMessageComingBackIsGivenUpWithItsSummary() throws {
+        let attempts = DeliveryAttempts(limit: 2)
+        let body = Array(MTSMessages.ticketRequest("loop-1").utf8)
+        let classified = MessageClassifier(maxMessageBytes: 1 << 20, limitKey: "intake.maxMessageBytes")
+            .request(body, correlationProperty: "loop-1")
+        guard case .valid = attempts.check(classified, body: body, redelivered: false),
+            case .valid = attempts.check(classified, body: body, redelivered: true)
+        else {
+            Issue.record("given up too early")
+            return
+        }
+        guard case .rejected(let rejection) = attempts.check(classified, body: body, redelivered: true) else {
+            Issue.record("not given up after 2 attempts")
+            return
+        }
+        #expect(rejection.description == "$: gave up after 2 attempts (deadLetter.maxAttempts)")
+        #expect(rejection.correlationId == "loop-1")
+        #expect(rejection.summary?.ticketId == "T-loop-1")
+        #expect(rejection.isJSONObject)
+    }
+
+    @Test func messagesWithoutAnIdAreKnownByTheirBody() {
+        let attempts = DeliveryAttempts(limit: 2)
+        let classifier = MessageClassifier(maxMessageBytes: 1 << 20, limitKey: "intake.maxMessageBytes")
+        let (a, b) = (Array("not json a".utf8), Array("not json b".utf8))
+        _ = attempts.check(classifier.request(a, correlationProperty: nil), body: a, redelivered: true)
+        let other = attempts.check(
+            classifier.request(b, correlationProperty: nil), body: b, redelivered: true)
+        let again = attempts.check(
+            classifier.request(a, correlationProperty: nil), body: a, redelivered: true)
+        if case .rejected(let rejection) = other { #expect(!rejection.description.contains("gave up")) }
+        guard case .rejected(let rejection) = again else {
+            Issue.record("expected a rejection")
+            return
+        }
+        #expect(rejection.description.contains("gave up after 2 attempts"))
+    }
+
     @Test func theRejectionNamesTheAttemptsAndTheKey() {
         let rejection = MessageRejection<MTSRequestSummary>(
             reason: .gaveUp(attempts: 10, limitKey: "deadLetter.maxAttempts", isJSONObject: true),

@@ -18,6 +18,13 @@ final class DeliveryAttempts: Sendable {
     func check<Summary: EnvelopeSummary>(
         _ delivery: AMQPDelivery, _ message: ClassifiedMessage<Summary>
     ) -> ClassifiedMessage<Summary> {
+        check(message, body: delivery.body, redelivered: delivery.redelivered)
+    }
+
+    /// As ``check(_:_:)``, for a delivery of `body` with the broker's `redelivered` flag.
+    func check<Summary: EnvelopeSummary>(
+        _ message: ClassifiedMessage<Summary>, body: [UInt8], redelivered: Bool
+    ) -> ClassifiedMessage<Summary> {
         var correlationId: String?
         var summary: Summary?
         var isJSONObject = true
@@ -30,9 +37,9 @@ final class DeliveryAttempts: Sendable {
             summary = rejection.summary
             isJSONObject = rejection.isJSONObject
         }
-        let key = correlationId.map { "id:" + $0 } ?? "body:\(delivery.body.hashValue)"
+        let key = correlationId.map { "id:" + $0 } ?? "body:\(body.hashValue)"
         let gaveUpAfter = counter.withLock {
-            $0.recordDelivery(key: key, redelivered: delivery.redelivered)
+            $0.recordDelivery(key: key, redelivered: redelivered)
         }
         guard let attempts = gaveUpAfter else { return message }
         return .rejected(

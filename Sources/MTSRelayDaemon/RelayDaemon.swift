@@ -64,7 +64,7 @@ public struct RelayDaemon: Sendable {
             configuration: configuration, replyConnection: replyConnection,
             intakeConnection: intakeConnection,
             jackpot: jackpot, dispatcher: dispatcher, metrics: metrics, watchdog: watchdog,
-            notifier: notifier,
+            attempts: DeliveryAttempts(limit: configuration.deadLetter.maxAttempts), notifier: notifier,
             logger: logger)
         var reporter = MetricsReporter(
             metrics: metrics, role: role, interval: .seconds(configuration.metrics.intervalSeconds),

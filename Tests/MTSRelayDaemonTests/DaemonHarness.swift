@@ -274,10 +274,15 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     func publish(_ body: [UInt8], to queue: String, correlationID: String?) async throws {
-        let confirmation = try await channel().publish(
-            body, routingKey: queue,
+        try await publish(
+            body, to: queue,
             properties: AMQPProperties(
                 contentType: "application/json", deliveryMode: .persistent, correlationID: correlationID))
+    }
+
+    /// Publishes with exactly these properties (the hostile-input fuzz leaves some out).
+    func publish(_ body: [UInt8], to queue: String, properties: AMQPProperties) async throws {
+        let confirmation = try await channel().publish(body, routingKey: queue, properties: properties)
         guard confirmation == .acked else { throw HarnessError("publish to \(queue) was \(confirmation)") }
     }
 

@@ -31,6 +31,16 @@ struct FileSinkTests {
         #expect(Set(lines) == Set((0..<2000).map { #"{"n":\#($0)}"#[...] }))
     }
 
+    @Test func aLineCutOffByACrashIsCutAwayAtOpen() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("results.jsonl").path
+        try Data(#"{"n":1}\#n{"n":2}\#n{"n":3,"cut"#.utf8).write(to: URL(fileURLWithPath: path))
+        let sink = try FileSink(name: "file", path: path)
+        try await sink.write([record(4)])
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == #"{"n":1}\#n{"n":2}\#n{"n":4}\#n"#)
+    }
+
     @Test func reopenFollowsLogrotate() async throws {
         let directory = try temporaryDirectory()
         let path = directory.appendingPathComponent("results.jsonl").path

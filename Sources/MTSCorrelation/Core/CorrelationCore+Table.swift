@@ -88,6 +88,15 @@ extension CorrelationCore {
         return slot
     }
 
+    /// Forgets an outstanding request the store refused to hold, as if it had never been
+    /// registered: no result, no tombstone. A request already resolved (a held reply matched it)
+    /// is kept. Returns whether it was forgotten.
+    public mutating func forgetRefused(_ correlationId: String) -> Bool {
+        guard let slot = lookup(correlationId), slots[Int(slot)].state == .outstanding else { return false }
+        freeSlot(slot)
+        return true
+    }
+
     /// Forgets a tombstone whose retention ended.
     mutating func freeSlot(_ slot: Int32) {
         let record = slots[Int(slot)]

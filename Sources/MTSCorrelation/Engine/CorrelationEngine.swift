@@ -239,7 +239,22 @@ public actor CorrelationEngine {
         // Requests already past their deadline are due now: time them out in this turn.
         fireDueTimers(now: now, limit: configuration.timerBatchLimit)
         // Also for .alreadyRegistered: the first registration may still be in the open batch.
-        if let store { try await store.waitDurable() }
+        if let store {
+            try await store.waitDurable()
+            // A request whose values the database refused was left out of the commit: it is
+            // this request's failure (dead-lettered by the caller), not the store's.
+            let refused = store.takeRefused(requests.lazy.map(\.correlationId))
+            if !refused.isEmpty {
+                for (index, request) in requests.enumerated() {
+                    guard case .success = outcomes[index], let reason = refused[request.correlationId] else {
+                        continue
+                    }
+                    outcomes[index] = .failure(
+                        .storeRefused(correlationId: request.correlationId, reason: reason))
+                    _ = core.forgetRefused(request.correlationId)
+                }
+            }
+        }
         return outcomes
     }
 

@@ -9,6 +9,9 @@ public enum CorrelationError: Error, Sendable, Hashable, CustomStringConvertible
     case fieldTooLong(field: String, length: Int)
     /// The store failed earlier; the engine refuses work until restarted.
     case storeFailed(CorrelationStoreError)
+    /// The database refused this request's values (a data error); the request was not
+    /// registered, and the rest of its batch was.
+    case storeRefused(correlationId: String, reason: String)
 
     /// A sentence for logs.
     public var description: String {
@@ -21,6 +24,8 @@ public enum CorrelationError: Error, Sendable, Hashable, CustomStringConvertible
             "\(field) is \(length) bytes long, more than the engine keeps"
         case .storeFailed(let error):
             "the correlation store failed: \(error)"
+        case .storeRefused(_, let reason):
+            "the correlation store refused the request: \(reason)"
         }
     }
 }

@@ -17,3 +17,15 @@ public enum PersistenceEffect: Sendable, Hashable {
     /// A tombstone's retention ended. Written lazily; recovery also drops expired tombstones.
     case purge(correlationId: String)
 }
+
+extension PersistenceEffect {
+    /// The request the effect is about.
+    public var correlationId: String {
+        switch self {
+        case .insert(let row): row.request.correlationId
+        case .resolve(let id, _, _, _), .confirm(let id), .markSent(let id), .recordAnswer(let id, _),
+            .purge(let id):
+            id
+        }
+    }
+}

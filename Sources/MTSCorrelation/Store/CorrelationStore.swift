@@ -38,6 +38,9 @@ final class CorrelationStore: @unchecked Sendable {
     private var closing = false
     private var writerFinished = false
     private var statistics = CorrelationStoreStatistics()
+    /// Correlation ids whose insert the database refused (a data error), with its reason, until
+    /// the registration that made them takes them.
+    private var refused: [String: String] = [:]
 
     /// The rows found at open.
     private(set) var recoveredRows: [PersistedRequest] = []
@@ -148,6 +151,18 @@ final class CorrelationStore: @unchecked Sendable {
         }
     }
 
+    /// Removes and returns those of `ids` whose insert the database refused, with the reason.
+    func takeRefused(_ ids: some Sequence<String>) -> [String: String] {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !refused.isEmpty else { return [:] }
+        var taken: [String: String] = [:]
+        for id in ids {
+            if let reason = refused.removeValue(forKey: id) { taken[id] = reason }
+        }
+        return taken
+    }
+
     /// The failure that stopped the store, if any.
     var currentFailure: CorrelationStoreError? {
         condition.lock()
@@ -181,6 +196,31 @@ final class CorrelationStore: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Writes `effects` in one transaction. When the database refuses their values (a data
+    /// error, one message's fault), writes each half in its own transaction, in order, until
+    /// every refused effect is alone: that one is left out and its id noted for
+    /// ``takeRefused(_:)``; everything else commits. Any other error is the store's, and thrown.
+    private func write(
+        _ effects: ArraySlice<PersistenceEffect>, to backend: any StoreBackend
+    ) throws(CorrelationStoreError) {
+        do throws(CorrelationStoreError) {
+            try backend.write(Array(effects), beforeCommit: beforeCommit)
+        } catch {
+            guard case .refused(_, let reason) = error else { throw error }
+            guard effects.count > 1 else {
+                let id = effects.first!.correlationId
+                condition.lock()
+                refused[id] = reason
+                statistics.refusedEffects += 1
+                condition.unlock()
+                return
+            }
+            let middle = effects.startIndex + effects.count / 2
+            try write(effects[..<middle], to: backend)
+            try write(effects[middle...], to: backend)
+        }
+    }
+
     private func writerLoop() {
         while true {
             condition.lock()
@@ -202,7 +242,7 @@ final class CorrelationStore: @unchecked Sendable {
             for job in batch { if case .effect(let effect) = job { effects.append(effect) } }
             if batchError == nil, !effects.isEmpty, let backend {
                 do throws(CorrelationStoreError) {
-                    try backend.write(effects, beforeCommit: beforeCommit)
+                    try write(effects[...], to: backend)
                 } catch {
                     condition.lock()
                     failure = error

@@ -10,6 +10,14 @@ public enum CorrelationStoreError: Error, Sendable, Hashable, CustomStringConver
     case corrupt(path: String, reason: String)
     /// A batched write failed; the engine stops accepting work.
     case writeFailed(path: String, reason: String)
+    /// The database refused the values of a write: a data error (PostgreSQL SQLSTATE class 22
+    /// or 23, or 54000 for an index entry too large; SQLite CONSTRAINT, TOOBIG or MISMATCH).
+    /// The fault is a message's, not the store's: ``CorrelationStore`` isolates the effect that
+    /// caused it and commits the rest; it never stops the store.
+    case refused(path: String, reason: String)
+    /// The disk under a SQLite database is full (SQLITE_FULL). The transaction was rolled back;
+    /// the engine stops as for any failed write, and the daemon exits to be restarted.
+    case diskFull(path: String, reason: String)
     /// The store was closed.
     case closed(path: String)
     /// A write carried `epoch`, which is no longer the group's lease epoch (another relay took
@@ -27,6 +35,10 @@ public enum CorrelationStoreError: Error, Sendable, Hashable, CustomStringConver
             "correlation store \(path): not a valid database (corrupt or foreign file): \(reason)"
         case .writeFailed(let path, let reason):
             "correlation store \(path): write failed: \(reason)"
+        case .refused(let path, let reason):
+            "correlation store \(path): the database refused the values of one message: \(reason)"
+        case .diskFull(let path, let reason):
+            "correlation store \(path): the disk is full: \(reason)"
         case .closed(let path):
             "correlation store \(path): closed"
         case .fenced(let path, let epoch):

@@ -10,6 +10,8 @@ public struct CorrelationStoreStatistics: Sendable, Hashable {
     public var longestTransactionNanoseconds: UInt64 = 0
     /// All transactions' time together, in nanoseconds.
     public var totalNanoseconds: UInt64 = 0
+    /// Effects the database refused for their values (data errors), left out of their batch.
+    public var refusedEffects = 0
 
     /// Creates empty statistics.
     public init() {}

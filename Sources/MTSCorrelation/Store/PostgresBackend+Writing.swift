@@ -23,9 +23,16 @@ extension PostgresBackend {
             if let fenceCheck {
                 // Whether the epoch is current decides between COMMIT and ROLLBACK: wait for it.
                 let rows = try waitBounded(fenceCheck)
-                try wait(futures)
+                let isCurrent = rows.rows.count == 1
+                do {
+                    try wait(futures)
+                } catch {
+                    // A fenced write is refused as such, whatever else failed with it.
+                    if !isCurrent { throw FenceRefusal() }
+                    throw error
+                }
                 futures.removeAll()
-                guard rows.rows.count == 1 else { throw FenceRefusal() }
+                guard isCurrent else { throw FenceRefusal() }
             }
             if let beforeCommit {
                 // The hook wants the rows written: wait for them first.
@@ -40,8 +47,19 @@ extension PostgresBackend {
             // COMMIT ended it as a rollback; this ends it when COMMIT itself was not reached.
             _ = try? waitBounded(connection.queryUnlessClosed("ROLLBACK", logger: logger))
             if error is FenceRefusal { throw .fenced(path: location, epoch: fencedEpoch ?? 0) }
+            if Self.isDataError(error) { throw .refused(path: location, reason: Self.reason(error)) }
             throw .writeFailed(path: location, reason: Self.reason(error))
         }
+    }
+
+    /// Whether the server refused the values of a statement (the message's fault) rather than
+    /// failing itself: SQLSTATE class 22 (data exception: U+0000 in text, a bad encoding, a
+    /// number out of range), class 23 (integrity constraint) and 54000 (an index entry larger
+    /// than the btree allows). A lost connection, a statement timeout (57014), a full disk
+    /// (53100) and the like are the store's failures.
+    static func isDataError(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23") || state == "54000"
     }
 
     /// The fence found the group's lease at another epoch.

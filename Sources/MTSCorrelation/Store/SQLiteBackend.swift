@@ -193,7 +193,14 @@ final class SQLiteBackend: StoreBackend {
                 throw error
             }
         } catch {
-            throw .writeFailed(path: location, reason: error.message)
+            switch error.code & 0xff {
+            case SQLITE_CONSTRAINT, SQLITE_TOOBIG, SQLITE_MISMATCH:
+                throw .refused(path: location, reason: error.message)
+            case SQLITE_FULL:
+                throw .diskFull(path: location, reason: error.message)
+            default:
+                throw .writeFailed(path: location, reason: error.message)
+            }
         }
     }
 

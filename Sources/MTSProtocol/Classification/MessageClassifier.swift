@@ -6,7 +6,8 @@
 /// - A body larger than the limit is rejected unparsed.
 /// - The AMQP `correlation_id` property and the body's `correlationId` must agree when both
 ///   are present. A body without a `correlationId` takes the property's; its "missing"
-///   violation is then dropped.
+///   violation is then dropped, and the property must be text the store can hold
+///   (``StorableText``).
 public struct MessageClassifier: Sendable {
     /// The largest body accepted, in bytes.
     public var maxMessageBytes: Int
@@ -91,6 +92,14 @@ public struct MessageClassifier: Sendable {
                     ))
             } else if bodyId == nil {
                 violations.removeAll { $0.path == "correlationId" && $0.kind == .missing }
+                // The property becomes the id the store keeps: the body's rule applies to it.
+                if let problem = StorableText.problem(
+                    correlationProperty, maximumBytes: StorableText.maximumIdBytes)
+                {
+                    violations.append(
+                        Violation(
+                            path: "correlationId", reason: "the AMQP correlation_id property \(problem)"))
+                }
             }
         }
         let correlationId = bodyId ?? correlationProperty

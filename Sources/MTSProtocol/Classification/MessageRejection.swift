@@ -8,6 +8,9 @@ public struct MessageRejection<Summary: EnvelopeSummary>: Sendable, Hashable, Cu
         case tooLarge(bytes: Int, limit: Int, limitKey: String)
         /// The body breaks these rules (never empty).
         case violations([Violation])
+        /// The message came back `attempts` times without a decision, the most the
+        /// configuration key `limitKey` allows; `isJSONObject` tells whether its body is one.
+        case gaveUp(attempts: Int, limitKey: String, isJSONObject: Bool)
     }
 
     public var reason: Reason
@@ -26,6 +29,7 @@ public struct MessageRejection<Summary: EnvelopeSummary>: Sendable, Hashable, Cu
     public var isJSONObject: Bool {
         switch reason {
         case .tooLarge: false
+        case .gaveUp(_, _, let isJSONObject): isJSONObject
         case .violations(let violations): !violations.contains { $0.kind == .notAnObject }
         }
     }
@@ -35,6 +39,8 @@ public struct MessageRejection<Summary: EnvelopeSummary>: Sendable, Hashable, Cu
         switch reason {
         case .tooLarge(let bytes, let limit, let key):
             "$: message of \(bytes) bytes exceeds the limit of \(limit) bytes (\(key))"
+        case .gaveUp(let attempts, let key, _):
+            "$: gave up after \(attempts) attempts (\(key))"
         case .violations(let violations):
             violations.map(\.description).joined(separator: "; ")
         }

@@ -14,8 +14,9 @@ extension MTSRequest {
         let contentPath = JSONPath.root.appending("content")
         var ticketId: String? = nil
         if let content = envelope.content {
-            ticketId = validator.string(
-                "ticketId", of: content, at: contentPath, required: false, length: 1...128)
+            ticketId = validator.storable(
+                validator.string("ticketId", of: content, at: contentPath, required: false, length: 1...128),
+                at: contentPath.appending("ticketId"))
         }
         if let type = envelope.contentType, let operation = envelope.operation,
             let known = MTSOperation(rawValue: operation), type != known.requestContentType

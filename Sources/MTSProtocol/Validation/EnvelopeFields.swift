@@ -15,13 +15,19 @@ struct EnvelopeFields {
 
     /// Reads and checks the envelope of `document`, reporting every rule it breaks.
     init(_ document: JSONObject, with validator: inout FieldValidator) {
-        correlationId = validator.string("correlationId", of: document, at: .root)
+        // The id, the operation and the content type are kept in the correlation store.
+        correlationId = validator.storable(
+            validator.string("correlationId", of: document, at: .root),
+            at: JSONPath.root.appending("correlationId"), maximumBytes: StorableText.maximumIdBytes)
         timestampUtc = validator.int64("timestampUtc", of: document, at: .root, range: Self.timestampRange)
-        operation = validator.string("operation", of: document, at: .root)
+        operation = validator.storable(
+            validator.string("operation", of: document, at: .root), at: JSONPath.root.appending("operation"))
         version = validator.constant(Self.version, "version", of: document, at: .root)
         content = validator.object("content", of: document, at: .root)
         if let content {
-            contentType = validator.string("type", of: content, at: JSONPath.root.appending("content"))
+            let contentPath = JSONPath.root.appending("content")
+            contentType = validator.storable(
+                validator.string("type", of: content, at: contentPath), at: contentPath.appending("type"))
         }
     }
 

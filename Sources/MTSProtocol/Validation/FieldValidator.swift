@@ -106,6 +106,17 @@ struct FieldValidator {
         return string
     }
 
+    /// `string` when the correlation store can hold it (see ``StorableText``); otherwise
+    /// nil, after reporting why at `path`.
+    mutating func storable(_ string: String?, at path: JSONPath, maximumBytes: Int? = nil) -> String? {
+        guard let string else { return nil }
+        if let problem = StorableText.problem(string, maximumBytes: maximumBytes) {
+            report(problem, at: path)
+            return nil
+        }
+        return string
+    }
+
     // MARK: Single values
 
     mutating func string(_ value: JSONValue, at path: JSONPath, length: ClosedRange<Int>? = nil) -> String? {

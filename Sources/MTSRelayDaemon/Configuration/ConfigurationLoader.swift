@@ -48,10 +48,12 @@ struct ConfigurationLoader {
         if let node = top["intake"] { readIntake(node) }
         if let node = top["replies"] { readReplies(node) }
         if let node = top["deadLetter"],
-            let section = reader.section(node, "deadLetter", ["exchange", "queue"])
+            let section = reader.section(node, "deadLetter", ["exchange", "queue", "maxAttempts"])
         {
             reader.read("exchange", in: section, into: &configuration.deadLetter.exchange)
             reader.read("queue", in: section, into: &configuration.deadLetter.queue)
+            reader.read(
+                "maxAttempts", in: section, .within(2...1000), into: &configuration.deadLetter.maxAttempts)
         }
         if let node = top["store"] { readStore(node) }
         if let node = top["ha"] { readHA(node) }

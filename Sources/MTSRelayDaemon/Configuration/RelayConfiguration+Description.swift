@@ -51,7 +51,10 @@ extension RelayConfiguration {
             ),
             (
                 "deadLetter",
-                Self.map([("exchange", .string(deadLetter.exchange)), ("queue", .string(deadLetter.queue))])
+                Self.map([
+                    ("exchange", .string(deadLetter.exchange)), ("queue", .string(deadLetter.queue)),
+                    ("maxAttempts", .int(deadLetter.maxAttempts)),
+                ])
             ),
             (
                 "store",

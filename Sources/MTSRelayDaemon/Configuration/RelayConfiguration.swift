@@ -79,6 +79,10 @@ public struct RelayConfiguration: Sendable, Equatable {
         /// Declared (fanout, durable) and bound to `queue` by the daemon.
         public var exchange: String = "mts-relay.dead-letter"
         public var queue: String = "mts-relay.dead-letter"
+        /// Deliveries of one message (the broker's redelivered flag, counted per correlation id
+        /// in memory) after which a message still without a decision is dead-lettered with
+        /// "gave up after N attempts", so that no message can keep the relay in a loop.
+        public var maxAttempts: Int = 10
         public init() {}
     }
 

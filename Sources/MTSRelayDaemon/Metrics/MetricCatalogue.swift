@@ -12,6 +12,8 @@ enum MetricCatalogue {
         "mts_relay_sink_retried_total": "Failed delivery attempts that are retried, by sink.",
         "mts_relay_sink_failed_total": "Records a sink failed to take on an attempt, by sink.",
         "mts_relay_reconnects_total": "Broker connections made again after one was lost.",
+        "mts_relay_dead_lettered_total":
+            "Messages dead-lettered, by reason: invalid, store_refused (the store refused its values), gave_up.",
         "mts_relay_reply_latency": "Request to reply, from the messages' timestampUtc, in seconds.",
         "mts_relay_relay_latency":
             "Reply delivery to every sink accepted, less any wait for its request, in seconds.",

@@ -39,6 +39,9 @@ final class RelayMetrics: Sendable {
         static let sinkRetried = "mts_relay_sink_retried_total"
         static let sinkFailed = "mts_relay_sink_failed_total"
         static let reconnects = "mts_relay_reconnects_total"
+        /// Messages dead-lettered, by why: `invalid` (refused at classification),
+        /// `store_refused` (the database refused its values), `gave_up` (too many attempts).
+        static let deadLettered = "mts_relay_dead_lettered_total"
         /// Request to reply, from the messages' `timestampUtc`.
         static let replyLatency = "mts_relay_reply_latency"
         /// Delivery to all sinks accepted, less the wait.
@@ -80,6 +83,9 @@ final class RelayMetrics: Sendable {
             })
         _ = counter(Label.unrouted)
         _ = counter(Label.reconnects)
+        for reason in DeadLetterReason.allCases {
+            _ = counter(Label.deadLettered, ("reason", reason.rawValue))
+        }
     }
 
     /// The counter of `label` (with its one dimension), made once and kept.
@@ -124,6 +130,17 @@ final class RelayMetrics: Sendable {
         counter(Label.sinkFailed, ("sink", sink)).increment(by: count)
     }
     func recordReconnect() { counter(Label.reconnects).increment() }
+
+    /// Why a message was dead-lettered, the dimension of ``Label/deadLettered``.
+    enum DeadLetterReason: String, CaseIterable, Sendable {
+        case invalid
+        case storeRefused = "store_refused"
+        case gaveUp = "gave_up"
+    }
+
+    func recordDeadLettered(_ reason: DeadLetterReason) {
+        counter(Label.deadLettered, ("reason", reason.rawValue)).increment()
+    }
 
     /// Intake messages received and not yet acknowledged (or given up).
     func intakeInFlight(_ delta: Int) { status.withLock { $0.unackedIntake += delta } }

@@ -24,6 +24,8 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
     let logger: Logger
     let readiness: Readiness
     let watchdog: ConsumeLoopWatchdog
+    /// Deliveries per message, kept across sessions: a message past the limit is given up.
+    let attempts: DeliveryAttempts
     /// Consume each queue exclusively (a member of a group): the broker then never
     /// splits a queue between two relays. A refused consume (the old active still holds the
     /// queue) ends the session, which is tried again on a new connection; meanwhile the queue
@@ -93,7 +95,10 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
             }
             metrics.recordConsumed(queue: queue, count: batch.count)
             let readAt = Timestamp.nowMilliseconds()
-            let classified = batch.map { ClassifiedDelivery(delivery: $0, message: queues.classify($0)) }
+            let classified = batch.map { delivery in
+                ClassifiedDelivery(
+                    delivery: delivery, message: attempts.check(delivery, queues.classify(delivery), queue: queue))
+            }
             for case let timestamp? in classified.lazy.map(\.message.validTimestamp) {
                 progress.read(timestamp: timestamp, now: readAt)
             }

@@ -21,6 +21,8 @@ struct DecidingServices: Sendable {
     let dispatcher: ResultDispatcher
     let metrics: RelayMetrics
     let watchdog: ConsumeLoopWatchdog
+    /// Deliveries per message, across terms (a message comes back in the next term).
+    let attempts: DeliveryAttempts
     let notifier: SystemdNotifier?
     let logger: Logger
 
@@ -78,14 +80,14 @@ struct DecidingServices: Sendable {
             ConsumerSession(
                 queues: ReplyQueues(configuration: configuration, engine: engine, registry: registry),
                 connection: replyConnection, engine: engine, metrics: metrics, logger: logger,
-                readiness: readiness, watchdog: watchdog, exclusive: exclusive))
+                readiness: readiness, watchdog: watchdog, attempts: attempts, exclusive: exclusive))
         services.append(
             ConsumerSession(
                 queues: IntakeQueue(
                     configuration: configuration, engine: engine, dispatcher: dispatcher, metrics: metrics,
                     logger: logger),
                 connection: intakeConnection, engine: engine, metrics: metrics, logger: logger,
-                readiness: readiness, watchdog: watchdog, exclusive: exclusive))
+                readiness: readiness, watchdog: watchdog, attempts: attempts, exclusive: exclusive))
         if let jackpotTerm { services.append(contentsOf: [jackpotTerm.sender, jackpotTerm.consumer]) }
         return services
     }
@@ -117,9 +119,9 @@ struct DecidingServices: Sendable {
         let consumer = ConsumerSession(
             queues: UpstreamQueue(
                 upstream: upstream, engine: engine, handoff: handoff, configuration: configuration,
-                dispatcher: dispatcher, logger: logger),
+                dispatcher: dispatcher, metrics: metrics, logger: logger),
             connection: jackpot.connection, engine: engine, metrics: metrics, logger: logger,
-            readiness: readiness, watchdog: watchdog, exclusive: fence != nil)
+            readiness: readiness, watchdog: watchdog, attempts: attempts, exclusive: fence != nil)
         let sender = UpstreamSender(
             upstream: upstream, engine: engine, handoff: handoff, notes: notes,
             upstreamMetrics: jackpot.metrics, logger: logger)

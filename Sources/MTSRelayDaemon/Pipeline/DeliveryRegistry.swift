@@ -21,6 +21,8 @@ final class DeliveryRegistry: Sendable {
         var connectionID: ObjectIdentifier
         /// When the delivery reached the daemon, for the relay latency.
         var receivedAt = ContinuousClock.now
+        /// Why an invalid reply is dead-lettered, for the metric.
+        var deadLetterReason = RelayMetrics.DeadLetterReason.invalid
     }
 
     private struct State {

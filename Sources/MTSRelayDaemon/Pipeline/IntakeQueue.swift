@@ -66,14 +66,16 @@ struct IntakeQueue: ConsumedQueues {
         var valid: [(delivery: AMQPDelivery, summary: MTSRequestSummary)] = []
         var requests: [CorrelationRequest] = []
         // Refused by the classifier, or by the engine (a conflicting registration...).
-        var rejected:
-            [(delivery: AMQPDelivery, reason: String, summary: MTSRequestSummary?, isJSONObject: Bool)] =
-                []
+        var rejected: [Rejected] = []
         for item in batch {
             switch item.message {
             case .rejected(let rejection):
+                let kind: RelayMetrics.DeadLetterReason
+                if case .gaveUp = rejection.reason { kind = .gaveUp } else { kind = .invalid }
                 rejected.append(
-                    (item.delivery, rejection.description, rejection.summary, rejection.isJSONObject))
+                    Rejected(
+                        delivery: item.delivery, reason: rejection.description, summary: rejection.summary,
+                        isJSONObject: rejection.isJSONObject, kind: kind))
             case .valid(let envelope):
                 valid.append((item.delivery, envelope.summary))
                 requests.append(
@@ -91,7 +93,14 @@ struct IntakeQueue: ConsumedQueues {
                     switch outcome {
                     case .success: valid[index].delivery.ack()
                     case .failure(let error):
-                        rejected.append((valid[index].delivery, "\(error)", valid[index].summary, true))
+                        // The database refusing the values is this message's fault: dead-letter it.
+                        var kind = RelayMetrics.DeadLetterReason.invalid
+                        if case .storeRefused = error { kind = .storeRefused }
+                        rejected.append(
+                            Rejected(
+                                delivery: valid[index].delivery, reason: "\(error)",
+                                summary: valid[index].summary,
+                                isJSONObject: true, kind: kind))
                     }
                 }
             } catch let error as CorrelationError {
@@ -106,14 +115,23 @@ struct IntakeQueue: ConsumedQueues {
         let now = Timestamp.nowMilliseconds()
         let invalid = rejected.map { message in
             InvalidMessages.Message(
-                delivery: message.delivery, reason: message.reason,
+                delivery: message.delivery, reason: message.reason, kind: message.kind,
                 record: RecordBuilder.invalidRequest(
                     body: message.delivery.body, isJSONObject: message.isJSONObject, summary: message.summary,
                     correlationId: message.delivery.properties.correlationID, queue: queue,
                     redelivered: message.delivery.redelivered, reason: message.reason, now: now))
         }
-        let rejectedSettled = await InvalidMessages(dispatcher: dispatcher, logger: logger)
+        let rejectedSettled = await InvalidMessages(dispatcher: dispatcher, metrics: metrics, logger: logger)
             .settle(invalid, queue: queue, deadLetter: deadLetter)
         return allSettled && rejectedSettled
+    }
+
+    /// A message refused by the classifier or by the engine, and why.
+    private struct Rejected: Sendable {
+        var delivery: AMQPDelivery
+        var reason: String
+        var summary: MTSRequestSummary?
+        var isJSONObject: Bool
+        var kind: RelayMetrics.DeadLetterReason
     }
 }

@@ -9,10 +9,13 @@ struct InvalidMessages: Sendable {
     struct Message: Sendable {
         var delivery: AMQPDelivery
         var reason: String
+        /// Why, for the dead-letter counter.
+        var kind: RelayMetrics.DeadLetterReason
         var record: ResultRecord
     }
 
     let dispatcher: ResultDispatcher
+    let metrics: RelayMetrics
     let logger: Logger
 
     /// Settles `messages` of `queue` concurrently; returns whether every one was acknowledged.
@@ -33,6 +36,7 @@ struct InvalidMessages: Sendable {
             try await deadLetter.publish(message.delivery, queue: queue, reason: message.reason)
             try await dispatcher.dispatch(message.record)
             message.delivery.ack()
+            metrics.recordDeadLettered(message.kind)
             return true
         } catch {
             logger.error(

@@ -61,6 +61,7 @@ struct ReplyQueues: ConsumedQueues {
         case .rejected(let rejection):
             entry.summary = rejection.summary
             entry.isJSONObject = rejection.isJSONObject
+            if case .gaveUp = rejection.reason { entry.deadLetterReason = .gaveUp }
             let token = registry.add(entry)
             return .rejected(
                 RejectedMessage(

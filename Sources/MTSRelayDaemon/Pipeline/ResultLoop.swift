@@ -115,6 +115,7 @@ struct ResultLoop: Service {
                     do {
                         let reason = RecordBuilder.invalidReason(of: result)
                         try await entry.deadLetter.publish(entry.delivery, queue: entry.queue, reason: reason)
+                        metrics.recordDeadLettered(entry.deadLetterReason)
                         return nil
                     } catch {
                         if !(error is CancellationError) {

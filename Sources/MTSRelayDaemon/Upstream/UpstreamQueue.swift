@@ -18,6 +18,7 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
     let handoff: UpstreamHandoff
     let configuration: RelayConfiguration
     let dispatcher: ResultDispatcher
+    let metrics: RelayMetrics
     let logger: Logger
 
     var loop: ConsumeLoop { .jackpot }
@@ -46,14 +47,18 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
     ) async throws {
         var valid: [(delivery: AMQPDelivery, payload: [UInt8])] = []
         var requests: [CorrelationRequest] = []
-        var rejected: [(delivery: AMQPDelivery, reason: String)] = []
+        var rejected: [(delivery: AMQPDelivery, reason: String, kind: RelayMetrics.DeadLetterReason)] = []
         for item in batch {
             switch item.message {
             case .rejected(let rejection):
-                rejected.append((item.delivery, rejection.description))
+                if case .gaveUp = rejection.reason {
+                    rejected.append((item.delivery, rejection.description, .gaveUp))
+                } else {
+                    rejected.append((item.delivery, rejection.description, .invalid))
+                }
             case .valid(let envelope):
                 guard let payload = upstream.payload(of: envelope.summary) else {
-                    rejected.append((item.delivery, "$: the request cannot be sent"))
+                    rejected.append((item.delivery, "$: the request cannot be sent", .invalid))
                     continue
                 }
                 valid.append((item.delivery, payload))
@@ -82,7 +87,11 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
                         // Already registered (a redelivery): sent, or about to be, by its first delivery.
                         valid[index].delivery.ack()
                     case .failure(let error):
-                        rejected.append((valid[index].delivery, "\(error)"))
+                        if case .storeRefused = error {
+                            rejected.append((valid[index].delivery, "\(error)", .storeRefused))
+                        } else {
+                            rejected.append((valid[index].delivery, "\(error)", .invalid))
+                        }
                     }
                 }
             } catch let error as CorrelationError {
@@ -97,13 +106,13 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
         let now = Timestamp.nowMilliseconds()
         let invalid = rejected.map { message in
             InvalidMessages.Message(
-                delivery: message.delivery, reason: message.reason,
+                delivery: message.delivery, reason: message.reason, kind: message.kind,
                 record: UpstreamRecordBuilder.invalidRequest(
                     body: message.delivery.body, correlationId: message.delivery.properties.correlationID,
                     upstream: upstream, redelivered: message.delivery.redelivered, reason: message.reason,
                     now: now))
         }
-        let rejectedSettled = await InvalidMessages(dispatcher: dispatcher, logger: logger)
+        let rejectedSettled = await InvalidMessages(dispatcher: dispatcher, metrics: metrics, logger: logger)
             .settle(invalid, queue: queue, deadLetter: session.deadLetter)
         await handoff.send(toSend)
         guard allSettled && rejectedSettled else {

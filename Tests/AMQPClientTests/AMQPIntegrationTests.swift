@@ -279,8 +279,8 @@ struct AMQPIntegrationTests {
         var iterator = try await channel.consume(queue: queue).makeAsyncIterator()
         let held = try #require(try await iterator.next())
 
-        let (pid, _) = try #require(try TestBroker.brokerConnection(named: name))
-        try TestBroker.rabbitmqctl(["close_connection", pid, "test: closed from the broker side"])
+        let (pid, _) = try #require(try await TestBroker.brokerConnection(named: name))
+        try await RabbitMQControl.run(["close_connection", pid, "test: closed from the broker side"])
         let closedAt = ContinuousClock.now
 
         await #expect {
@@ -314,13 +314,13 @@ struct AMQPIntegrationTests {
         let name = TestBroker.uniqueName("idle")
         let connection = try await TestBroker.connect(name, heartbeatSeconds: 5, transport: transport)
         defer { Task { await connection.close() } }
-        #expect(try TestBroker.brokerConnection(named: name)?.heartbeatSeconds == 5)
+        #expect(try await TestBroker.brokerConnection(named: name)?.heartbeatSeconds == 5)
         try await letTimePass(.seconds(20), "four 5 s heartbeat intervals of an idle connection")
         #expect(connection.isOpen)
         let channel = try await connection.openChannel()
         let queue = TestBroker.uniqueName("idleq")
         try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
-        #expect(try TestBroker.brokerConnection(named: name) != nil)
+        #expect(try await TestBroker.brokerConnection(named: name) != nil)
     }
 
     @Test func consumerThatDoesNotReadForTwentySecondsKeepsItsConnection() async throws {
@@ -346,7 +346,7 @@ struct AMQPIntegrationTests {
         }
         #expect(received == 100)
         #expect(connection.isOpen)
-        #expect(try TestBroker.brokerConnection(named: name) != nil)
+        #expect(try await TestBroker.brokerConnection(named: name) != nil)
     }
 
     @Test func deletingTheQueueEndsItsConsumerWithAnError() async throws {

@@ -34,7 +34,7 @@ struct AMQPTLSTests {
         delivery.ack()
 
         // The broker took the user from the certificate's common name, by EXTERNAL, over TLS.
-        let listing = try TestBroker.rabbitmqctl([
+        let listing = try await RabbitMQControl.run([
             "list_connections", "-q", "--no-table-headers", "user", "auth_mechanism", "ssl",
             "client_properties",
         ])

@@ -1,6 +1,7 @@
 import AMQPClient
 import Foundation
 import Logging
+import TestSupport
 
 /// The RabbitMQ server the integration tests talk to: `MTS_RELAY_AMQP_URL`, by default
 /// `amqp://guest:guest@127.0.0.1:5672/`, and its TLS listener, `MTS_RELAY_AMQPS_URL`, by default
@@ -69,36 +70,10 @@ enum TestBroker {
             logger: logger)
     }
 
-    /// Runs rabbitmqctl and returns what it printed.
-    @discardableResult
-    static func rabbitmqctl(_ arguments: [String]) throws -> String {
-        let process = Process()
-        let command = ProcessInfo.processInfo.environment["MTS_RELAY_RABBITMQCTL"] ?? "rabbitmqctl"
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [command] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw RabbitmqctlFailure(arguments: arguments, output: text)
-        }
-        return text
-    }
-
-    struct RabbitmqctlFailure: Error, CustomStringConvertible {
-        var arguments: [String]
-        var output: String
-        var description: String { "rabbitmqctl \(arguments.joined(separator: " ")) failed: \(output)" }
-    }
-
     /// The broker's line for the connection with this client-provided name:
     /// its Erlang pid and negotiated heartbeat timeout.
-    static func brokerConnection(named name: String) throws -> (pid: String, heartbeatSeconds: Int)? {
-        let listing = try rabbitmqctl([
+    static func brokerConnection(named name: String) async throws -> (pid: String, heartbeatSeconds: Int)? {
+        let listing = try await RabbitMQControl.run([
             "list_connections", "-q", "--no-table-headers", "pid", "timeout", "client_properties",
         ])
         for line in listing.split(separator: "\n") where line.contains("\"\(name)\"") {

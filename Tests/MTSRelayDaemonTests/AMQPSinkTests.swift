@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import TestSupport
 import Testing
 
 @testable import MTSRelayDaemon
@@ -45,7 +46,7 @@ struct AMQPSinkTests {
         _ = try await harness.waitForResults(timeout: .seconds(60)) {
             Set($0.compactMap { $0["correlationId"] as? String }).count >= 600
         }
-        #expect(try harness.closeDaemonConnections(roles: ["sink bus"]) == 1)
+        #expect(try await harness.closeDaemonConnections(roles: ["sink bus"]) == 1)
         _ = try await harness.waitForResults(timeout: .seconds(60)) {
             Set($0.compactMap { $0["correlationId"] as? String }).count >= ids.count
         }
@@ -66,7 +67,7 @@ struct AMQPSinkTests {
         #expect(keys == ["matched.ticket-placement"])
         #expect(harness.log.contains("role=\"sink bus\"") || harness.log.contains("sink bus"))
         if overTLS {
-            let users = try DaemonHarness.rabbitmqctl([
+            let users = try await RabbitMQControl.run([
                 "list_connections", "-q", "--no-table-headers", "user", "auth_mechanism", "ssl",
                 "client_properties",
             ])

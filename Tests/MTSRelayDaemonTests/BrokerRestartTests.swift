@@ -17,10 +17,10 @@ struct BrokerRestartTests {
         _ = try await harness.waitForResults(timeout: .seconds(120)) {
             Set($0.compactMap { $0["correlationId"] as? String }).count >= 5_000
         }
-        try DaemonHarness.rabbitmqctl(["stop_app"])
+        try await RabbitMQControl.run(["stop_app"])
         try await letTimePass(.seconds(2), "the broker down, while the relay retries")
-        try DaemonHarness.rabbitmqctl(["start_app"])
-        try DaemonHarness.rabbitmqctl(["await_startup"])
+        try await RabbitMQControl.run(["start_app"])
+        try await RabbitMQControl.run(["await_startup"])
         let records = try await harness.waitForResults(timeout: .seconds(180)) {
             Set($0.compactMap { $0["correlationId"] as? String }).count >= ids.count
         }

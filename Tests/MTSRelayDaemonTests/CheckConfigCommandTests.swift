@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `mts-relay` executable, as an operator would.
@@ -17,28 +18,16 @@ struct CheckConfigCommandTests {
         try ConfigurationTestSupport.builtExecutable("mts-relay")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = ["check-config"] + arguments
-        process.currentDirectoryURL = Support.packageRoot
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
         // A clean environment, so that the machine's MTS_RELAY_* variables do not interfere.
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-            standardError: String(decoding: errorData, as: UTF8.self))
+        let finished = try await ChildProcess.run(
+            try executable().path, ["check-config"] + arguments,
+            environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }, in: Support.packageRoot)
+        return Run(status: finished.status, standardOutput: finished.output, standardError: finished.errors)
     }
 
-    @Test func validFileExitsZeroAndPrintsItMasked() throws {
-        let run = try Self.run(["--config", "config/mts-relay.yaml"])
+    @Test func validFileExitsZeroAndPrintsItMasked() async throws {
+        let run = try await Self.run(["--config", "config/mts-relay.yaml"])
         #expect(run.status == 0, "stderr: \(run.standardError)")
         #expect(run.standardError.isEmpty)
         #expect(run.standardOutput.hasPrefix("# config/mts-relay.yaml: valid"))
@@ -48,8 +37,8 @@ struct CheckConfigCommandTests {
         #expect(!run.standardOutput.contains("guest:guest"))
     }
 
-    @Test func environmentIsApplied() throws {
-        let run = try Self.run(
+    @Test func environmentIsApplied() async throws {
+        let run = try await Self.run(
             ["--config", "config/mts-relay.yaml"],
             environment: ["MTS_RELAY_BROKER_URL": "amqp://ops:hunter2@mq.example/"])
         #expect(run.status == 0, "stderr: \(run.standardError)")
@@ -57,7 +46,7 @@ struct CheckConfigCommandTests {
         #expect(!run.standardOutput.contains("hunter2"))
     }
 
-    @Test func invalidFileExitsOneWithOneLinePerProblem() throws {
+    @Test func invalidFileExitsOneWithOneLinePerProblem() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mts-relay-\(UUID().uuidString).yaml")
         try """
@@ -70,7 +59,7 @@ struct CheckConfigCommandTests {
         """.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
 
-        let run = try Self.run(["--config", file.path])
+        let run = try await Self.run(["--config", file.path])
         #expect(run.status == 1)
         #expect(run.standardOutput.isEmpty)
         let lines = run.standardError.split(separator: "\n").map(String.init)
@@ -86,7 +75,7 @@ struct CheckConfigCommandTests {
         #expect(!run.standardError.contains("hunter2"))
     }
 
-    @Test func passwordInAURLOfAFileOthersCanReadIsWarnedAbout() throws {
+    @Test func passwordInAURLOfAFileOthersCanReadIsWarnedAbout() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mts-relay-\(UUID().uuidString).yaml")
         try """
@@ -99,7 +88,7 @@ struct CheckConfigCommandTests {
         defer { try? FileManager.default.removeItem(at: file) }
 
         chmod(file.path, 0o644)
-        let readable = try Self.run(["--config", file.path])
+        let readable = try await Self.run(["--config", file.path])
         #expect(readable.status == 0)
         let warnings = readable.standardError.split(separator: "\n").map(String.init)
         #expect(
@@ -114,14 +103,14 @@ struct CheckConfigCommandTests {
         #expect(!readable.standardOutput.contains("hunter"))
 
         chmod(file.path, 0o600)
-        let ownerOnly = try Self.run(["--config", file.path])
+        let ownerOnly = try await Self.run(["--config", file.path])
         #expect(ownerOnly.status == 0)
         #expect(ownerOnly.standardError.isEmpty)
     }
 
-    @Test func missingFileExitsOneNamingThePath() throws {
+    @Test func missingFileExitsOneNamingThePath() async throws {
         let path = "/nonexistent/mts-relay-\(UUID().uuidString).yaml"
-        let run = try Self.run(["--config", path])
+        let run = try await Self.run(["--config", path])
         #expect(run.status == 1)
         #expect(run.standardError.hasPrefix("\(path): cannot read the configuration: no such file\n"))
     }

@@ -33,7 +33,7 @@ struct DaemonEndToEndTests {
             MTSMessages.ticketReply(early), to: harness.replyQueue, correlationID: early)
         // The reply is with the relay (held, unacknowledged) before its request is published.
         try await waitUntil("the early reply read") {
-            try HTTPSinkDaemonTests.counts(of: harness.replyQueue)?.ready == 0
+            try await HTTPSinkDaemonTests.counts(of: harness.replyQueue)?.ready == 0
         }
         try await harness.publish(
             MTSMessages.ticketRequest(early), to: harness.intakeQueue, correlationID: early)

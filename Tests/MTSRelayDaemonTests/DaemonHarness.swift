@@ -357,38 +357,21 @@ final class DaemonHarness: @unchecked Sendable {
 }
 
 extension DaemonHarness {
-    /// Runs rabbitmqctl (or `MTS_RELAY_RABBITMQCTL`) and returns what it printed.
-    @discardableResult
-    static func rabbitmqctl(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            [ProcessInfo.processInfo.environment["MTS_RELAY_RABBITMQCTL"] ?? "rabbitmqctl"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("rabbitmqctl \(arguments.joined(separator: " ")) failed: \(text)")
-        }
-        return text
-    }
-
     /// Closes every broker connection of this harness's daemon (its names start with the
     /// harness prefix), as `rabbitmqctl close_all_connections` would, without touching the
     /// connections of other tests. Returns how many it closed.
     @discardableResult
-    func closeDaemonConnections(roles: [String] = ["replies", "intake"]) throws -> Int {
-        let listing = try Self.rabbitmqctl([
+    func closeDaemonConnections(roles: [String] = ["replies", "intake"]) async throws -> Int {
+        let listing = try await RabbitMQControl.run([
             "list_connections", "-q", "--no-table-headers", "pid", "client_properties",
         ])
         var closed = 0
         for line in listing.split(separator: "\n")
         where roles.contains(where: { line.contains("\"\(connectionName) \($0)\"") }) {
             guard let pid = line.split(separator: "\t").first else { continue }
-            try Self.rabbitmqctl(["close_connection", String(pid), "test: closed from the broker side"])
+            try await RabbitMQControl.run([
+                "close_connection", String(pid), "test: closed from the broker side",
+            ])
             closed += 1
         }
         return closed

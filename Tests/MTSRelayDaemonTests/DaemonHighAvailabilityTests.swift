@@ -17,8 +17,8 @@ import Testing
     /// Checks, through `pg_stat_ssl`, that every database session of the group's members is
     /// encrypted; `expected` is how many there are at least (a lease session per member, a
     /// store session for the active).
-    static func expectEncryptedSessions(ofGroup group: String, atLeast expected: Int) throws {
-        let sessions = try PostgresServer.sessions(ofGroup: group)
+    static func expectEncryptedSessions(ofGroup group: String, atLeast expected: Int) async throws {
+        let sessions = try await PostgresServer.sessions(ofGroup: group)
         print("high availability: the group's database sessions: \(sessions)")
         #expect(sessions.count >= expected, "\(sessions)")
         #expect(sessions.allSatisfy { $0.hasSuffix("|true") }, "\(sessions)")
@@ -67,7 +67,7 @@ import Testing
         for member in members { await member.tearDown() }
         // The group's rows too: left behind, they would pile up run after run in a database
         // the store reads by sequential scan.
-        if let group = members.first?.prefix { try PostgresServer.deleteRows(ofGroup: group) }
+        if let group = members.first?.prefix { try await PostgresServer.deleteRows(ofGroup: group) }
     }
 
     /// How often the member logged that it stands by.
@@ -191,7 +191,7 @@ import Testing
 
     @Test func theActiveKilledTwiceIsTakenOverWithinTenSecondsAndEveryPairIsMatchedOnce() async throws {
         let (a, b) = try await Self.startedPair()
-        try Self.expectEncryptedSessions(ofGroup: a.prefix, atLeast: 3)
+        try await Self.expectEncryptedSessions(ofGroup: a.prefix, atLeast: 3)
 
         let ids = (0..<20_000).map { "ha-kill-\($0)" }
         // About 800 pairs a second: the traffic lasts through both kills and takeovers.
@@ -219,7 +219,7 @@ import Testing
         try await traffic
         let records = try await Self.waitForAll(ids, members: [a, b], timeout: .seconds(90))
         // After two takeovers: the new sessions are encrypted too.
-        try Self.expectEncryptedSessions(ofGroup: a.prefix, atLeast: 3)
+        try await Self.expectEncryptedSessions(ofGroup: a.prefix, atLeast: 3)
         let repeats = Self.checkAllMatchedOnce(records, ids: ids)
         print(
             "high availability: \(ids.count) pairs, \(records.count) records (\(repeats) redelivered repeats), takeovers \(takeovers)"
@@ -380,41 +380,33 @@ extension DaemonHighAvailabilityTests {
 /// and clean-up.
 enum PostgresServer {
     /// Deletes a group's requests and lease (and its jackpot store's), with `psql`.
-    static func deleteRows(ofGroup group: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    static func deleteRows(ofGroup group: String) async throws {
         let groups = "'\(group)', '\(group).jackpot'"
-        process.arguments = [
-            "psql", DaemonHighAvailabilityTests.postgresURL, "-v", "ON_ERROR_STOP=1", "-qc",
-            "DELETE FROM mts_relay_request WHERE group_name IN (\(groups)); "
-                + "DELETE FROM mts_relay_lease WHERE group_name IN (\(groups))",
-        ]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError(
-                "psql could not delete group \(group)'s rows (exit \(process.terminationStatus))")
+        let finished = try await ChildProcess.run(
+            "/usr/bin/env",
+            [
+                "psql", DaemonHighAvailabilityTests.postgresURL, "-v", "ON_ERROR_STOP=1", "-qc",
+                "DELETE FROM mts_relay_request WHERE group_name IN (\(groups)); "
+                    + "DELETE FROM mts_relay_lease WHERE group_name IN (\(groups))",
+            ])
+        guard finished.status == 0 else {
+            throw HarnessError("psql could not delete group \(group)'s rows: \(finished.output)")
         }
     }
 
     /// The group's sessions, `application_name|ssl` (`true` or `false`), from `pg_stat_ssl`.
-    static func sessions(ofGroup group: String) throws -> [String] {
-        let output = Pipe()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "psql", DaemonHighAvailabilityTests.postgresURL, "-v", "ON_ERROR_STOP=1", "-qAt", "-c",
-            "SELECT a.application_name || '|' || s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) "
-                + "WHERE starts_with(a.application_name, 'mts-relay \(group) ') ORDER BY 1",
-        ]
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("psql could not read the sessions (exit \(process.terminationStatus))")
+    static func sessions(ofGroup group: String) async throws -> [String] {
+        let finished = try await ChildProcess.run(
+            "/usr/bin/env",
+            [
+                "psql", DaemonHighAvailabilityTests.postgresURL, "-v", "ON_ERROR_STOP=1", "-qAt", "-c",
+                "SELECT a.application_name || '|' || s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) "
+                    + "WHERE starts_with(a.application_name, 'mts-relay \(group) ') ORDER BY 1",
+            ])
+        guard finished.status == 0 else {
+            throw HarnessError("psql could not read the sessions: \(finished.output)")
         }
-        return text.split(separator: "\n").map(String.init)
+        return finished.output.split(separator: "\n").map(String.init)
     }
 
     /// Restarts the cluster listening on the test URL's port; returns which one.

@@ -239,7 +239,7 @@ struct DaemonHostileInputTests {
             #expect(deadLetters.total >= sent.refused)
             var left: [String: Int] = [:]
             _ = await eventually(timeout: .seconds(30), every: .milliseconds(250)) {
-                left = (try? Self.messages(in: [harness.intakeQueue, harness.replyQueue])) ?? left
+                left = (try? await Self.messages(in: [harness.intakeQueue, harness.replyQueue])) ?? left
                 return !left.isEmpty && left.values.allSatisfy { $0 == 0 }
             }
             #expect(left.values.allSatisfy { $0 == 0 }, "messages left in the queues: \(left)")
@@ -259,13 +259,15 @@ struct DaemonHostileInputTests {
             await deadLetters.stop()
             await harness.tearDown()
             if store == .postgres {
-                do { try PostgresServer.deleteRows(ofGroup: harness.prefix) } catch { Issue.record(error) }
+                do { try await PostgresServer.deleteRows(ofGroup: harness.prefix) } catch {
+                    Issue.record(error)
+                }
             }
         }
 
         /// Ready plus unacknowledged messages of each queue, from the broker.
-        static func messages(in queues: [String]) throws -> [String: Int] {
-            let listing = try DaemonHarness.rabbitmqctl([
+        static func messages(in queues: [String]) async throws -> [String: Int] {
+            let listing = try await RabbitMQControl.run([
                 "list_queues", "-q", "--no-table-headers", "name", "messages",
             ])
             var counts: [String: Int] = [:]

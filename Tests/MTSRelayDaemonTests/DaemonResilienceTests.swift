@@ -83,7 +83,7 @@ struct DaemonResilienceTests {
         try await harness.startAndWait()
         for threshold in [4_000, 12_000] {
             _ = try await harness.waitForResults(timeout: .seconds(120)) { Self.distinctIds($0) >= threshold }
-            #expect(try harness.closeDaemonConnections() == 2)
+            #expect(try await harness.closeDaemonConnections() == 2)
         }
         let records = try await harness.waitForResults(timeout: .seconds(120)) {
             Self.distinctIds($0) >= ids.count

@@ -126,7 +126,7 @@ struct DaemonServicesTests {
         }
         #expect(sampled.contains("mts_relay_jackpot_sent_total"))
 
-        let promtool = try Promtool.checkMetrics(scrape)
+        let promtool = try await Promtool.checkMetrics(scrape)
         #expect(promtool.status == 0, "promtool check metrics:\n\(promtool.output)")
 
         let (status, _) = try await harness.stop()
@@ -165,7 +165,7 @@ struct DaemonServicesTests {
 enum Promtool {
     /// `promtool check metrics` on `exposition`: its exit status and what it printed. Throws
     /// when promtool is missing (a CI machine must have it: no silent skip).
-    static func checkMetrics(_ exposition: String) throws -> (status: Int32, output: String) {
+    static func checkMetrics(_ exposition: String) async throws -> (status: Int32, output: String) {
         guard RequiredTool.find(["/usr/bin/promtool"]) != nil else {
             throw HarnessError("promtool is missing: scripts/setup.sh installs Debian's prometheus package")
         }
@@ -173,14 +173,8 @@ enum Promtool {
             "metrics-\(UUID().uuidString.prefix(6)).txt")
         try exposition.write(to: input, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: input) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "exec /usr/bin/promtool check metrics < '\(input.path)' 2>&1"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let finished = try await ChildProcess.run(
+            "/bin/sh", ["-c", "exec /usr/bin/promtool check metrics < \"$1\"", "sh", input.path])
+        return (finished.status, finished.output + finished.errors)
     }
 }

@@ -88,15 +88,15 @@ import Testing
         #expect(configuration.jackpotStorePath == "/data/pending.db.jackpot")
     }
 
-    @Test func checkConfigReportsAMissingSecretAndMasksAPresentOne() throws {
+    @Test func checkConfigReportsAMissingSecretAndMasksAPresentOne() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "jackpot-\(UUID().uuidString).yaml")
         try Self.section.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let missing = try CheckConfigCommandTests.run(["--config", file.path])
+        let missing = try await CheckConfigCommandTests.run(["--config", file.path])
         #expect(missing.status == 1)
         #expect(missing.standardError.contains("MTS_RELAY_JACKPOT_SECRET: missing"))
-        let present = try CheckConfigCommandTests.run(
+        let present = try await CheckConfigCommandTests.run(
             ["--config", file.path], environment: ["MTS_RELAY_JACKPOT_SECRET": "hunter2-secret"])
         #expect(present.status == 0, "\(present.standardError)")
         #expect(present.standardOutput.contains("MTS_RELAY_JACKPOT_SECRET): ****"))

@@ -17,10 +17,20 @@ struct SecretCanaryTests {
     @Test func canaryAppearsInNothingTheRelayWrites() async throws {
         let canary = "Cnry" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16)
         let user = "relay-canary-\(UUID().uuidString.prefix(6))"
-        try DaemonHarness.rabbitmqctl(["add_user", user, canary])
-        defer { _ = try? DaemonHarness.rabbitmqctl(["delete_user", user]) }
-        try DaemonHarness.rabbitmqctl(["set_permissions", "-p", "/", user, ".*", ".*", ".*"])
+        try await RabbitMQControl.run(["add_user", user, canary])
+        try await RabbitMQControl.run(["set_permissions", "-p", "/", user, ".*", ".*", ".*"])
+        do {
+            try await Self.plantAndLook(canary: canary, user: user)
+        } catch {
+            _ = try? await RabbitMQControl.run(["delete_user", user])
+            throw error
+        }
+        try await RabbitMQControl.run(["delete_user", user])
+    }
 
+    /// The canary planted everywhere a secret goes, for the broker user `user`; then every
+    /// place the relay writes is searched for it.
+    static func plantAndLook(canary: String, user: String) async throws {
         let requests = Locked<[TestHTTPServer.Request]>([])
         let server = try await TestHTTPServer { request in
             requests.withLock { $0.append(request) }
@@ -58,7 +68,7 @@ struct SecretCanaryTests {
         do {
             // Readable by others, so that check-config warns about the password in it.
             chmod(harness.configPath, 0o644)
-            let checked = try CheckConfigCommandTests.run(
+            let checked = try await CheckConfigCommandTests.run(
                 ["--config", harness.configPath], environment: environment)
             #expect(checked.status == 0)
             #expect(checked.standardError.contains("warning: broker.url:"))
@@ -84,12 +94,12 @@ struct SecretCanaryTests {
                 "the jackpot ticket was signed with the secret and accepted")
 
             // Reconnects, then login refusals while the password is wrong, then back.
-            #expect(try harness.closeDaemonConnections() == 2)
+            #expect(try await harness.closeDaemonConnections() == 2)
             try await waitFor("Reconnected to the broker", in: harness)
-            try DaemonHarness.rabbitmqctl(["change_password", user, "other-\(UUID().uuidString)"])
-            try harness.closeDaemonConnections()
+            try await RabbitMQControl.run(["change_password", user, "other-\(UUID().uuidString)"])
+            try await harness.closeDaemonConnections()
             try await waitFor("ACCESS_REFUSED", in: harness)
-            try DaemonHarness.rabbitmqctl(["change_password", user, canary])
+            try await RabbitMQControl.run(["change_password", user, canary])
             // Both loops reconnect once the password is right again (within the backoff's 5 s
             // ceiling), and a metrics line is written.
             try await harness.waitForLog("Reconnected to the broker", count: 4)
@@ -141,7 +151,7 @@ struct SecretCanaryTests {
         await betEngine.stop()
     }
 
-    private func waitFor(_ text: String, in harness: DaemonHarness) async throws {
+    private static func waitFor(_ text: String, in harness: DaemonHarness) async throws {
         try await harness.waitForLog(text)
     }
 }

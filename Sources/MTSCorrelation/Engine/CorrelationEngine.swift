@@ -152,7 +152,7 @@ public actor CorrelationEngine {
                 recovered = try CorrelationCore.recovering(
                     store.recoveredRows, configuration: configuration, now: now)
             } catch {
-                store.close()
+                store.beginClose()
                 throw error
             }
             store.enqueue(recovered.step.effects, thenEmit: recovered.step.results)
@@ -169,7 +169,7 @@ public actor CorrelationEngine {
 
     deinit {
         results.finish()
-        store?.close()
+        store?.beginClose()
     }
 
     // MARK: Inputs
@@ -409,10 +409,10 @@ public actor CorrelationEngine {
 
     /// Finishes ``results``, fails waiting registrations and closes the store (committing what
     /// is queued). The engine must not be used afterwards.
-    public func shutdown() {
+    public func shutdown() async {
         results.finish()
         capacityWaiters.failAll(CancellationError())
-        store?.close()
+        await store?.close()
     }
 
     // MARK: Figures

@@ -121,6 +121,29 @@ public final class PostgresLease: Sendable {
         }
     }
 
+    /// `body` on this lease, given up after `timeout` or when the task is cancelled: a
+    /// database that stops answering (rather than refusing) is a failure, not a wait. On the
+    /// timeout the connection is closed, so that the lease starts again on a new one.
+    ///
+    /// The query runs in a task of its own and the caller resumes with whichever comes first
+    /// (``DeadlineRace``): a query given up on is abandoned, its task ends whenever
+    /// postgres-nio ends it.
+    public func within<T: Sendable>(
+        _ timeout: Duration, _ body: @escaping @Sendable (PostgresLease) async throws -> T
+    ) async throws -> T {
+        let nanoseconds =
+            timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let race = DeadlineRace(
+            connection.eventLoop.makeFutureWithTask { try await body(self) },
+            timeout: .nanoseconds(nanoseconds), timedOut: { LeaseTimeout(timeout: timeout) },
+            onTimeout: { [self] in abort() })
+        return try await withTaskCancellationHandler {
+            try await race.result.get()
+        } onCancel: {
+            race.abandon(with: CancellationError())
+        }
+    }
+
     /// Closes the connection.
     public func close() async {
         try? await connection.close()
@@ -160,4 +183,10 @@ public final class PostgresLease: Sendable {
             throw CorrelationStoreError.writeFailed(path: location, reason: PostgresBackend.reason(error))
         }
     }
+}
+
+/// A lease call that got no answer in time.
+public struct LeaseTimeout: Error, CustomStringConvertible {
+    public var timeout: Duration
+    public var description: String { "the database did not answer within \(timeout)" }
 }

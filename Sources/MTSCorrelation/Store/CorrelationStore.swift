@@ -37,6 +37,8 @@ final class CorrelationStore: @unchecked Sendable {
     private var failure: CorrelationStoreError?
     private var closing = false
     private var writerFinished = false
+    /// Callers of ``close()`` waiting for the writer thread to finish.
+    private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     private var statistics = CorrelationStoreStatistics()
     /// Correlation ids whose insert the database refused (a data error), with its reason, until
     /// the registration that made them takes them.
@@ -177,13 +179,30 @@ final class CorrelationStore: @unchecked Sendable {
         return statistics
     }
 
-    /// Commits what is queued, stops the writer thread and closes the database. Blocks until
-    /// done (at most one transaction's time); safe to call more than once.
-    func close() {
+    /// Commits what is queued, stops the writer thread and closes the database; returns once
+    /// done (at most one transaction's time), suspending, never blocking the caller's thread.
+    /// Safe to call more than once.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            closing = true
+            condition.broadcast()
+            if writerFinished {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            closeWaiters.append(continuation)
+            condition.unlock()
+        }
+    }
+
+    /// Asks the writer thread to commit what is queued and stop, without waiting (for a
+    /// `deinit`, or a failed open, that cannot wait).
+    func beginClose() {
         condition.lock()
         closing = true
         condition.broadcast()
-        while !writerFinished { condition.wait() }
         condition.unlock()
     }
 
@@ -192,8 +211,11 @@ final class CorrelationStore: @unchecked Sendable {
     private func finishWriter() {
         condition.lock()
         writerFinished = true
+        let waiters = closeWaiters
+        closeWaiters = []
         condition.broadcast()
         condition.unlock()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Writes `effects` in one transaction. When the database refuses their values (a data

@@ -121,20 +121,14 @@ final class PostgresBackend: StoreBackend {
     func waitBounded<T: Sendable>(
         _ future: EventLoopFuture<T>, timeout: TimeAmount = PostgresBackend.statementTimeout
     ) throws -> T {
-        let bounded = future.eventLoop.makePromise(of: T.self)
-        future.cascade(to: bounded)
-        // A second completion of a promise is ignored by NIO: whichever comes first wins.
-        let timer = future.eventLoop.scheduleTask(in: timeout) {
-            bounded.fail(StatementTimeout(timeout: timeout))
-        }
-        defer { timer.cancel() }
-        do {
-            return try bounded.futureResult.wait()
-        } catch let error as StatementTimeout {
-            let closing: EventLoopFuture<Void> = connection.close()
-            _ = closing
-            throw error
-        }
+        let connection = connection
+        return try DeadlineRace(
+            future, timeout: timeout, timedOut: { StatementTimeout(timeout: timeout) },
+            onTimeout: {
+                let closing: EventLoopFuture<Void> = connection.close()
+                _ = closing
+            }
+        ).result.wait()
     }
 
     /// A statement got no answer within ``statementTimeout``.

@@ -79,22 +79,11 @@ public actor CorrelationEngine {
         configuration: CorrelationConfiguration = CorrelationConfiguration(),
         clock: any CorrelationClock = SystemCorrelationClock(), storePath: String? = nil
     ) throws {
-        try self.init(configuration: configuration, clock: clock, storePath: storePath, beforeCommit: nil)
-    }
-
-    /// As the public synchronous initialiser, with a hook the store calls inside each
-    /// transaction just before `COMMIT` (tests use it to capture the files as a crash would leave
-    /// them).
-    init(
-        configuration: CorrelationConfiguration, clock: any CorrelationClock, storePath: String?,
-        beforeCommit: (@Sendable () -> Void)?
-    ) throws {
         let results = CorrelationResults(capacity: configuration.resultCapacity)
         let location = storePath.map { StoreLocation.sqlite(path: $0) } ?? .memory
         let store = try location.makeBackend().map { makeBackend throws(CorrelationStoreError) in
             try CorrelationStore.openBlocking(
-                location: location.description, emit: results, beforeCommit: beforeCommit,
-                makeBackend: makeBackend)
+                location: location.description, emit: results, makeBackend: makeBackend)
         }
         try self.init(configuration: configuration, clock: clock, results: results, store: store)
     }
@@ -118,21 +107,11 @@ public actor CorrelationEngine {
         clock: any CorrelationClock = SystemCorrelationClock(), store location: StoreLocation,
         fence: StoreFence? = nil
     ) async throws {
-        try await self.init(
-            configuration: configuration, clock: clock, store: location, fence: fence, beforeCommit: nil)
-    }
-
-    /// As the public asynchronous initialiser, with the store's before-commit test hook.
-    init(
-        configuration: CorrelationConfiguration, clock: any CorrelationClock, store location: StoreLocation,
-        fence: StoreFence? = nil, beforeCommit: (@Sendable () -> Void)?
-    ) async throws {
         let results = CorrelationResults(capacity: configuration.resultCapacity)
         var store: CorrelationStore?
         if let makeBackend = location.makeBackend(fence: fence) {
             store = try await CorrelationStore.open(
-                location: location.description, emit: results, beforeCommit: beforeCommit,
-                makeBackend: makeBackend)
+                location: location.description, emit: results, makeBackend: makeBackend)
         }
         try self.init(configuration: configuration, clock: clock, results: results, store: store)
     }

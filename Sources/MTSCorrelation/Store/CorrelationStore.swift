@@ -24,6 +24,7 @@ final class CorrelationStore: @unchecked Sendable {
 
     private var backend: (any StoreBackend)?
     private let emit: CorrelationResults
+    /// ``StoreTestHooks/beforeCommit`` as it was when the store opened (nil in production).
     private let beforeCommit: (@Sendable () -> Void)?
 
     private enum Job {
@@ -47,22 +48,20 @@ final class CorrelationStore: @unchecked Sendable {
     /// The rows found at open.
     private(set) var recoveredRows: [PersistedRequest] = []
 
-    private init(
-        location: String, emit: CorrelationResults, beforeCommit: (@Sendable () -> Void)?
-    ) {
+    private init(location: String, emit: CorrelationResults) {
         self.location = location
         self.emit = emit
-        self.beforeCommit = beforeCommit
+        beforeCommit = StoreTestHooks.beforeCommit
     }
 
     /// Opens a store on a new writer thread, which runs `makeBackend` and reads the rows; calls
     /// `opened` (on that thread) with the store or the failure.
     private static func start(
-        location: String, emit: CorrelationResults, beforeCommit: (@Sendable () -> Void)?,
+        location: String, emit: CorrelationResults,
         makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend,
         opened: @escaping @Sendable (Result<CorrelationStore, CorrelationStoreError>) -> Void
     ) {
-        let store = CorrelationStore(location: location, emit: emit, beforeCommit: beforeCommit)
+        let store = CorrelationStore(location: location, emit: emit)
         let thread = Thread {
             do throws(CorrelationStoreError) {
                 let backend = try makeBackend()
@@ -88,12 +87,12 @@ final class CorrelationStore: @unchecked Sendable {
     /// Opens the store, blocking the calling thread until the writer thread has opened the
     /// database and read its rows (the SQLite engine initialiser, which is synchronous).
     static func openBlocking(
-        location: String, emit: CorrelationResults, beforeCommit: (@Sendable () -> Void)? = nil,
+        location: String, emit: CorrelationResults,
         makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend
     ) throws(CorrelationStoreError) -> CorrelationStore {
         let outcome = Mutex<Result<CorrelationStore, CorrelationStoreError>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        start(location: location, emit: emit, beforeCommit: beforeCommit, makeBackend: makeBackend) {
+        start(location: location, emit: emit, makeBackend: makeBackend) {
             result in
             outcome.withLock { $0 = result }
             done.signal()
@@ -105,12 +104,12 @@ final class CorrelationStore: @unchecked Sendable {
     /// Opens the store; suspends (blocking no thread of the caller's) until the writer thread
     /// has opened the database and read its rows.
     static func open(
-        location: String, emit: CorrelationResults, beforeCommit: (@Sendable () -> Void)? = nil,
+        location: String, emit: CorrelationResults,
         makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend
     ) async throws(CorrelationStoreError) -> CorrelationStore {
         let result = await withCheckedContinuation {
             (continuation: CheckedContinuation<Result<CorrelationStore, CorrelationStoreError>, Never>) in
-            start(location: location, emit: emit, beforeCommit: beforeCommit, makeBackend: makeBackend) {
+            start(location: location, emit: emit, makeBackend: makeBackend) {
                 continuation.resume(returning: $0)
             }
         }

@@ -17,8 +17,10 @@ struct YAMLMapping {
         Self.join(path, key)
     }
 
-    /// `parent.key`, or `key` at the top level.
+    /// `parent.key`, or `key` at the top level. An empty key is written `""`, so that a
+    /// problem with it still names a place.
     static func join(_ parent: String, _ key: String) -> String {
-        parent.isEmpty ? key : "\(parent).\(key)"
+        let key = key.isEmpty ? "\"\"" : key
+        return parent.isEmpty ? key : "\(parent).\(key)"
     }
 }

@@ -1,4 +1,6 @@
 import CoreMetrics
+import MTSCorrelation
+import MTSProtocol
 import Synchronization
 
 /// The daemon's figures, instrumented once through swift-metrics: every part records here,
@@ -136,6 +138,16 @@ final class RelayMetrics: Sendable {
         case invalid
         case storeRefused = "store_refused"
         case gaveUp = "gave_up"
+
+        /// Why the engine refused a message: the store refused its values, or it is invalid.
+        init(_ error: CorrelationError) {
+            if case .storeRefused = error { self = .storeRefused } else { self = .invalid }
+        }
+
+        /// Why the classifier (or the attempt count) refused a message.
+        init<Summary>(_ rejection: MessageRejection<Summary>) {
+            if case .gaveUp = rejection.reason { self = .gaveUp } else { self = .invalid }
+        }
     }
 
     func recordDeadLettered(_ reason: DeadLetterReason) {

@@ -70,12 +70,10 @@ struct IntakeQueue: ConsumedQueues {
         for item in batch {
             switch item.message {
             case .rejected(let rejection):
-                let kind: RelayMetrics.DeadLetterReason
-                if case .gaveUp = rejection.reason { kind = .gaveUp } else { kind = .invalid }
                 rejected.append(
                     Rejected(
                         delivery: item.delivery, reason: rejection.description, summary: rejection.summary,
-                        isJSONObject: rejection.isJSONObject, kind: kind))
+                        isJSONObject: rejection.isJSONObject, kind: .init(rejection)))
             case .valid(let envelope):
                 valid.append((item.delivery, envelope.summary))
                 requests.append(
@@ -94,13 +92,10 @@ struct IntakeQueue: ConsumedQueues {
                     case .success: valid[index].delivery.ack()
                     case .failure(let error):
                         // The database refusing the values is this message's fault: dead-letter it.
-                        var kind = RelayMetrics.DeadLetterReason.invalid
-                        if case .storeRefused = error { kind = .storeRefused }
                         rejected.append(
                             Rejected(
                                 delivery: valid[index].delivery, reason: "\(error)",
-                                summary: valid[index].summary,
-                                isJSONObject: true, kind: kind))
+                                summary: valid[index].summary, isJSONObject: true, kind: .init(error)))
                     }
                 }
             } catch let error as CorrelationError {

@@ -51,11 +51,7 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
         for item in batch {
             switch item.message {
             case .rejected(let rejection):
-                if case .gaveUp = rejection.reason {
-                    rejected.append((item.delivery, rejection.description, .gaveUp))
-                } else {
-                    rejected.append((item.delivery, rejection.description, .invalid))
-                }
+                rejected.append((item.delivery, rejection.description, .init(rejection)))
             case .valid(let envelope):
                 guard let payload = upstream.payload(of: envelope.summary) else {
                     rejected.append((item.delivery, "$: the request cannot be sent", .invalid))
@@ -87,11 +83,7 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
                         // Already registered (a redelivery): sent, or about to be, by its first delivery.
                         valid[index].delivery.ack()
                     case .failure(let error):
-                        if case .storeRefused = error {
-                            rejected.append((valid[index].delivery, "\(error)", .storeRefused))
-                        } else {
-                            rejected.append((valid[index].delivery, "\(error)", .invalid))
-                        }
+                        rejected.append((valid[index].delivery, "\(error)", .init(error)))
                     }
                 }
             } catch let error as CorrelationError {

@@ -37,13 +37,15 @@ struct TestStore: Sendable {
         self.directory = directory
     }
 
-    /// An engine on this store.
+    /// An engine on this store; `beforeCommit` runs inside each of its transactions, just
+    /// before `COMMIT` (``StoreTestHooks``).
     func engine(
         _ configuration: CorrelationConfiguration = Fixtures.configuration, clock: ManualCorrelationClock,
         beforeCommit: (@Sendable () -> Void)? = nil
     ) async throws -> CorrelationEngine {
-        try await CorrelationEngine(
-            configuration: configuration, clock: clock, store: location, beforeCommit: beforeCommit)
+        try await StoreTestHooks.$beforeCommit.withValue(beforeCommit) {
+            try await CorrelationEngine(configuration: configuration, clock: clock, store: location)
+        }
     }
 
     /// An empty location beside this one, to hold a snapshot (``capture(into:)``).

@@ -18,11 +18,11 @@ struct RunCommand: AsyncParsableCommand {
             configuration = try RelayConfiguration.load(
                 path: config, environment: ProcessInfo.processInfo.environment)
         } catch {
-            let report = error.errors.map { "\($0)\n" }.joined()
-            FileHandle.standardError.write(
-                Data("mts-relay: invalid configuration \(config):\n\(report)".utf8))
-            throw ExitCode(1)
+            try Self.refuse(error.errors, config: config)
         }
+        // Before connecting anything: a missing directory is the file's fault, not the host's.
+        let directories = configuration.unwritableDirectories()
+        if !directories.isEmpty { try Self.refuse(directories, config: config) }
         let level = Logger.Level(rawValue: configuration.log.level) ?? .info
         let format = configuration.log.format
         // Bootstrapped once, here: every part gets its Logger from this backend.
@@ -34,5 +34,11 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("mts-relay stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
+    }
+
+    private static func refuse(_ problems: [ConfigurationError], config: String) throws -> Never {
+        let report = problems.map { "\($0)\n" }.joined()
+        FileHandle.standardError.write(Data("mts-relay: invalid configuration \(config):\n\(report)".utf8))
+        throw ExitCode(1)
     }
 }

@@ -17,11 +17,13 @@ struct CheckConfigCommandTests {
         try ConfigurationTestSupport.builtExecutable("mts-relay")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], in directory: URL = Support.packageRoot
+    ) throws -> Run {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = ["check-config"] + arguments
-        process.currentDirectoryURL = Support.packageRoot
+        process.currentDirectoryURL = directory
         // A clean environment, so that the machine's MTS_RELAY_* variables do not interfere.
         process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
         let output = Pipe()
@@ -37,24 +39,84 @@ struct CheckConfigCommandTests {
             standardError: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// A new directory with a `var/` in it, where the demo's relative paths resolve.
+    static func demoDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mts-relay-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("var"), withIntermediateDirectories: true)
+        return directory
+    }
+
     @Test func validFileExitsZeroAndPrintsItMasked() throws {
-        let run = try Self.run(["--config", "config/mts-relay.yaml"])
+        let directory = try Self.demoDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try Self.run(["--config", Support.demoPath], in: directory)
         #expect(run.status == 0, "stderr: \(run.standardError)")
         #expect(run.standardError.isEmpty)
-        #expect(run.standardOutput.hasPrefix("# config/mts-relay.yaml: valid"))
+        #expect(run.standardOutput.hasPrefix("# \(Support.demoPath): valid"))
         #expect(run.standardOutput.contains("url: amqp://guest:****@127.0.0.1:5672\n"))
         #expect(run.standardOutput.contains("path: var/pending.sqlite\n"))
         #expect(run.standardOutput.contains("path: var/results.jsonl\n"))
         #expect(!run.standardOutput.contains("guest:guest"))
+
+        let quiet = try Self.run(["--config", Support.demoPath, "--quiet"], in: directory)
+        #expect(quiet.status == 0, "stderr: \(quiet.standardError)")
+        #expect(quiet.standardOutput.isEmpty && quiet.standardError.isEmpty)
     }
 
     @Test func environmentIsApplied() throws {
+        let directory = try Self.demoDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let run = try Self.run(
-            ["--config", "config/mts-relay.yaml"],
-            environment: ["MTS_RELAY_BROKER_URL": "amqp://ops:hunter2@mq.example/"])
+            ["--config", Support.demoPath],
+            environment: ["MTS_RELAY_BROKER_URL": "amqp://ops:hunter2@mq.example/"], in: directory)
         #expect(run.status == 0, "stderr: \(run.standardError)")
         #expect(run.standardOutput.contains("url: amqp://ops:****@mq.example:5672\n"))
         #expect(!run.standardOutput.contains("hunter2"))
+    }
+
+    @Test func productionTemplateIsValidWithOnlyTheBrokerURLSet() throws {
+        let directory = try Self.demoDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("mts-relay.yaml")
+        try Support.productionTemplate(under: directory).write(to: file, atomically: true, encoding: .utf8)
+        let run = try Self.run(
+            ["--config", file.path],
+            environment: ["MTS_RELAY_BROKER_URL": "amqps://relay:hunter2@mq.example/"])
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        #expect(run.standardOutput.contains("listen: 127.0.0.1:9464"), "\(run.standardOutput)")
+        #expect(!run.standardOutput.contains("hunter2"))
+    }
+
+    @Test func aDirectoryTheRelayWritesToMustExistAndBeADirectory() throws {
+        let directory = try Self.demoDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("missing")
+        let notADirectory = directory.appendingPathComponent("file")
+        try "".write(to: notADirectory, atomically: true, encoding: .utf8)
+        let file = directory.appendingPathComponent("mts-relay.yaml")
+        try """
+        store: {path: \(missing.path)/pending.sqlite}
+        sinks:
+          - {type: file, path: \(notADirectory.path)/results.jsonl}
+          - {type: http, url: "http://127.0.0.1:9/x", deadLetterPath: \(missing.path)/refused.jsonl}
+          - {type: file, name: fine, path: results.jsonl}
+        """.write(to: file, atomically: true, encoding: .utf8)
+
+        let run = try Self.run(["--config", file.path], in: directory)
+        #expect(run.status == 1)
+        #expect(run.standardOutput.isEmpty)
+        let lines = run.standardError.split(separator: "\n").map(String.init)
+        #expect(
+            lines == [
+                "store.path: the directory \(missing.path) of \(missing.path)/pending.sqlite does not exist "
+                    + "(the relay never creates it)",
+                "sinks[0].path: \(notADirectory.path) is not a directory",
+                "sinks[1].deadLetterPath: the directory \(missing.path) of \(missing.path)/refused.jsonl does "
+                    + "not exist (the relay never creates it)",
+                "mts-relay check-config: 3 problems in \(file.path)",
+            ])
     }
 
     @Test func invalidFileExitsOneWithOneLinePerProblem() throws {
@@ -95,6 +157,7 @@ struct CheckConfigCommandTests {
         sinks:
           - {type: amqp, url: "amqps://pub:hunter3@pub.example/", exchange: results}
           - {type: file, path: /tmp/x.jsonl}
+        store: {path: /tmp/pending.sqlite}
         """.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
 

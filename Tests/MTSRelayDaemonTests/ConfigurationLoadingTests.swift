@@ -9,10 +9,27 @@ struct ConfigurationLoadingTests {
 
     @Test func exampleConfigLoadsWithItsValues() throws {
         let loaded = try RelayConfiguration.load(path: Support.examplePath, environment: [:])
-        // The example spells out every default, except where the demo needs other values.
+        // The production template spells out every default; it adds a file sink instead of
+        // stdout (which would put every body in the journal) and the Prometheus endpoint.
+        var expected = RelayConfiguration()
+        expected.sinks = [
+            RelayConfiguration.Sink(
+                name: "results-file", kind: .file(path: "/var/lib/mts-relay/results.jsonl"))
+        ]
+        expected.metrics.prometheusListen = "127.0.0.1:9464"
+        #expect(loaded == expected)
+        #expect(loaded.store.path == "/var/lib/mts-relay/pending.sqlite")
+        #expect(loaded.timeouts == RelayConfiguration().timeouts)
+        #expect(loaded.metrics.intervalSeconds == 10)
+        #expect(loaded.broker.url == "amqp://guest:guest@127.0.0.1:5672/")
+        #expect(loaded.writtenFiles.allSatisfy { $0.path.hasPrefix("/var/lib/mts-relay/") })
+    }
+
+    @Test func demoConfigHoldsOnlyTheDemosOverrides() throws {
+        let loaded = try RelayConfiguration.load(path: Support.demoPath, environment: [:])
         var expected = RelayConfiguration()
         expected.store.path = "var/pending.sqlite"
-        // The demo: cancellations time out within its 20 s run, metrics show during it.
+        // Cancellations time out within the demo's 20 s run, metrics lines show during it.
         expected.timeouts.byOperation["ticket-cancel"] = 5000
         expected.metrics.intervalSeconds = 5
         expected.sinks = [
@@ -20,7 +37,6 @@ struct ConfigurationLoadingTests {
             RelayConfiguration.Sink(name: "results-file", kind: .file(path: "var/results.jsonl")),
         ]
         #expect(loaded == expected)
-        #expect(loaded.broker.url == "amqp://guest:guest@127.0.0.1:5672/")
     }
 
     @Test func exampleConfigMentionsEveryKey() throws {

@@ -91,7 +91,9 @@ import Testing
     @Test func checkConfigReportsAMissingSecretAndMasksAPresentOne() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "jackpot-\(UUID().uuidString).yaml")
-        try Self.section.write(to: file, atomically: true, encoding: .utf8)
+        // The store's directory exists: check-config checks it (the default is the package's).
+        try (Self.section + "\nstore: {path: /tmp/pending.sqlite}").write(
+            to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let missing = try CheckConfigCommandTests.run(["--config", file.path])
         #expect(missing.status == 1)

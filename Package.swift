@@ -52,6 +52,9 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
 
+        /// The git commit the build scripts embed (scripts/lib/build-info.sh), for --version.
+        .target(name: "CBuildInfo"),
+
         // MARK: Libraries
 
         /// A Swift AMQP 0-9-1 client over librabbitmq: one owning thread per connection.
@@ -126,6 +129,7 @@ let package = Package(
             name: "MTSRelayCommand",
             dependencies: [
                 "AMQPClient",
+                "CBuildInfo",
                 "MTSProtocol",
                 "MTSCorrelation",
                 "MTSRelayDaemon",

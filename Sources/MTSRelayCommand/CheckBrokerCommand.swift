@@ -17,12 +17,32 @@ struct CheckBrokerCommand: AsyncParsableCommand {
     @Option(help: "How many messages to round-trip.")
     var count: Int = 1000
 
+    func validate() throws {
+        guard count >= 0 else { throw ValidationError("--count: 0 or more") }
+    }
+
     func run() async throws {
         let url =
             url ?? ProcessInfo.processInfo.environment["MTS_RELAY_BROKER_URL"]
             ?? "amqp://guest:guest@127.0.0.1:5672/"
-        var configuration = try AMQPConnectionConfiguration(url: url)
+        var configuration: AMQPConnectionConfiguration
+        do {
+            configuration = try AMQPConnectionConfiguration(url: url)
+        } catch {
+            throw ValidationError("--url: \(error)")
+        }
         configuration.connectionName = "mts-relay check-broker"
+        do {
+            try await roundTrip(configuration)
+        } catch {
+            FileHandle.standardError.write(Data("mts-relay check-broker: \(configuration): \(error)\n".utf8))
+            throw ExitStatus.unavailable
+        }
+        print("ok")
+    }
+
+    /// Connects, publishes `count` messages with confirms, consumes them back; prints each step.
+    private func roundTrip(_ configuration: AMQPConnectionConfiguration) async throws {
         var logger = Logger(label: "mts-relay")
         logger.logLevel = .warning
 
@@ -44,19 +64,21 @@ struct CheckBrokerCommand: AsyncParsableCommand {
         let published = clock.now - publishStart
         print("published \(count) messages, each confirmed, in \(published.milliseconds) ms")
 
-        let consumeStart = clock.now
-        let consumerChannel = try await connection.openChannel()
-        try await consumerChannel.setPrefetch(200)
-        var received = 0
-        for try await delivery in try await consumerChannel.consume(queue: queue) {
-            delivery.ack()
-            received += 1
-            if received == count { break }
+        // Nothing to wait for with --count 0: connecting and declaring was the check.
+        if count > 0 {
+            let consumeStart = clock.now
+            let consumerChannel = try await connection.openChannel()
+            try await consumerChannel.setPrefetch(200)
+            var received = 0
+            for try await delivery in try await consumerChannel.consume(queue: queue) {
+                delivery.ack()
+                received += 1
+                if received == count { break }
+            }
+            let consumed = clock.now - consumeStart
+            print("consumed and acked \(received) messages in \(consumed.milliseconds) ms")
         }
-        let consumed = clock.now - consumeStart
-        print("consumed and acked \(received) messages in \(consumed.milliseconds) ms")
         await connection.close()
-        print("ok")
     }
 }
 

@@ -4,7 +4,7 @@ import MTSRelayDaemon
 
 /// `mts-relay check-config`: loads the configuration file as `mts-relay run` would (file, then
 /// environment), prints the resolved configuration with secrets masked and exits 0, or prints
-/// every problem as `<keyPath>: <reason>` on stderr and exits 1.
+/// every problem as `<keyPath>: <reason>` on stderr and exits 78 (``ExitStatus/configuration``).
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
@@ -13,8 +13,8 @@ struct CheckConfigCommand: ParsableCommand {
             Applies MTS_RELAY_BROKER_URL, MTS_RELAY_INTAKE_URL and the ${NAME} header values \
             from the environment, as the daemon does, and checks that every directory the relay \
             writes to (the SQLite store's, each file sink's, each http sink's dead-letter file's) \
-            exists and is writable by this user. Exits 0 when the configuration is valid, 1 with \
-            one line per problem on stderr when it is not. Warns on stderr when the file holds a \
+            exists and is writable by this user. Exits 0 when the configuration is valid, 78 \
+            (EX_CONFIG) with one line per problem on stderr when it is not. Warns on stderr when the file holds a \
             password in a URL and can be read by group or others.
             """)
 
@@ -50,6 +50,6 @@ struct CheckConfigCommand: ParsableCommand {
         let count = problems.count
         report += "mts-relay check-config: \(count) problem\(count == 1 ? "" : "s") in \(config)\n"
         FileHandle.standardError.write(Data(report.utf8))
-        throw ExitCode(1)
+        throw ExitStatus.configuration
     }
 }

@@ -22,6 +22,8 @@ import ServiceLifecycle
 public struct RelayDaemon: Sendable {
     public let configuration: RelayConfiguration
     public let logger: Logger
+    /// More fields of the start line (`mts-relay starting`): the executable's version and commit.
+    public var startMetadata: Logger.Metadata = [:]
 
     public init(configuration: RelayConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -122,7 +124,7 @@ public struct RelayDaemon: Sendable {
             metadata["node"] = "\(configuration.ha.node)"
             metadata["leaseMs"] = "\(configuration.ha.leaseMs)"
         }
-        logger.info("mts-relay starting", metadata: metadata)
+        logger.info("mts-relay starting", metadata: startMetadata.merging(metadata) { _, own in own })
         try await ServiceGroup(configuration: group).run()
         logger.info("mts-relay stopped")
     }

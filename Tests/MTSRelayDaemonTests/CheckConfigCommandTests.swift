@@ -105,7 +105,7 @@ struct CheckConfigCommandTests {
         """.write(to: file, atomically: true, encoding: .utf8)
 
         let run = try Self.run(["--config", file.path], in: directory)
-        #expect(run.status == 1)
+        #expect(run.status == 78)
         #expect(run.standardOutput.isEmpty)
         let lines = run.standardError.split(separator: "\n").map(String.init)
         #expect(
@@ -119,7 +119,7 @@ struct CheckConfigCommandTests {
             ])
     }
 
-    @Test func invalidFileExitsOneWithOneLinePerProblem() throws {
+    @Test func invalidFileExits78WithOneLinePerProblem() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mts-relay-\(UUID().uuidString).yaml")
         try """
@@ -133,7 +133,7 @@ struct CheckConfigCommandTests {
         defer { try? FileManager.default.removeItem(at: file) }
 
         let run = try Self.run(["--config", file.path])
-        #expect(run.status == 1)
+        #expect(run.status == 78)
         #expect(run.standardOutput.isEmpty)
         let lines = run.standardError.split(separator: "\n").map(String.init)
         #expect(lines.count == 4, "\(lines)")
@@ -182,10 +182,10 @@ struct CheckConfigCommandTests {
         #expect(ownerOnly.standardError.isEmpty)
     }
 
-    @Test func missingFileExitsOneNamingThePath() throws {
+    @Test func missingFileExits78NamingThePath() throws {
         let path = "/nonexistent/mts-relay-\(UUID().uuidString).yaml"
         let run = try Self.run(["--config", path])
-        #expect(run.status == 1)
+        #expect(run.status == 78)
         #expect(run.standardError.hasPrefix("\(path): cannot read the configuration: no such file\n"))
     }
 }

@@ -96,7 +96,7 @@ import Testing
             to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let missing = try CheckConfigCommandTests.run(["--config", file.path])
-        #expect(missing.status == 1)
+        #expect(missing.status == 78)
         #expect(missing.standardError.contains("MTS_RELAY_JACKPOT_SECRET: missing"))
         let present = try CheckConfigCommandTests.run(
             ["--config", file.path], environment: ["MTS_RELAY_JACKPOT_SECRET": "hunter2-secret"])

@@ -48,7 +48,7 @@ public struct RelayDaemon: Sendable {
         let gate: EmissionGate = isMember ? .closed() : .alwaysOpen()
         let role = RelayRole(isMember ? .standby : .active)
 
-        let (metrics, prometheus) = bootstrapMetrics()
+        let (metrics, prometheus) = bootstrapMetrics(role: role)
         let (routes, fileSinks) = try makeRoutes(metrics: metrics)
         metrics.preset(
             queues: [configuration.intake.queue] + configuration.replies.queues
@@ -155,7 +155,7 @@ public struct RelayDaemon: Sendable {
     /// Bootstraps swift-metrics, once per process: the log line's backend, multiplexed with a
     /// Prometheus registry when `metrics.prometheus.listen` is set (then the endpoint that serves
     /// it at `http://<listen>/metrics` is returned, a service).
-    private func bootstrapMetrics() -> (RelayMetrics, PrometheusEndpoint?) {
+    private func bootstrapMetrics(role: RelayRole) -> (RelayMetrics, PrometheusEndpoint?) {
         let logLine = LogLineMetrics()
         guard let listen = configuration.metrics.prometheusListen else {
             MetricsSystem.bootstrap(logLine)
@@ -168,7 +168,7 @@ public struct RelayDaemon: Sendable {
         MetricsSystem.bootstrap(factory)
         return (
             RelayMetrics(logLine: logLine, factory: factory),
-            PrometheusEndpoint(listen: listen, registry: registry, logger: logger)
+            PrometheusEndpoint(listen: listen, registry: registry, role: role, logger: logger)
         )
     }
 

@@ -52,6 +52,7 @@ install -d "$pkg/usr/share/bash-completion/completions"
 say "man page (swift-argument-parser's generate-manual)"
 swift build --product generate-manual >&2
 manual="$stage/manual"
+mkdir -p "$manual"
 "$(swift build --show-bin-path)/generate-manual" "$pkg/usr/bin/mts-relay" --output-directory "$manual" >&2
 install -d "$pkg/usr/share/man/man1"
 gzip -9n <"$manual/mts-relay.1" >"$pkg/usr/share/man/man1/mts-relay.1.gz"

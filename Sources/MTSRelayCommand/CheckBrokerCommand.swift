@@ -2,6 +2,7 @@ import AMQPClient
 import ArgumentParser
 import Foundation
 import Logging
+import MTSRelayDaemon
 
 /// `mts-relay check-broker`: connects, round-trips messages through a temporary queue with
 /// publisher confirms and manual acks, and reports the figures. An operator's first check
@@ -11,8 +12,17 @@ struct CheckBrokerCommand: AsyncParsableCommand {
         commandName: "check-broker",
         abstract: "Round-trip messages through a temporary queue on the broker and report.")
 
-    @Option(help: "Broker URL (default: $MTS_RELAY_BROKER_URL or amqp://guest:guest@127.0.0.1:5672/).")
+    @Option(
+        help:
+            "Broker URL (default: broker.url of --config, else $MTS_RELAY_BROKER_URL or amqp://guest:guest@127.0.0.1:5672/)."
+    )
     var url: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Check the broker of this configuration file, with its TLS settings (broker.tls) and the environment.",
+            valueName: "file"))
+    var config: String?
 
     @Option(help: "How many messages to round-trip.")
     var count: Int = 1000
@@ -22,16 +32,7 @@ struct CheckBrokerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url =
-            url ?? ProcessInfo.processInfo.environment["MTS_RELAY_BROKER_URL"]
-            ?? "amqp://guest:guest@127.0.0.1:5672/"
-        var configuration: AMQPConnectionConfiguration
-        do {
-            configuration = try AMQPConnectionConfiguration(url: url)
-        } catch {
-            throw ValidationError("--url: \(error)")
-        }
-        configuration.connectionName = "mts-relay check-broker"
+        let configuration = try connectionConfiguration()
         do {
             try await roundTrip(configuration)
         } catch {
@@ -39,6 +40,37 @@ struct CheckBrokerCommand: AsyncParsableCommand {
             throw ExitStatus.unavailable
         }
         print("ok")
+    }
+
+    /// From `--config` (its broker URL, TLS settings and heartbeat; a bad file exits 78) with
+    /// `--url` winning over its URL, or from `--url` and the environment alone.
+    private func connectionConfiguration() throws -> AMQPConnectionConfiguration {
+        let name = "mts-relay check-broker"
+        let environment = ProcessInfo.processInfo.environment
+        guard let config else {
+            do {
+                var configuration = try AMQPConnectionConfiguration(
+                    url: url ?? environment["MTS_RELAY_BROKER_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/")
+                configuration.connectionName = name
+                return configuration
+            } catch {
+                throw ValidationError("--url: \(error)")
+            }
+        }
+        let relay: RelayConfiguration
+        do {
+            relay = try RelayConfiguration.load(path: config, environment: environment)
+        } catch {
+            let report = error.errors.map { "\($0)\n" }.joined()
+            FileHandle.standardError.write(
+                Data("mts-relay check-broker: invalid configuration \(config):\n\(report)".utf8))
+            throw ExitStatus.configuration
+        }
+        do {
+            return try relay.brokerConnection(url: url ?? relay.broker.url, name: name)
+        } catch {
+            throw ValidationError("--url: \(error)")
+        }
     }
 
     /// Connects, publishes `count` messages with confirms, consumes them back; prints each step.

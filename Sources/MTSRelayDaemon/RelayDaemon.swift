@@ -173,15 +173,7 @@ public struct RelayDaemon: Sendable {
     }
 
     private func connectionConfiguration(url: String, name: String) throws -> AMQPConnectionConfiguration {
-        let tls = configuration.broker.tls
-        var connection = try AMQPConnectionConfiguration(
-            url: url,
-            tls: .init(
-                caFile: tls.caFile, certificateFile: tls.certificateFile, keyFile: tls.keyFile,
-                verifyPeer: tls.verifyPeer, verifyHostname: tls.verifyHostname))
-        connection.heartbeatSeconds = configuration.broker.heartbeatSeconds
-        connection.connectionName = name
-        return connection
+        try configuration.brokerConnection(url: url, name: name)
     }
 
     private func makeRoutes(metrics: RelayMetrics) throws -> ([SinkRoute], [FileSink]) {

@@ -350,7 +350,8 @@ struct SystemdNotifierTests {
         #expect(lines.contains("ExecStart=/usr/bin/mts-relay run --config /etc/mts-relay/mts-relay.yaml"))
         #expect(
             lines.contains(
-                "ExecStartPre=/usr/bin/mts-relay check-config --quiet --config /etc/mts-relay/mts-relay.yaml"))
+                "ExecStartPre=/usr/bin/mts-relay check-config --quiet --config /etc/mts-relay/mts-relay.yaml")
+        )
         #expect(lines.contains("RestartPreventExitStatus=78"))
         #expect(lines.contains("ExecReload=/bin/kill -HUP $MAINPID"))
         #expect(lines.contains("StartLimitBurst=5"))

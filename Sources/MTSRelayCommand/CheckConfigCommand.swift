@@ -15,7 +15,8 @@ struct CheckConfigCommand: ParsableCommand {
             writes to (the SQLite store's, each file sink's, each http sink's dead-letter file's) \
             exists and is writable by this user. Exits 0 when the configuration is valid, 78 \
             (EX_CONFIG) with one line per problem on stderr when it is not. Warns on stderr when the file holds a \
-            password in a URL and can be read by group or others.
+            password in a URL and can be read by group or others. --env-file reads the unit's \
+            environment file (/etc/mts-relay/env) first, as systemd would: its variables win.
             """)
 
     @Option(help: ArgumentHelp("The YAML configuration file.", valueName: "file"))
@@ -24,18 +25,29 @@ struct CheckConfigCommand: ParsableCommand {
     @Flag(help: "Print nothing when the configuration is valid (for the unit's ExecStartPre=).")
     var quiet = false
 
+    @Option(
+        help: ArgumentHelp(
+            "A systemd environment file (NAME=VALUE lines) whose variables win over the environment.",
+            valueName: "file"))
+    var envFile: String?
+
     func run() throws {
+        var environment = ProcessInfo.processInfo.environment
+        if let envFile {
+            switch EnvironmentFile(path: envFile).variables() {
+            case .success(let variables): environment.merge(variables) { _, file in file }
+            case .failure(let problems): try Self.fail(problems.errors, config: config)
+            }
+        }
         let loaded: RelayConfiguration
         do {
-            loaded = try RelayConfiguration.load(
-                path: config, environment: ProcessInfo.processInfo.environment)
+            loaded = try RelayConfiguration.load(path: config, environment: environment)
         } catch {
             try Self.fail(error.errors, config: config)
         }
         let directories = loaded.unwritableDirectories()
         if !directories.isEmpty { try Self.fail(directories, config: config) }
-        let warnings = RelayConfiguration.fileSecretWarnings(
-            path: config, environment: ProcessInfo.processInfo.environment)
+        let warnings = RelayConfiguration.fileSecretWarnings(path: config, environment: environment)
         if !warnings.isEmpty {
             FileHandle.standardError.write(Data(warnings.map { "\($0)\n" }.joined().utf8))
         }

@@ -189,3 +189,39 @@ struct CheckConfigCommandTests {
         #expect(run.standardError.hasPrefix("\(path): cannot read the configuration: no such file\n"))
     }
 }
+
+extension CheckConfigCommandTests {
+    /// `--env-file`: the unit's environment file, read as systemd would, its variables winning.
+    @Test func theUnitsEnvironmentFileIsRead() throws {
+        let directory = try Self.demoDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let env = directory.appendingPathComponent("env")
+        try """
+        # mts-relay's secrets
+        MTS_RELAY_BROKER_URL="amqps://ops:hunter2@mq.example/"
+
+        ; another comment
+        MTS_RELAY_INTAKE_URL = amqp://intake:hunter3@intake.example/
+        """.write(to: env, atomically: true, encoding: .utf8)
+        let run = try Self.run(
+            ["--config", Support.demoPath, "--env-file", env.path],
+            environment: ["MTS_RELAY_BROKER_URL": "amqp://loser@elsewhere/"], in: directory)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(
+            run.standardOutput.contains("url: amqps://ops:****@mq.example:5671\n"), "\(run.standardOutput)")
+        #expect(run.standardOutput.contains("amqp://intake:****@intake.example:5672"))
+        #expect(!(run.standardOutput + run.standardError).contains("hunter"))
+
+        try "MTS_RELAY_BROKER_URL='amqp://x:hunter4@y/\nnot a line\n".write(
+            to: env, atomically: true, encoding: .utf8)
+        let broken = try Self.run(["--config", Support.demoPath, "--env-file", env.path], in: directory)
+        #expect(broken.status == 78)
+        #expect(
+            broken.standardError.split(separator: "\n").map(String.init) == [
+                "\(env.path):1: MTS_RELAY_BROKER_URL: the quote is not closed on its line",
+                "\(env.path):2: expected NAME=VALUE",
+                "mts-relay check-config: 2 problems in \(Support.demoPath)",
+            ])
+        #expect(!broken.standardError.contains("hunter"))
+    }
+}

@@ -52,6 +52,9 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
 
+        /// The git commit the build scripts embed (scripts/lib/build-info.sh), for --version.
+        .target(name: "CBuildInfo"),
+
         // MARK: Libraries
 
         /// A Swift AMQP 0-9-1 client over librabbitmq: one owning thread per connection.
@@ -129,6 +132,7 @@ let package = Package(
             name: "MTSRelayCommand",
             dependencies: [
                 "AMQPClient",
+                "CBuildInfo",
                 "MTSProtocol",
                 "MTSCorrelation",
                 "MTSRelayDaemon",
@@ -148,6 +152,7 @@ let package = Package(
                 "MTSProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

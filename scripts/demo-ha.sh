@@ -50,13 +50,13 @@ rm -rf "$dir"
 mkdir -p "$dir"
 group="demo-ha-$(date +%H%M%S)-$RANDOM"
 
-# The example configuration, with the store in PostgreSQL and each relay's own node name and
+# The demo's configuration, with the store in PostgreSQL and each relay's own node name and
 # result file. The URL (with its password) stays in the environment, as in production.
 for node in a b; do
   sed -e "s|path: var/results.jsonl|path: $dir/$node.jsonl|" \
     -e "s|^  group: default|  group: $group\n  node: $node|" \
-    -e '/^  - type: stdout/,/^    operations: \[\]/d' \
-    config/mts-relay.yaml >"$dir/$node.yaml"
+    -e '/^  - type: stdout/,/^    name: stdout/d' \
+    config/demo.yaml >"$dir/$node.yaml"
   MTS_RELAY_STORE_URL="$store_url" "$relay" check-config --config "$dir/$node.yaml" >/dev/null
 done
 

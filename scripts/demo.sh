@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The README's first command: sets up what is missing, starts RabbitMQ on 127.0.0.1 when none
-# answers, builds (release), and runs the main job: mts-relay on config/mts-relay.yaml while
+# answers, builds (release), and runs the main job: mts-relay on config/demo.yaml while
 # mts-sim plays platform and MTS for ~20 s with every fate (matched, reply-first, timeout,
 # late, duplicate, unmatched, invalid). Then `mts-sim check` compares the relay's file sink
 # with what the run owed, and a short summary is printed. Exit status 1 when the check fails.
 #
 # The relay's stdout sink and its log go to var/relay.log. The relay runs on
-# var/demo-relay.yaml: the example config (which stays as it is, complete) plus a jackpot
+# var/demo-relay.yaml: the demo's config (config/demo.yaml, which stays as it is) plus a jackpot
 # section pointing at the Bet Engine `mts-sim jackpot` plays on 127.0.0.1:18089, so the demo
 # places jackpot tickets too (every answer of the table, a wrong body, never a POST twice). Each run starts fresh: the demo queues are purged, var/pending.sqlite removed,
 # var/results.jsonl truncated, and the correlation ids get a new prefix.
@@ -33,7 +33,7 @@ trap stop_relay EXIT
 trap 'exit 130' INT TERM
 
 bash scripts/setup.sh
-mkdir -p var   # the example configuration keeps its store and result file here
+mkdir -p var   # the demo's configuration keeps its store and result file here
 say "building mts-relay and mts-sim (release; the first build takes several minutes)"
 swift build -c release --product mts-relay
 swift build -c release --product mts-sim
@@ -48,8 +48,8 @@ rm -f var/pending.sqlite var/pending.sqlite-wal var/pending.sqlite-shm var/relay
 rm -f var/pending.jackpot.sqlite var/pending.jackpot.sqlite-wal var/pending.jackpot.sqlite-shm
 : >var/results.jsonl
 
-# The example configuration plus the jackpot side (the Bet Engine is mts-sim's; a demo secret).
-cp config/mts-relay.yaml "$config"
+# The demo's configuration plus the jackpot side (the Bet Engine is mts-sim's; a demo secret).
+cp config/demo.yaml "$config"
 cat >>"$config" <<YAML
 
 jackpot:

@@ -5,9 +5,9 @@ import MTSProtocol
 /// `mts-relay validate [--kind auto|mts|jackpot-request|jackpot-ticket] FILE...`: checks MTS and
 /// jackpot messages against the protocol rules and prints every violation with its JSON path.
 ///
-/// Exit status: 0 when every file is valid, 1 when any is invalid, 2 on a usage error or an
-/// unreadable file. The arguments are parsed here rather than by ArgumentParser because its usage
-/// errors exit with 64, and this command promises 2.
+/// Exit status (``ExitStatus``): 0 when every file is valid, 1 when any is invalid, 64 on a usage
+/// error, 66 when a file cannot be read. The arguments are parsed here, with the usage message
+/// printed the same way for every usage error.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
@@ -18,7 +18,7 @@ struct ValidateCommand: ParsableCommand {
             For each FILE prints `FILE: ok (<operation> <content type>)` or `FILE: invalid` followed by one \
             indented `<json path>: <reason>` line per violation. `-` reads standard input. `--kind auto` (the \
             default) tells an MTS envelope from a jackpot request or ticket by its fields.
-            Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable file.
+            Exit status: 0 all valid, 1 any invalid, 64 usage error, 66 unreadable file.
             """
     )
 
@@ -35,7 +35,7 @@ struct ValidateCommand: ParsableCommand {
         } catch let error as UsageError {
             FileHandle.standardError.write(Data("mts-relay validate: \(error.message)\n".utf8))
             FileHandle.standardError.write(Data("Usage: \(Self.configuration.usage ?? "")\n".utf8))
-            throw ExitCode(2)
+            throw ExitStatus.usage
         }
         if files.isEmpty {
             print(Self.helpMessage())
@@ -52,8 +52,8 @@ struct ValidateCommand: ParsableCommand {
             anyInvalid = anyInvalid || !report.isValid
             for line in report.lines(file: file) { print(line) }
         }
-        if anyUnreadable { throw ExitCode(2) }
-        if anyInvalid { throw ExitCode(1) }
+        if anyUnreadable { throw ExitStatus.noInput }
+        if anyInvalid { throw ExitStatus.failure }
     }
 
     private struct UsageError: Error {

@@ -22,6 +22,8 @@ import ServiceLifecycle
 public struct RelayDaemon: Sendable {
     public let configuration: RelayConfiguration
     public let logger: Logger
+    /// More fields of the start line (`mts-relay starting`): the executable's version and commit.
+    public var startMetadata: Logger.Metadata = [:]
 
     public init(configuration: RelayConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -46,7 +48,7 @@ public struct RelayDaemon: Sendable {
         let gate: EmissionGate = isMember ? .closed() : .alwaysOpen()
         let role = RelayRole(isMember ? .standby : .active)
 
-        let (metrics, prometheus) = bootstrapMetrics()
+        let (metrics, prometheus) = bootstrapMetrics(role: role)
         let (routes, fileSinks) = try makeRoutes(metrics: metrics)
         metrics.preset(
             queues: [configuration.intake.queue] + configuration.replies.queues
@@ -122,7 +124,7 @@ public struct RelayDaemon: Sendable {
             metadata["node"] = "\(configuration.ha.node)"
             metadata["leaseMs"] = "\(configuration.ha.leaseMs)"
         }
-        logger.info("mts-relay starting", metadata: metadata)
+        logger.info("mts-relay starting", metadata: startMetadata.merging(metadata) { _, own in own })
         try await ServiceGroup(configuration: group).run()
         logger.info("mts-relay stopped")
     }
@@ -153,7 +155,7 @@ public struct RelayDaemon: Sendable {
     /// Bootstraps swift-metrics, once per process: the log line's backend, multiplexed with a
     /// Prometheus registry when `metrics.prometheus.listen` is set (then the endpoint that serves
     /// it at `http://<listen>/metrics` is returned, a service).
-    private func bootstrapMetrics() -> (RelayMetrics, PrometheusEndpoint?) {
+    private func bootstrapMetrics(role: RelayRole) -> (RelayMetrics, PrometheusEndpoint?) {
         let logLine = LogLineMetrics()
         guard let listen = configuration.metrics.prometheusListen else {
             MetricsSystem.bootstrap(logLine)
@@ -166,20 +168,12 @@ public struct RelayDaemon: Sendable {
         MetricsSystem.bootstrap(factory)
         return (
             RelayMetrics(logLine: logLine, factory: factory),
-            PrometheusEndpoint(listen: listen, registry: registry, logger: logger)
+            PrometheusEndpoint(listen: listen, registry: registry, role: role, logger: logger)
         )
     }
 
     private func connectionConfiguration(url: String, name: String) throws -> AMQPConnectionConfiguration {
-        let tls = configuration.broker.tls
-        var connection = try AMQPConnectionConfiguration(
-            url: url,
-            tls: .init(
-                caFile: tls.caFile, certificateFile: tls.certificateFile, keyFile: tls.keyFile,
-                verifyPeer: tls.verifyPeer, verifyHostname: tls.verifyHostname))
-        connection.heartbeatSeconds = configuration.broker.heartbeatSeconds
-        connection.connectionName = name
-        return connection
+        try configuration.brokerConnection(url: url, name: name)
     }
 
     private func makeRoutes(metrics: RelayMetrics) throws -> ([SinkRoute], [FileSink]) {

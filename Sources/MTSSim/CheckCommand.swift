@@ -9,8 +9,8 @@ struct CheckCommand: AsyncParsableCommand {
         abstract: "Compare mts-relay's file sink with a run's manifest.",
         discussion: """
             Prints one line per correlation id whose results differ (missing or unexpected \
-            outcomes) and a summary. Exit status: 0 all as expected, 1 a mismatch, 2 a usage or \
-            IO error. A redelivered record repeating an owed outcome is allowed (at-least-once); \
+            outcomes) and a summary. Exit status: 0 all as expected, 1 a mismatch, 64 a usage \
+            error, 66 a manifest or results file that cannot be read. A redelivered record repeating an owed outcome is allowed (at-least-once); \
             records of ids without the run's prefix are ignored; invalid records without an id \
             are counted against the run's anonymous malformed replies.
             """)
@@ -47,9 +47,10 @@ struct CheckCommand: AsyncParsableCommand {
         if !report.isMatch { throw ExitCode(1) }
     }
 
-    /// Reports a usage or IO problem on standard error and exits 2.
+    /// Reports an input file that cannot be read on standard error and exits 66 (EX_NOINPUT,
+    /// as mts-relay: docs/exit-status.md).
     static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("mts-sim check: \(message)\n".utf8))
-        Foundation.exit(2)
+        Foundation.exit(66)
     }
 }

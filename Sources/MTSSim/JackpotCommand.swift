@@ -19,7 +19,8 @@ struct JackpotCommand: AsyncParsableCommand {
             every request has its record: matched (accepted or rejected), timeout (outcome \
             unknown) or invalid. Fails when a record is missing or wrong, or a request was POSTed \
             more often than its fate allows (never twice, except once more after 429/503). \
-            Exit status: 0 as expected, 1 a mismatch, 2 a usage or IO error.
+            Exit status: 0 as expected, 1 a mismatch, 64 a usage error (or a refusal: see \
+            --force), 66 an input file that cannot be read.
             """)
 
     @Option(help: "Broker URL (default: $MTS_RELAY_BROKER_URL or amqp://guest:guest@127.0.0.1:5672/).")
@@ -50,7 +51,20 @@ struct JackpotCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the records after the last request's deadline.")
     var waitSeconds = 20.0
 
+    @Flag(
+        help:
+            "Publish even to a broker not on 127.0.0.1, or to a queue the production configuration consumes.")
+    var force = false
+
+    @Option(help: "The relay's production configuration, whose queues are refused without --force.")
+    var productionConfig = ProductionGuard.defaultConfigurationPath
+
     func run() async throws {
+        // Before anything starts: fake tickets never reach a production relay's queue.
+        if !force {
+            try ProductionGuard(configurationPath: productionConfig).check(
+                try AMQPConnectionConfiguration(url: brokerURL), publishingTo: [queue])
+        }
         guard let secret = ProcessInfo.processInfo.environment["MTS_RELAY_JACKPOT_SECRET"], !secret.isEmpty
         else {
             throw ValidationError(
@@ -84,10 +98,13 @@ struct JackpotCommand: AsyncParsableCommand {
         }
     }
 
-    private func publish(_ ids: [(id: String, fate: JackpotFate)]) async throws {
-        let brokerURL =
-            url ?? ProcessInfo.processInfo.environment["MTS_RELAY_BROKER_URL"]
+    /// `--url`, else `$MTS_RELAY_BROKER_URL`, else the local broker.
+    private var brokerURL: String {
+        url ?? ProcessInfo.processInfo.environment["MTS_RELAY_BROKER_URL"]
             ?? "amqp://guest:guest@127.0.0.1:5672/"
+    }
+
+    private func publish(_ ids: [(id: String, fate: JackpotFate)]) async throws {
         var configuration = try AMQPConnectionConfiguration(url: brokerURL)
         configuration.connectionName = "mts-sim jackpot"
         var logger = Logger(label: "mts-sim")

@@ -122,6 +122,14 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Declare missing queues (durable) before publishing.")
     var declare = true
 
+    @Flag(
+        help: "Publish even to a broker not on 127.0.0.1, or to queues the production configuration consumes."
+    )
+    var force = false
+
+    @Option(help: "The relay's production configuration, whose queues are refused without --force.")
+    var productionConfig = ProductionGuard.defaultConfigurationPath
+
     func validate() throws {
         guard count != nil || duration != nil else {
             throw ValidationError("give --count, --duration or both")
@@ -176,6 +184,10 @@ struct RunCommand: AsyncParsableCommand {
             ?? "amqp://guest:guest@127.0.0.1:5672/"
         var connection = try AMQPConnectionConfiguration(url: url)
         connection.connectionName = "mts-sim \(scenario.runPrefix)"
+        if !force {
+            try ProductionGuard(configurationPath: productionConfig).check(
+                connection, publishingTo: [intake] + routing.queues)
+        }
         var logger = Logger(label: "mts-sim")
         logger.logLevel = .notice
 

@@ -9,10 +9,27 @@ struct ConfigurationLoadingTests {
 
     @Test func exampleConfigLoadsWithItsValues() throws {
         let loaded = try RelayConfiguration.load(path: Support.examplePath, environment: [:])
-        // The example spells out every default, except where the demo needs other values.
+        // The production template spells out every default; it adds a file sink instead of
+        // stdout (which would put every body in the journal) and the Prometheus endpoint.
+        var expected = RelayConfiguration()
+        expected.sinks = [
+            RelayConfiguration.Sink(
+                name: "results-file", kind: .file(path: "/var/lib/mts-relay/results.jsonl"))
+        ]
+        expected.metrics.prometheusListen = "127.0.0.1:9464"
+        #expect(loaded == expected)
+        #expect(loaded.store.path == "/var/lib/mts-relay/pending.sqlite")
+        #expect(loaded.timeouts == RelayConfiguration().timeouts)
+        #expect(loaded.metrics.intervalSeconds == 10)
+        #expect(loaded.broker.url == "amqp://guest:guest@127.0.0.1:5672/")
+        #expect(loaded.writtenFiles.allSatisfy { $0.path.hasPrefix("/var/lib/mts-relay/") })
+    }
+
+    @Test func demoConfigHoldsOnlyTheDemosOverrides() throws {
+        let loaded = try RelayConfiguration.load(path: Support.demoPath, environment: [:])
         var expected = RelayConfiguration()
         expected.store.path = "var/pending.sqlite"
-        // The demo: cancellations time out within its 20 s run, metrics show during it.
+        // Cancellations time out within the demo's 20 s run, metrics lines show during it.
         expected.timeouts.byOperation["ticket-cancel"] = 5000
         expected.metrics.intervalSeconds = 5
         expected.sinks = [
@@ -20,30 +37,71 @@ struct ConfigurationLoadingTests {
             RelayConfiguration.Sink(name: "results-file", kind: .file(path: "var/results.jsonl")),
         ]
         #expect(loaded == expected)
-        #expect(loaded.broker.url == "amqp://guest:guest@127.0.0.1:5672/")
     }
 
-    @Test func exampleConfigMentionsEveryKey() throws {
+    /// The keys each top-level section of the template must show (set, or commented out
+    /// with its default), checked inside that section's own block: a key that appears in
+    /// another section does not count.
+    static let keysBySection: [String: [String]] = [
+        "broker": [
+            "url", "heartbeatSeconds", "connectionName", "tls", "caFile", "certificateFile", "keyFile",
+            "verifyPeer", "verifyHostname",
+        ],
+        "intake": ["queue", "url", "prefetch", "transitAllowanceMs", "maxMessageBytes"],
+        "replies": ["queues", "prefetch", "unmatchedGraceMs", "transitAllowanceMs", "maxMessageBytes"],
+        "deadLetter": ["exchange", "queue", "maxAttempts"],
+        "store": ["path", "url"],
+        "ha": ["group", "node", "leaseMs"],
+        "timeouts": ["default"],
+        "engine": ["capacity", "clockSkewToleranceMs", "resultQueue"],
+        "sinks": ["initialDelayMs", "maxDelayMs"]
+            + ConfigurationLoader.sinkTypes.flatMap { ConfigurationLoader.sinkKeys(of: $0) },
+        "log": ["format", "level"],
+        "metrics": ["intervalSeconds", "prometheus", "listen"],
+        "shutdown": ["timeoutSeconds"],
+        "jackpot": ConfigurationLoader.jackpotKeys + ["caFile"],
+    ]
+
+    /// The lines of each top-level section of `text`, set (`name:`) or commented out
+    /// (`# name:`): from its header to the next top-level header.
+    static func sectionBlocks(_ text: String) -> [String: [Substring]] {
+        let header = /^(?:# )?([A-Za-z]+):/
+        var blocks: [String: [Substring]] = [:]
+        var current: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if let match = line.firstMatch(of: header), ConfigurationLoader.topLevelKeys.contains(String(match.1)) {
+                current = String(match.1)
+            }
+            if let current { blocks[current, default: []].append(line) }
+        }
+        return blocks
+    }
+
+    @Test func exampleConfigMentionsEveryKeyInItsSection() throws {
         let example = try String(contentsOfFile: Support.examplePath, encoding: .utf8)
-        var keys = ConfigurationLoader.topLevelKeys
-        keys += ["url", "tls", "heartbeatSeconds", "connectionName", "caFile", "certificateFile", "keyFile"]
-        keys += ["verifyPeer", "verifyHostname", "queue", "prefetch", "queues", "unmatchedGraceMs"]
-        keys += [
-            "maxMessageBytes", "exchange", "path", "default", "capacity", "clockSkewToleranceMs", "format",
-        ]
-        keys += ["transitAllowanceMs"]
-        keys += ["resultQueue"]
-        keys += ["level", "intervalSeconds", "prometheus", "listen", "timeoutSeconds", "initialDelayMs"]
-        keys += ["maxDelayMs"]
-        keys += ["group", "node", "leaseMs"]
-        keys += ConfigurationLoader.jackpotKeys
+        let blocks = Self.sectionBlocks(example)
+        #expect(Set(Self.keysBySection.keys) == Set(ConfigurationLoader.topLevelKeys).subtracting(["retentionSeconds"]))
+        #expect(example.contains("retentionSeconds:"))
+        for (section, keys) in Self.keysBySection {
+            let block = try #require(blocks[section], "the example has no '\(section)' section")
+            for key in Set(keys) {
+                let mentioned = block.dropFirst().contains { line in
+                    line.firstMatch(of: try! Regex("^\\s*(- )?(# *)?(- )?\(key):")) != nil
+                }
+                #expect(mentioned, "the example's '\(section)' section does not mention '\(key)'")
+            }
+        }
         for type in ConfigurationLoader.sinkTypes {
-            keys += ConfigurationLoader.sinkKeys(of: type)
-            #expect(example.contains("type: \(type)"), "no \(type) sink in the example")
+            #expect(blocks["sinks"]?.contains { $0.contains("type: \(type)") } == true, "no \(type) sink")
         }
-        for key in Set(keys) {
-            #expect(example.contains("\(key):"), "the example does not mention '\(key)'")
-        }
+    }
+
+    /// The check above can fail: a key moved to another section is not found in its own.
+    @Test func theSectionCheckCatchesAKeyInTheWrongSection() {
+        let blocks = Self.sectionBlocks("broker:\n  url: x\nintake:\n  queue: q\n")
+        let intake = blocks["intake"] ?? []
+        #expect(!intake.dropFirst().contains { $0.contains("url:") })
+        #expect(blocks["broker"]?.contains { $0.contains("url:") } == true)
     }
 
     @Test func emptyDocumentIsTheDefaultConfiguration() throws {

@@ -22,8 +22,18 @@ enum ConfigurationTestSupport {
         return debug
     }
 
-    /// The example configuration shipped in the repository.
+    /// The production template shipped in the repository (and in the package), every key in it.
     static let examplePath = packageRoot.appendingPathComponent("config/mts-relay.yaml").path
+
+    /// The demo's configuration: only its overrides of the defaults, relative paths under var/.
+    static let demoPath = packageRoot.appendingPathComponent("config/demo.yaml").path
+
+    /// The production template with its /var/lib/mts-relay paths moved under `directory`, so
+    /// that a test can run it on a machine without the package's state directory.
+    static func productionTemplate(under directory: URL) throws -> String {
+        try String(contentsOfFile: examplePath, encoding: .utf8)
+            .replacingOccurrences(of: "/var/lib/mts-relay/", with: directory.path + "/")
+    }
 
     /// Every problem loading `yaml` reports; empty when it loads.
     static func problems(_ yaml: String, environment: [String: String] = [:]) -> [ConfigurationError] {

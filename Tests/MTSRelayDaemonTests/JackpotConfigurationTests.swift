@@ -91,10 +91,12 @@ import Testing
     @Test func checkConfigReportsAMissingSecretAndMasksAPresentOne() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "jackpot-\(UUID().uuidString).yaml")
-        try Self.section.write(to: file, atomically: true, encoding: .utf8)
+        // The store's directory exists: check-config checks it (the default is the package's).
+        try (Self.section + "\nstore: {path: /tmp/pending.sqlite}").write(
+            to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let missing = try await CheckConfigCommandTests.run(["--config", file.path])
-        #expect(missing.status == 1)
+        #expect(missing.status == 78)
         #expect(missing.standardError.contains("MTS_RELAY_JACKPOT_SECRET: missing"))
         let present = try await CheckConfigCommandTests.run(
             ["--config", file.path], environment: ["MTS_RELAY_JACKPOT_SECRET": "hunter2-secret"])

@@ -123,7 +123,7 @@ struct SimulatorSmokeTests {
         await connection.close()
     }
 
-    @Test func checkExitsTwoOnUsageAndIOErrors() async throws {
+    @Test func checkExits64OnUsageAnd66OnInputErrors() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mts-sim-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -133,18 +133,18 @@ struct SimulatorSmokeTests {
 
         let missingOption = try await Self.sim(
             ["check", "--manifest", manifest.path], in: directory, name: "a")
-        #expect(missingOption.status == 2)
+        #expect(missingOption.status == 64)
         #expect(missingOption.standardError.contains("--check"))
         let badManifest = try await Self.sim(
             ["check", "--manifest", manifest.path, "--check", "/nonexistent/results.jsonl"], in: directory,
             name: "b")
-        #expect(badManifest.status == 2)
+        #expect(badManifest.status == 66)
         #expect(
             badManifest.standardError.hasPrefix(
                 "mts-sim check: \(manifest.path): line 1 is not an mts-sim run header"))
         let badRun = try await Self.sim(
             ["run", "--count", "10", "--drop", "0.7", "--late", "0.7"], in: directory, name: "c")
-        #expect(badRun.status == 2)
+        #expect(badRun.status == 64)
         #expect(badRun.standardError.contains("add up to 1.4"))
     }
 }

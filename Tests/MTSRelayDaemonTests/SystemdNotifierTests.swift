@@ -348,15 +348,22 @@ struct SystemdNotifierTests {
             if: RequiredTool.shouldRun(systemdAnalyze),
             "systemd-analyze is not installed (Debian package systemd); the unit is not verified"))
     func unitVerifies() async throws {
-        // verify insists that ExecStart's binary exists: check a copy that runs /bin/true instead.
+        // verify insists that the binaries exist: check a copy that runs /bin/true instead.
         let unit = try String(contentsOfFile: Self.unitPath, encoding: .utf8)
+        let lines = Set(unit.split(separator: "\n").map(String.init))
+        #expect(lines.contains("ExecStart=/usr/bin/mts-relay run --config /etc/mts-relay/mts-relay.yaml"))
         #expect(
-            unit.contains("ExecStart=/usr/local/bin/mts-relay run --config /etc/mts-relay/mts-relay.yaml"))
+            lines.contains(
+                "ExecStartPre=/usr/bin/mts-relay check-config --quiet --config /etc/mts-relay/mts-relay.yaml")
+        )
+        #expect(lines.contains("RestartPreventExitStatus=78"))
+        #expect(lines.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+        #expect(lines.contains("StartLimitBurst=5"))
         let directory = FileManager.default.temporaryDirectory.appending(path: "mts-relay-unit-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let copy = directory.appending(path: "mts-relay.service")
-        try unit.replacingOccurrences(of: "ExecStart=/usr/local/bin/mts-relay", with: "ExecStart=/bin/true")
+        try unit.replacingOccurrences(of: "=/usr/bin/mts-relay ", with: "=/bin/true ")
             .write(to: copy, atomically: true, encoding: .utf8)
 
         let output = try await Self.run(try Self.analyze(), ["verify", "--man=no", copy.path])

@@ -23,6 +23,11 @@ final class RelayRole: Sendable {
         var epoch: Int64?
         var engine: CorrelationEngine?
         var registry: DeliveryRegistry?
+        /// Every consume loop of the term is up (systemd heard READY=1 for it).
+        var consuming = false
+
+        /// What `GET /ready` answers: consuming as the active relay, or standing by.
+        var isReady: Bool { role == .standby || consuming }
 
         /// The role as systemd's status line shows it.
         var status: (name: String, epoch: Int64?) { (role.rawValue, epoch) }
@@ -39,6 +44,11 @@ final class RelayRole: Sendable {
     /// A term began: its epoch (nil without a lease), engine and deliveries.
     func beginTerm(epoch: Int64?, engine: CorrelationEngine, registry: DeliveryRegistry) {
         state.withLock { $0 = Snapshot(role: .active, epoch: epoch, engine: engine, registry: registry) }
+    }
+
+    /// Every consume loop of the current term is up.
+    func markConsuming() {
+        state.withLock { if $0.role == .active { $0.consuming = true } }
     }
 
     /// The term ended: standing by, its engine dropped.

@@ -6,11 +6,16 @@ import Prometheus
 import ServiceLifecycle
 
 /// Serves `GET /metrics` (Prometheus text format), for operators who scrape Prometheus rather
-/// than the log lines: a `Service` on SwiftNIO's event loops that stops listening on graceful
-/// shutdown. Every response closes its connection (a scrape is one request).
+/// than the log lines, and the probes of load balancers and orchestrators: `GET /health` (200
+/// while the process answers) and `GET /ready` (200 while it consumes as the active relay or
+/// stands by as a member of its group, 503 otherwise: opening the store, connecting, taking
+/// over). A `Service` on SwiftNIO's event loops that stops listening on graceful shutdown.
+/// Every response closes its connection (a scrape is one request).
 struct PrometheusEndpoint: Service {
     let listen: String
     let registry: PrometheusCollectorRegistry
+    /// Where the relay stands, for `/ready`.
+    let role: RelayRole
     let logger: Logger
 
     /// Why the endpoint cannot listen, naming the configuration key.
@@ -58,21 +63,35 @@ struct PrometheusEndpoint: Service {
                 case .head(let head): path = head.method == .GET ? head.uri : nil
                 case .body: continue
                 case .end:
-                    let found = path == "/metrics"
-                    let body = found ? registry.emitToBuffer() : []
+                    let (status, contentType, body) = respond(to: path)
                     var headers = HTTPHeaders()
-                    headers.add(name: "Content-Type", value: "text/plain; version=0.0.4")
+                    headers.add(name: "Content-Type", value: contentType)
                     headers.add(name: "Content-Length", value: "\(body.count)")
                     headers.add(name: "Connection", value: "close")
                     try await outbound.write(
-                        .head(
-                            HTTPResponseHead(
-                                version: .http1_1, status: found ? .ok : .notFound, headers: headers)))
+                        .head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
                     try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
                     try await outbound.write(.end(nil))
                     return
                 }
             }
+        }
+    }
+
+    /// The status, content type and body for a GET of `path` (nil: another method).
+    private func respond(to path: String?) -> (HTTPResponseStatus, String, [UInt8]) {
+        let text = "text/plain; charset=utf-8"
+        switch path {
+        case "/metrics": return (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
+        case "/health": return (.ok, text, Array("alive\n".utf8))
+        case "/ready":
+            let snapshot = role.snapshot
+            if snapshot.isReady { return (.ok, text, Array("ready: \(snapshot.role.rawValue)\n".utf8)) }
+            return (
+                .serviceUnavailable, text,
+                Array("not ready: \(snapshot.role.rawValue), not consuming yet\n".utf8)
+            )
+        default: return (.notFound, text, Array("not found\n".utf8))
         }
     }
 

@@ -58,6 +58,7 @@ struct DecidingServices: Sendable {
         let (logger, notifier, sinkNames) = (logger, notifier, dispatcher.routes.map(\.sink.name))
         let readiness = Readiness(parts: ConsumeLoop.configured(jackpot: jackpot != nil)) {
             logger.notice("mts-relay is ready: consuming intake and replies")
+            role.markConsuming()
             notifier?.ready(
                 status: SystemdNotifier.statusLine(
                     role: role.snapshot.status, pending: 0, matchedPerSecond: 0,

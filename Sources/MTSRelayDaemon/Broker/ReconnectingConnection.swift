@@ -1,5 +1,6 @@
 import AMQPClient
 import Logging
+import ServiceLifecycle
 
 /// Keeps one broker connection's work going: connects, runs a session on the connection
 /// until it ends, and reconnects with exponential backoff and jitter (100 ms to 5 s, as the
@@ -28,13 +29,14 @@ struct ReconnectingConnection: Sendable {
     static let stableSession: Duration = .seconds(5)
 
     /// Runs `session` on successive connections until the session returns (it is done: the
-    /// daemon is stopping), the task is cancelled, or the session throws `FatalError`. A
+    /// daemon is stopping), the task is cancelled, the daemon shuts down gracefully while no
+    /// session runs (nothing is under way to drain), or the session throws `FatalError`. A
     /// session that throws anything else (its connection ended) is started again on a new
     /// connection.
     func run(session: @Sendable (AMQPConnection) async throws -> Void) async throws {
         var backoff = backoff
         var connectedBefore = false
-        while !Task.isCancelled {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let connection: AMQPConnection
             do {
                 connection = try await AMQPConnection.connect(configuration, logger: logger)
@@ -43,7 +45,7 @@ struct ReconnectingConnection: Sendable {
                 logger.error(
                     "Cannot connect to the broker; retrying",
                     metadata: ["role": "\(role)", "error": "\(error)", "retryInMs": "\(delay.milliseconds)"])
-                try await sleep(delay)
+                guard try await sleep(delay) else { return }
                 continue
             }
             if connectedBefore {
@@ -92,19 +94,25 @@ struct ReconnectingConnection: Sendable {
                         "role": "\(role)", "reason": "\(reason)", "retryInMs": "\(delay.milliseconds)",
                     ])
             }
-            try await sleep(delay)
+            guard try await sleep(delay) else { return }
         }
     }
 
-    /// Sleeps in steps of at most a second, calling `onWait` at each.
-    private func sleep(_ delay: Duration) async throws {
+    /// Sleeps in steps of at most a second, calling `onWait` at each; returns false, at once,
+    /// when the daemon shuts down gracefully meanwhile (there is no session to drain).
+    private func sleep(_ delay: Duration) async throws -> Bool {
         var left = delay
         while left > .zero {
             onWait()
             let step = min(left, .seconds(1))
-            try await Task.sleep(for: step)
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: step) }
+            } catch is CancellationError where Task.isShuttingDownGracefully {
+                return false
+            }
             left -= step
         }
+        return !Task.isShuttingDownGracefully
     }
 
     private func endReason(_ connection: AMQPConnection, sessionError: (any Error)?) async -> String {

@@ -13,6 +13,8 @@ struct MTSRelayCommand: AsyncParsableCommand {
             ValidateCommand.self,
             CheckConfigCommand.self,
             RunCommand.self,
+            InspectCommand.self,
+            PendingCommand.self,
         ]
     )
 }

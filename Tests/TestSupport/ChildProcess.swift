@@ -8,7 +8,8 @@ import Foundation
 /// two to start its Erlang VM) stalls every other test's tasks meanwhile, which is how a
 /// 200 ms HTTP timeout was once seen to take 5.4 s.
 public enum ChildProcess {
-    /// What a finished program printed and its exit status.
+    /// What a finished program printed and its exit status (128 + the signal when a signal
+    /// ended it).
     public struct Finished: Sendable {
         public var status: Int32
         /// Its standard output.
@@ -44,7 +45,12 @@ public enum ChildProcess {
         process.standardOutput = output
         process.standardError = errors
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            // A program killed by a signal reads as a shell shows it: 128 + the signal.
+            process.terminationHandler = { process in
+                let status = process.terminationStatus
+                continuation.resume(
+                    returning: process.terminationReason == .uncaughtSignal ? 128 + status : status)
+            }
             do {
                 try process.run()
             } catch {

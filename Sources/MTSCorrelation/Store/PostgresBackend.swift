@@ -141,13 +141,42 @@ final class PostgresBackend: StoreBackend {
 
     // MARK: Reading
 
+    /// The columns of a row, in ``decodeRow(_:location:)``'s order.
+    static let columns = """
+        correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
+            state, resolved_at, reply_hash, confirmed, sent, answer, answer_status, answered_at
+        """
+
+    /// One row of ``columns``.
+    static func decodeRow(_ row: PostgresRow, location: String) throws -> PersistedRequest {
+        let columns = try row.decode(
+            (
+                String, String, String, Int64, String?, ByteBuffer?, Int64, Int64, Int64, Int64?,
+                Int64?, Bool,
+                Bool, ByteBuffer?, Int64?, Int64?
+            ).self)
+        guard let state = PersistedRequest.State(rawValue: columns.8) else {
+            throw CorrelationStoreError.corrupt(
+                path: location, reason: "unknown request state \(columns.8) for '\(columns.0)'")
+        }
+        return PersistedRequest(
+            request: CorrelationRequest(
+                correlationId: columns.0, operation: columns.1, contentType: columns.2,
+                timestampUtc: columns.3, ticketId: columns.4, body: bytes(columns.5)),
+            bodyHash: UInt64(bitPattern: columns.6), deadline: columns.7, state: state,
+            resolvedAt: columns.9, replyHash: columns.10.map { UInt64(bitPattern: $0) },
+            confirmed: columns.11, sent: columns.12,
+            answer: columns.14.map { status in
+                RecordedAnswer(status: Int(status), body: bytes(columns.13), receivedAt: columns.15 ?? 0)
+            })
+    }
+
     func readRows() throws(CorrelationStoreError) -> [PersistedRequest] {
         var binds = PostgresBindings()
         binds.append(group)
         let query = PostgresQuery(
             unsafeSQL: """
-                SELECT correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
-                    state, resolved_at, reply_hash, confirmed, sent, answer, answer_status, answered_at
+                SELECT \(Self.columns)
                 FROM \(Self.table) WHERE group_name = $1 ORDER BY correlation_id COLLATE "C"
                 """, binds: binds)
         do {
@@ -155,31 +184,7 @@ final class PostgresBackend: StoreBackend {
             let result = try waitBounded(
                 connection.queryUnlessClosed(query, logger: logger), timeout: .seconds(120))
             var rows: [PersistedRequest] = []
-            for row in result {
-                let columns = try row.decode(
-                    (
-                        String, String, String, Int64, String?, ByteBuffer?, Int64, Int64, Int64, Int64?,
-                        Int64?, Bool,
-                        Bool, ByteBuffer?, Int64?, Int64?
-                    ).self)
-                guard let state = PersistedRequest.State(rawValue: columns.8) else {
-                    throw CorrelationStoreError.corrupt(
-                        path: location, reason: "unknown request state \(columns.8) for '\(columns.0)'")
-                }
-                rows.append(
-                    PersistedRequest(
-                        request: CorrelationRequest(
-                            correlationId: columns.0, operation: columns.1, contentType: columns.2,
-                            timestampUtc: columns.3, ticketId: columns.4, body: Self.bytes(columns.5)),
-                        bodyHash: UInt64(bitPattern: columns.6), deadline: columns.7, state: state,
-                        resolvedAt: columns.9, replyHash: columns.10.map { UInt64(bitPattern: $0) },
-                        confirmed: columns.11, sent: columns.12,
-                        answer: columns.14.map { status in
-                            RecordedAnswer(
-                                status: Int(status), body: Self.bytes(columns.13), receivedAt: columns.15 ?? 0
-                            )
-                        }))
-            }
+            for row in result { rows.append(try Self.decodeRow(row, location: location)) }
             return rows
         } catch let error as CorrelationStoreError {
             throw error
@@ -188,7 +193,7 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
-    private static func bytes(_ buffer: ByteBuffer?) -> [UInt8] {
+    static func bytes(_ buffer: ByteBuffer?) -> [UInt8] {
         buffer.map { Array($0.readableBytesView) } ?? []
     }
 }

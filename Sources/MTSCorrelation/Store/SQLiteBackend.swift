@@ -144,41 +144,58 @@ final class SQLiteBackend: StoreBackend {
     }
 
     private func readAll() throws(SQLiteConnection.Failure) -> [PersistedRequest] {
+        try Self.read(connection, where: nil, bind: { _ in })
+    }
+
+    /// The columns of a row, in ``decodeRow(_:_:)``'s order.
+    static let columns = """
+        correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
+            state, resolved_at, reply_hash, confirmed, sent, answer, answer_status, answered_at
+        """
+
+    /// The rows `condition` selects (all of them without one); `bind` binds its parameters.
+    static func read(
+        _ connection: SQLiteConnection, where condition: String?, bind: (OpaquePointer) -> Void
+    ) throws(SQLiteConnection.Failure) -> [PersistedRequest] {
         let statement = try connection.prepare(
-            """
-            SELECT correlation_id, operation, content_type, timestamp_utc, ticket_id, body, body_hash, deadline,
-                state, resolved_at, reply_hash, confirmed, sent, answer, answer_status, answered_at FROM request
-            """)
+            "SELECT \(columns) FROM request" + (condition.map { " WHERE \($0)" } ?? ""))
         defer { sqlite3_finalize(statement) }
+        bind(statement)
         var rows: [PersistedRequest] = []
         while true {
             let status = sqlite3_step(statement)
             if status == SQLITE_DONE { break }
             guard status == SQLITE_ROW else { throw connection.failure(status) }
-            guard let state = PersistedRequest.State(rawValue: connection.int64(statement, 8) ?? -1) else {
-                throw SQLiteConnection.Failure(code: SQLITE_CORRUPT, message: "unknown request state")
-            }
-            let request = CorrelationRequest(
-                correlationId: connection.text(statement, 0) ?? "",
-                operation: connection.text(statement, 1) ?? "",
-                contentType: connection.text(statement, 2) ?? "",
-                timestampUtc: connection.int64(statement, 3) ?? 0,
-                ticketId: connection.text(statement, 4), body: connection.blob(statement, 5))
-            rows.append(
-                PersistedRequest(
-                    request: request, bodyHash: UInt64(bitPattern: connection.int64(statement, 6) ?? 0),
-                    deadline: connection.int64(statement, 7) ?? 0, state: state,
-                    resolvedAt: connection.int64(statement, 9),
-                    replyHash: connection.int64(statement, 10).map { UInt64(bitPattern: $0) },
-                    confirmed: connection.int64(statement, 11) == 1,
-                    sent: connection.int64(statement, 12) == 1,
-                    answer: connection.int64(statement, 14).map { status in
-                        RecordedAnswer(
-                            status: Int(status), body: connection.blob(statement, 13),
-                            receivedAt: connection.int64(statement, 15) ?? 0)
-                    }))
+            rows.append(try decodeRow(connection, statement))
         }
         return rows
+    }
+
+    /// One row of ``columns``.
+    static func decodeRow(
+        _ connection: SQLiteConnection, _ statement: OpaquePointer
+    ) throws(SQLiteConnection.Failure) -> PersistedRequest {
+        guard let state = PersistedRequest.State(rawValue: connection.int64(statement, 8) ?? -1) else {
+            throw SQLiteConnection.Failure(code: SQLITE_CORRUPT, message: "unknown request state")
+        }
+        let request = CorrelationRequest(
+            correlationId: connection.text(statement, 0) ?? "",
+            operation: connection.text(statement, 1) ?? "",
+            contentType: connection.text(statement, 2) ?? "",
+            timestampUtc: connection.int64(statement, 3) ?? 0,
+            ticketId: connection.text(statement, 4), body: connection.blob(statement, 5))
+        return PersistedRequest(
+            request: request, bodyHash: UInt64(bitPattern: connection.int64(statement, 6) ?? 0),
+            deadline: connection.int64(statement, 7) ?? 0, state: state,
+            resolvedAt: connection.int64(statement, 9),
+            replyHash: connection.int64(statement, 10).map { UInt64(bitPattern: $0) },
+            confirmed: connection.int64(statement, 11) == 1,
+            sent: connection.int64(statement, 12) == 1,
+            answer: connection.int64(statement, 14).map { status in
+                RecordedAnswer(
+                    status: Int(status), body: connection.blob(statement, 13),
+                    receivedAt: connection.int64(statement, 15) ?? 0)
+            })
     }
 
     func write(_ effects: [PersistenceEffect], beforeCommit: (() -> Void)?) throws(CorrelationStoreError) {

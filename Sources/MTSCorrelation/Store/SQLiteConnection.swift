@@ -19,8 +19,13 @@ final class SQLiteConnection {
 
     private(set) var handle: OpaquePointer?
 
-    init(path: String) throws(Failure) {
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+    /// Opens `path`, creating it when missing; with `readOnly`, opens an existing file for
+    /// reading only (a tool beside a running relay).
+    init(path: String, readOnly: Bool = false) throws(Failure) {
+        let flags =
+            readOnly
+            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK else {
             let failure = Failure(

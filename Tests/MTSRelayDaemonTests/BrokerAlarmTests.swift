@@ -48,19 +48,20 @@ struct BrokerAlarmTests {
         // Published before the alarm (it blocks this test's publisher too): 200 pairs and one
         // request that is not JSON, to be dead-lettered.
         let (ids, messages) = DaemonResilienceTests.pairs(harness, count: 200)
-        try await harness.publishAll(messages + [("{poison", harness.intakeQueue, "\(harness.prefix)-poison")])
+        try await harness.publishAll(
+            messages + [("{poison", harness.intakeQueue, "\(harness.prefix)-poison")])
 
         do {
             try await Self.raiseMemoryAlarm()
             try await harness.startAndWait()
-            // Consuming goes on: every pair is decided into the file sink; publishing is blocked.
-            _ = try await harness.waitForResults(timeout: .seconds(60)) { records in
-                Set(records.compactMap { $0["correlationId"] as? String }).isSuperset(of: ids)
-            }
+            // Consuming goes on and decisions reach the file sink (as many as the AMQP sink's
+            // full lane lets through); publishing is blocked.
+            _ = try await harness.waitForResults(timeout: .seconds(60)) { !$0.isEmpty }
             try await harness.waitForLog("The broker blocked publishing on this connection")
             try await letTimePass(.seconds(2), "the alarm lasting a while, with the sinks retrying")
             #expect(harness.isRunning)
-            #expect(try await HTTPSinkDaemonTests.counts(of: busQueue)?.ready == 0, "published under the alarm")
+            #expect(
+                try await HTTPSinkDaemonTests.counts(of: busQueue)?.ready == 0, "published under the alarm")
             let held = try #require(try await HTTPSinkDaemonTests.counts(of: harness.replyQueue))
             #expect(held.ready + held.unacknowledged == 200, "acknowledged without the AMQP sink: \(held)")
             #expect(try await HTTPSinkDaemonTests.counts(of: harness.deadLetterQueue)?.ready == 0)
@@ -78,6 +79,9 @@ struct BrokerAlarmTests {
             try await harness.waitForLog("The broker unblocked publishing on this connection")
             try await HTTPSinkDaemonTests.waitUntilDrained(harness.replyQueue, timeout: .seconds(60))
             try await HTTPSinkDaemonTests.waitUntilDrained(harness.intakeQueue, timeout: .seconds(60))
+            _ = try await harness.waitForResults(timeout: .seconds(60)) { records in
+                Set(records.compactMap { $0["correlationId"] as? String }).isSuperset(of: ids)
+            }
             try await waitUntil("200 records on the bus", timeout: .seconds(60), every: .milliseconds(250)) {
                 try await HTTPSinkDaemonTests.counts(of: busQueue)?.ready ?? 0 >= 200
             }
@@ -86,7 +90,8 @@ struct BrokerAlarmTests {
             let bus = try await harness.drain(busQueue, count: 200, timeout: .seconds(30))
             let published = Set(
                 bus.compactMap {
-                    (try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any])?["correlationId"]
+                    (try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any])?[
+                        "correlationId"]
                         as? String
                 })
             #expect(published == Set(ids), "\(published.count) of \(ids.count) records on the bus")

@@ -203,7 +203,8 @@ extension CheckConfigCommandTests {
 
         try "MTS_RELAY_BROKER_URL='amqp://x:hunter4@y/\nnot a line\n".write(
             to: env, atomically: true, encoding: .utf8)
-        let broken = try await Self.run(["--config", Support.demoPath, "--env-file", env.path], in: directory)
+        let broken = try await Self.run(
+            ["--config", Support.demoPath, "--env-file", env.path], in: directory)
         #expect(broken.status == 78)
         #expect(
             broken.standardError.split(separator: "\n").map(String.init) == [

@@ -69,7 +69,9 @@ struct ConfigurationLoadingTests {
         var blocks: [String: [Substring]] = [:]
         var current: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if let match = line.firstMatch(of: header), ConfigurationLoader.topLevelKeys.contains(String(match.1)) {
+            if let match = line.firstMatch(of: header),
+                ConfigurationLoader.topLevelKeys.contains(String(match.1))
+            {
                 current = String(match.1)
             }
             if let current { blocks[current, default: []].append(line) }
@@ -80,7 +82,8 @@ struct ConfigurationLoadingTests {
     @Test func exampleConfigMentionsEveryKeyInItsSection() throws {
         let example = try String(contentsOfFile: Support.examplePath, encoding: .utf8)
         let blocks = Self.sectionBlocks(example)
-        #expect(Set(Self.keysBySection.keys) == Set(ConfigurationLoader.topLevelKeys).subtracting(["retentionSeconds"]))
+        let sections = Set(ConfigurationLoader.topLevelKeys).subtracting(["retentionSeconds"])
+        #expect(Set(Self.keysBySection.keys) == sections)
         #expect(example.contains("retentionSeconds:"))
         for (section, keys) in Self.keysBySection {
             let block = try #require(blocks[section], "the example has no '\(section)' section")

@@ -129,7 +129,8 @@ struct PrometheusServerTests {
         var last: [String: Any]?
         _ = await eventually(timeout: .seconds(30), every: .milliseconds(250)) {
             guard let answer = try? await DaemonServicesTests.get(url), answer.status == 200,
-                let object = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
+                let object =
+                    try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
                 let data = object["data"] as? [String: Any]
             else { return false }
             last = data

@@ -1,5 +1,5 @@
-import TestSupport
 import Foundation
+import TestSupport
 import Testing
 
 /// mts-sim refuses, without `--force`, to publish fake tickets where a production relay would

@@ -97,7 +97,8 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
             let readAt = Timestamp.nowMilliseconds()
             let classified = batch.map { delivery in
                 ClassifiedDelivery(
-                    delivery: delivery, message: attempts.check(delivery, queues.classify(delivery), queue: queue))
+                    delivery: delivery,
+                    message: attempts.check(delivery, queues.classify(delivery), queue: queue))
             }
             for case let timestamp? in classified.lazy.map(\.message.validTimestamp) {
                 progress.read(timestamp: timestamp, now: readAt)

@@ -208,7 +208,7 @@ import Testing
                     ],
                     beforeCommit: {
                         frozenAt.withLock { $0 = .now }
-                        Thread.sleep(forTimeInterval: freeze / .seconds(1))  // time passes: A frozen mid-batch
+                        Thread.sleep(forTimeInterval: freeze / .seconds(1))  // time passes: frozen
                     })
             }
         }

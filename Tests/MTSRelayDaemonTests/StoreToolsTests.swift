@@ -8,13 +8,6 @@ import Testing
 struct StoreToolsTests {
     enum Store: String, CaseIterable, Sendable { case sqlite, postgres }
 
-    static func relay(_ arguments: [String]) async throws -> CheckConfigCommandTests.Run {
-        let finished = try await ChildProcess.run(
-            try CheckConfigCommandTests.executable().path, arguments, environment: ["PATH": "/usr/bin:/bin"])
-        return CheckConfigCommandTests.Run(
-            status: finished.status, standardOutput: finished.output, standardError: finished.errors)
-    }
-
     @Test(arguments: Store.allCases)
     func inspectAndPendingReadARunningRelaysStore(_ store: Store) async throws {
         let harness: DaemonHarness
@@ -37,13 +30,13 @@ struct StoreToolsTests {
             try await HTTPSinkDaemonTests.waitUntilDrained(harness.intakeQueue, timeout: .seconds(20))
 
             let config = ["--config", harness.configPath]
-            let inspected = try await Self.relay(["inspect"] + config + [matched])
+            let inspected = try await ExitStatusTests.relay(["inspect"] + config + [matched])
             #expect(inspected.status == 0, "\(inspected.standardError)")
             #expect(
                 inspected.standardOutput.contains("state          matched"), "\(inspected.standardOutput)")
             #expect(inspected.standardOutput.contains("results: {"), "the file sink's record")
 
-            let json = try await Self.relay(["inspect"] + config + ["--json", waiting])
+            let json = try await ExitStatusTests.relay(["inspect"] + config + ["--json", waiting])
             let object = try #require(
                 try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
             let requests = try #require(object["requests"] as? [[String: Any]])
@@ -51,18 +44,18 @@ struct StoreToolsTests {
             #expect((requests.first?["request"] as? [String: Any])?["correlationId"] as? String == waiting)
             #expect((object["records"] as? [Any])?.isEmpty == true)
 
-            let pending = try await Self.relay(["pending"] + config)
+            let pending = try await ExitStatusTests.relay(["pending"] + config)
             #expect(pending.status == 0, "\(pending.standardError)")
             #expect(pending.standardOutput.contains("1 outstanding"), "\(pending.standardOutput)")
             #expect(pending.standardOutput.contains(waiting))
             #expect(!pending.standardOutput.contains(matched))
-            let none = try await Self.relay(["pending"] + config + ["--older-than", "1h"])
+            let none = try await ExitStatusTests.relay(["pending"] + config + ["--older-than", "1h"])
             #expect(none.standardOutput.hasPrefix("0 outstanding older than 1h"), "\(none.standardOutput)")
 
-            let unknown = try await Self.relay(["inspect"] + config + ["\(harness.prefix)-never"])
+            let unknown = try await ExitStatusTests.relay(["inspect"] + config + ["\(harness.prefix)-never"])
             #expect(unknown.status == 1)
             #expect(unknown.standardOutput.contains("not in the store"))
-            #expect(try await Self.relay(["pending"] + config + ["--older-than", "soon"]).status == 64)
+            #expect(try await ExitStatusTests.relay(["pending"] + config + ["--older-than", "soon"]).status == 64)
 
             // The relay went on undisturbed, and decides what comes next.
             let after = "\(harness.prefix)-after"

@@ -55,7 +55,8 @@ struct StoreToolsTests {
             let unknown = try await ExitStatusTests.relay(["inspect"] + config + ["\(harness.prefix)-never"])
             #expect(unknown.status == 1)
             #expect(unknown.standardOutput.contains("not in the store"))
-            #expect(try await ExitStatusTests.relay(["pending"] + config + ["--older-than", "soon"]).status == 64)
+            #expect(
+                try await ExitStatusTests.relay(["pending"] + config + ["--older-than", "soon"]).status == 64)
 
             // The relay went on undisturbed, and decides what comes next.
             let after = "\(harness.prefix)-after"

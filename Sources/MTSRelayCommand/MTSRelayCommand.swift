@@ -15,6 +15,7 @@ struct MTSRelayCommand: AsyncParsableCommand {
             RunCommand.self,
             InspectCommand.self,
             PendingCommand.self,
+            ReplayCommand.self,
         ]
     )
 }

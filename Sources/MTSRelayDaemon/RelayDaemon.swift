@@ -54,8 +54,6 @@ public struct RelayDaemon: Sendable {
             queues: [configuration.intake.queue] + configuration.replies.queues
                 + (configuration.jackpot.map { [$0.queue] } ?? []),
             sinks: routes.map(\.sink.name))
-        let dispatcher = ResultDispatcher(
-            routes: routes, logger: logger, metrics: metrics, node: configuration.ha.node, gate: gate)
         let logger = logger
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger)
         let watchdog = ConsumeLoopWatchdog(
@@ -65,7 +63,7 @@ public struct RelayDaemon: Sendable {
         let deciding = DecidingServices(
             configuration: configuration, replyConnection: replyConnection,
             intakeConnection: intakeConnection,
-            jackpot: jackpot, dispatcher: dispatcher, metrics: metrics, watchdog: watchdog,
+            jackpot: jackpot, routes: routes, gate: gate, metrics: metrics, watchdog: watchdog,
             attempts: DeliveryAttempts(limit: configuration.deadLetter.maxAttempts), notifier: notifier,
             logger: logger)
         var reporter = MetricsReporter(
@@ -90,7 +88,7 @@ public struct RelayDaemon: Sendable {
         var services: [any Service] = [SignalService(fileSinks: fileSinks, logger: logger)]
         services.append(reporter)
         if let prometheus { services.append(prometheus) }
-        services.append(SinksService(dispatcher: dispatcher))
+        services.append(SinksService(routes: routes))
         // The process's, not a term's: it stops after every term.
         if let jackpotClient { services.append(HTTPClientService(client: jackpotClient)) }
         if let url = configuration.store.url {
@@ -201,6 +199,8 @@ public struct RelayDaemon: Sendable {
             var route = SinkRoute(
                 sink: instance, outcomes: sink.outcomes,
                 operations: sink.operations, retry: sink.retry)
+            route.required = sink.required
+            route.maxBacklog = sink.maxBacklog
             let name = sink.name
             route.onRetry = { _ in metrics.recordRetry(sink: name) }
             routes.append(route)

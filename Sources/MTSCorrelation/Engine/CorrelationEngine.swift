@@ -55,6 +55,8 @@ public actor CorrelationEngine {
     public nonisolated let results: CorrelationResults
     /// The settings the engine runs with.
     public nonisolated let configuration: CorrelationConfiguration
+    /// The durable log of result records the sinks read (see ``appendToLog(_:confirming:)``).
+    public nonisolated let log: ResultLog
 
     private var core: CorrelationCore
     private let clock: any CorrelationClock
@@ -124,6 +126,7 @@ public actor CorrelationEngine {
         self.configuration = configuration
         self.clock = clock
         self.results = results
+        log = ResultLog(store: store)
         let now = clock.now()
         if let store {
             let recovered: (core: CorrelationCore, step: CorrelationStep)
@@ -285,6 +288,23 @@ public actor CorrelationEngine {
         guard !effects.isEmpty else { return }
         store.enqueue(effects)
         try await store.waitDurable()
+    }
+
+    /// Appends records to the log and confirms the results they record, in one transaction;
+    /// does not wait for it (``ResultLog/waitDurable()`` does). Acknowledge the messages behind
+    /// the results once it is durable: from then on the records are the sinks' business, and
+    /// a confirmed result is not made again after a restart.
+    public func appendToLog(_ drafts: [ResultLogDraft], confirming ids: [CorrelationResult.ID]) throws {
+        guard let store else {
+            log.appendInMemory(drafts, at: clock.now())
+            return
+        }
+        try checkStore()
+        var effects: [PersistenceEffect] = []
+        for id in ids {
+            if let effect = unconfirmed.removeValue(forKey: id) { effects.append(effect) }
+        }
+        store.enqueue(effects, append: drafts)
     }
 
     // MARK: Active upstreams

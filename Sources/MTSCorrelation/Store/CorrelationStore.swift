@@ -31,6 +31,11 @@ final class CorrelationStore: @unchecked Sendable {
         case effect(PersistenceEffect)
         case barrier(CheckedContinuation<Void, any Error>)
         case emit([CorrelationResult])
+        case append([ResultLogDraft])
+        case moveCursor(SinkCursor)
+        case purgeLog(throughSeq: Int64, before: Int64)
+        case readLog(after: Int64, limit: Int, CheckedContinuation<[ResultLogEntry], any Error>)
+        case readLogState(CheckedContinuation<ResultLogState, any Error>)
     }
 
     private let condition = NSCondition()
@@ -47,6 +52,12 @@ final class CorrelationStore: @unchecked Sendable {
 
     /// The rows found at open.
     private(set) var recoveredRows: [PersistedRequest] = []
+    /// The log of results as found at open.
+    private(set) var recoveredLogState = ResultLogState()
+    /// The log's newest entries; set (like ``recoveredRows``) before the opener is told.
+    private(set) var tail = ResultLogTail(lastSeq: 0)
+    /// The next entry's position; the writer thread's alone.
+    private var nextSeq: Int64 = 1
 
     private init(location: String, emit: CorrelationResults) {
         self.location = location
@@ -67,6 +78,9 @@ final class CorrelationStore: @unchecked Sendable {
                 let backend = try makeBackend()
                 do throws(CorrelationStoreError) {
                     store.recoveredRows = try backend.readRows()
+                    store.recoveredLogState = try backend.readLogState()
+                    store.tail = ResultLogTail(lastSeq: store.recoveredLogState.lastSeq)
+                    store.nextSeq = store.recoveredLogState.lastSeq + 1
                 } catch {
                     backend.close()
                     throw error
@@ -128,6 +142,65 @@ final class CorrelationStore: @unchecked Sendable {
             emit.reserve(results.count)
             pending.append(.emit(results))
         }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Queues records to append to the log in the next transaction, with `effects` (the
+    /// confirms of the results they record), so both commit together. Does not wait.
+    func enqueue(_ effects: [PersistenceEffect], append drafts: [ResultLogDraft]) {
+        guard !effects.isEmpty || !drafts.isEmpty else { return }
+        condition.lock()
+        for effect in effects { pending.append(.effect(effect)) }
+        if !drafts.isEmpty { pending.append(.append(drafts)) }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Queues a move of a sink's cursor (made only at its generation). Does not wait.
+    func enqueue(cursor: SinkCursor) {
+        enqueueJob(.moveCursor(cursor))
+    }
+
+    /// Queues the purge of the log's entries up to `throughSeq` appended before `before`.
+    func enqueuePurgeLog(throughSeq: Int64, before: Int64) {
+        enqueueJob(.purgeLog(throughSeq: throughSeq, before: before))
+    }
+
+    /// Up to `limit` entries after `seq`, read by the writer thread after the transaction under
+    /// way.
+    func readLog(after seq: Int64, limit: Int) async throws -> [ResultLogEntry] {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueueOrFail(.readLog(after: seq, limit: limit, continuation)) { continuation.resume(throwing: $0) }
+        }
+    }
+
+    /// The log's last position, oldest entry and cursors, as committed.
+    func readLogState() async throws -> ResultLogState {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueueOrFail(.readLogState(continuation)) { continuation.resume(throwing: $0) }
+        }
+    }
+
+    private func enqueueJob(_ job: Job) {
+        condition.lock()
+        pending.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Queues `job`, or calls `fail` when the store has failed or is closing.
+    private func enqueueOrFail(_ job: Job, fail: (any Error) -> Void) {
+        condition.lock()
+        if let failure {
+            condition.unlock()
+            return fail(CorrelationError.storeFailed(failure))
+        }
+        if closing {
+            condition.unlock()
+            return fail(CorrelationError.storeFailed(.closed(path: location)))
+        }
+        pending.append(job)
         condition.signal()
         condition.unlock()
     }
@@ -222,12 +295,19 @@ final class CorrelationStore: @unchecked Sendable {
     /// every refused effect is alone: that one is left out and its id noted for
     /// ``takeRefused(_:)``; everything else commits. Any other error is the store's, and thrown.
     private func write(
-        _ effects: ArraySlice<PersistenceEffect>, to backend: any StoreBackend
+        _ effects: ArraySlice<PersistenceEffect>, log: LogChanges = LogChanges(), to backend: any StoreBackend
     ) throws(CorrelationStoreError) {
         do throws(CorrelationStoreError) {
-            try backend.write(Array(effects), beforeCommit: beforeCommit)
+            try backend.write(Array(effects), log: log, beforeCommit: beforeCommit)
         } catch {
             guard case .refused(_, let reason) = error else { throw error }
+            if !log.isEmpty {
+                // The log's rows are the relay's own (numbers and encoded records): the refusal
+                // is an effect's. The log first, in its own transaction: a record logged twice
+                // after a crash is a repeat with its own seq, a record lost is not recoverable.
+                try backend.write([], log: log, beforeCommit: nil)
+                return try write(effects, to: backend)
+            }
             guard effects.count > 1 else {
                 let id = effects.first!.correlationId
                 condition.lock()
@@ -260,10 +340,29 @@ final class CorrelationStore: @unchecked Sendable {
 
             let started = DispatchTime.now().uptimeNanoseconds
             var effects: [PersistenceEffect] = []
-            for job in batch { if case .effect(let effect) = job { effects.append(effect) } }
-            if batchError == nil, !effects.isEmpty, let backend {
+            var log = LogChanges()
+            let appendedAt = Int64(Date().timeIntervalSince1970 * 1000)
+            for job in batch {
+                switch job {
+                case .effect(let effect):
+                    effects.append(effect)
+                case .append(let drafts):
+                    for draft in drafts {
+                        log.appends.append(draft.entry(seq: nextSeq, appendedAt: appendedAt))
+                        nextSeq += 1
+                    }
+                case .moveCursor(let cursor):
+                    log.cursors[cursor.sink] = cursor
+                case .purgeLog(let throughSeq, let before):
+                    log.purge = (throughSeq, before)
+                default:
+                    break
+                }
+            }
+            if batchError == nil, !effects.isEmpty || !log.isEmpty, let backend {
                 do throws(CorrelationStoreError) {
-                    try write(effects[...], to: backend)
+                    try write(effects[...], log: log, to: backend)
+                    tail.append(log.appends)
                 } catch {
                     condition.lock()
                     failure = error
@@ -273,14 +372,28 @@ final class CorrelationStore: @unchecked Sendable {
             }
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             condition.lock()
-            if batchError == nil, !effects.isEmpty {
-                statistics.record(effects: effects.count, nanoseconds: elapsed)
+            if batchError == nil, !effects.isEmpty || !log.isEmpty {
+                statistics.record(effects: effects.count + log.appends.count, nanoseconds: elapsed)
             }
             condition.unlock()
             for job in batch {
                 switch job {
-                case .effect:
+                case .effect, .append, .moveCursor, .purgeLog:
                     break
+                case .readLog(let seq, let limit, let continuation):
+                    continuation.resume(
+                        with: Result {
+                            if let batchError { throw CorrelationError.storeFailed(batchError) }
+                            guard let backend else { throw CorrelationError.storeFailed(.closed(path: location)) }
+                            return try backend.readLog(after: seq, limit: limit)
+                        })
+                case .readLogState(let continuation):
+                    continuation.resume(
+                        with: Result {
+                            if let batchError { throw CorrelationError.storeFailed(batchError) }
+                            guard let backend else { throw CorrelationError.storeFailed(.closed(path: location)) }
+                            return try backend.readLogState()
+                        })
                 case .barrier(let continuation):
                     if let batchError {
                         continuation.resume(throwing: CorrelationError.storeFailed(batchError))

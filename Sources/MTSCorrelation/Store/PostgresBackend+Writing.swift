@@ -2,7 +2,9 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresBackend {
-    func write(_ effects: [PersistenceEffect], beforeCommit: (() -> Void)?) throws(CorrelationStoreError) {
+    func write(
+        _ effects: [PersistenceEffect], log: LogChanges, beforeCommit: (() -> Void)?
+    ) throws(CorrelationStoreError) {
         var fencedEpoch: Int64?
         do {
             // See `statement(for:)` for why no nested loops.
@@ -19,6 +21,9 @@ extension PostgresBackend {
             }
             for run in Self.runs(of: effects) {
                 futures.append(connection.queryUnlessClosed(statement(for: run), logger: logger))
+            }
+            for query in statements(for: log) {
+                futures.append(connection.queryUnlessClosed(query, logger: logger))
             }
             if let fenceCheck {
                 // Whether the epoch is current decides between COMMIT and ROLLBACK: wait for it.
@@ -231,6 +236,75 @@ extension PostgresBackend {
                 """
         }
         return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// The log's statements: the appends as one `INSERT ... SELECT FROM unnest`, each cursor's
+    /// move (only at its generation), the purge.
+    private func statements(for log: LogChanges) -> [PostgresQuery] {
+        var queries: [PostgresQuery] = []
+        if !log.appends.isEmpty {
+            var binds = PostgresBindings()
+            binds.append(group)
+            var seqs: [Int64] = [], times: [Int64] = [], outcomes: [String] = []
+            var operations: [String] = [], hasOperation: [Bool] = [], ids: [String] = [], hasId: [Bool] = []
+            var records: [ByteBuffer] = []
+            for entry in log.appends {
+                seqs.append(entry.seq)
+                times.append(entry.appendedAt)
+                outcomes.append(entry.outcome)
+                operations.append(entry.operation ?? "")
+                hasOperation.append(entry.operation != nil)
+                ids.append(entry.correlationId ?? "")
+                hasId.append(entry.correlationId != nil)
+                records.append(ByteBuffer(bytes: entry.json))
+            }
+            binds.append(seqs)
+            binds.append(times)
+            binds.append(outcomes)
+            binds.append(operations)
+            binds.append(hasOperation)
+            binds.append(ids)
+            binds.append(hasId)
+            binds.append(records)
+            queries.append(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO \(PostgresSchema.logTable)
+                            (group_name, seq, appended_at, outcome, operation, correlation_id, record)
+                        SELECT $1, t.seq, t.at, t.outcome, CASE WHEN t.has_operation THEN t.operation END,
+                            CASE WHEN t.has_id THEN t.id END, t.record
+                        FROM unnest($2::int8[], $3::int8[], $4::text[], $5::text[], $6::bool[], $7::text[],
+                            $8::bool[], $9::bytea[]) AS t(seq, at, outcome, operation, has_operation, id, has_id, record)
+                        """, binds: binds))
+        }
+        for cursor in log.cursors.values.sorted(by: { $0.sink < $1.sink }) {
+            var binds = PostgresBindings()
+            binds.append(group)
+            binds.append(cursor.sink)
+            binds.append(cursor.seq)
+            binds.append(cursor.generation)
+            binds.append(cursor.replayUntil)
+            queries.append(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO \(PostgresSchema.cursorTable) AS c (group_name, sink, seq, generation, replay_until)
+                        VALUES ($1, $2, $3, $4, $5)
+                        ON CONFLICT (group_name, sink) DO UPDATE SET seq = EXCLUDED.seq
+                        WHERE c.generation = EXCLUDED.generation
+                        """, binds: binds))
+        }
+        if let purge = log.purge {
+            var binds = PostgresBindings()
+            binds.append(group)
+            binds.append(purge.throughSeq)
+            binds.append(purge.before)
+            queries.append(
+                PostgresQuery(
+                    unsafeSQL: """
+                        DELETE FROM \(PostgresSchema.logTable) WHERE group_name = $1 AND seq <= $2 AND appended_at < $3
+                        """, binds: binds))
+        }
+        return queries
     }
 
     /// What failed, in words that never carry the password: the server's SQLSTATE and message,

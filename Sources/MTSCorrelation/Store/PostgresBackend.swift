@@ -193,6 +193,141 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
+    func readLogState() throws(CorrelationStoreError) -> ResultLogState {
+        do {
+            return try Self.readLogState(connection: connection, group: group) { try waitBounded($0) }
+        } catch {
+            throw .cannotOpen(path: location, reason: "cannot read the log: \(Self.reason(error))")
+        }
+    }
+
+    /// The log's state of `group` through `connection` (the relay's, or a tool's); `wait` waits
+    /// for a query's rows.
+    static func readLogState(
+        connection: PostgresConnection, group: String,
+        wait: (EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult
+    ) throws -> ResultLogState {
+        var binds = PostgresBindings()
+        binds.append(group)
+        var state = ResultLogState()
+        let bounds = try wait(
+            connection.queryUnlessClosed(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT coalesce(max(seq), 0), min(seq) FROM \(PostgresSchema.logTable) WHERE group_name = $1
+                        """, binds: binds), logger: logger))
+        for row in bounds {
+            let (last, first) = try row.decode((Int64, Int64?).self)
+            state.lastSeq = last
+            if let first {
+                var oldestBinds = PostgresBindings()
+                oldestBinds.append(group)
+                oldestBinds.append(first)
+                let oldest = try wait(
+                    connection.queryUnlessClosed(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                SELECT appended_at FROM \(PostgresSchema.logTable) WHERE group_name = $1 AND seq = $2
+                                """, binds: oldestBinds), logger: logger))
+                for row in oldest { state.oldest = (first, try row.decode(Int64.self)) }
+            }
+        }
+        let cursors = try wait(
+            connection.queryUnlessClosed(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT sink, seq, generation, replay_until FROM \(PostgresSchema.cursorTable)
+                        WHERE group_name = $1
+                        """, binds: binds), logger: logger))
+        for row in cursors {
+            let (sink, seq, generation, replayUntil) = try row.decode((String, Int64, Int64, Int64).self)
+            state.cursors.append(SinkCursor(sink: sink, seq: seq, generation: generation, replayUntil: replayUntil))
+        }
+        state.lastSeq = max(state.lastSeq, state.cursors.map(\.seq).max() ?? 0)
+        return state
+    }
+
+    func replay(sink: String, from point: ReplayPoint) throws -> ReplayPlan {
+        let run = { (sql: String, binds: PostgresBindings) throws -> PostgresQueryResult in
+            try self.waitBounded(
+                self.connection.queryUnlessClosed(PostgresQuery(unsafeSQL: sql, binds: binds), logger: self.logger))
+        }
+        var group = PostgresBindings()
+        group.append(self.group)
+        do {
+            _ = try run("BEGIN", PostgresBindings())
+            // Serialises replays of the group with each other; the relay's moves are kept out
+            // by the generation.
+            _ = try run(
+                "SELECT 1 FROM \(PostgresSchema.cursorTable) WHERE group_name = $1 FOR UPDATE", group)
+            let state = try Self.readLogState(connection: connection, group: self.group) { try waitBounded($0) }
+            let fromSeq = try ResultLogReplay.startingSeq(
+                of: point, oldest: state.oldest, lastSeq: state.lastSeq,
+                firstAtOrAfter: { time in
+                    var binds = group
+                    binds.append(time)
+                    let rows = try run(
+                        "SELECT min(seq) FROM \(PostgresSchema.logTable) WHERE group_name = $1 AND appended_at >= $2",
+                        binds)
+                    return try rows.first.flatMap { try $0.decode(Int64?.self) }
+                })
+            var binds = group
+            binds.append(fromSeq)
+            var counts: [ReplayPlan.Count] = []
+            for row in try run(
+                """
+                SELECT outcome, operation, count(*) FROM \(PostgresSchema.logTable)
+                WHERE group_name = $1 AND seq >= $2 GROUP BY outcome, operation
+                """, binds)
+            {
+                let (outcome, operation, entries) = try row.decode((String, String?, Int64).self)
+                counts.append(ReplayPlan.Count(outcome: outcome, operation: operation, entries: Int(entries)))
+            }
+            var update = group
+            update.append(sink)
+            update.append(fromSeq - 1)
+            update.append(state.lastSeq)
+            _ = try run(
+                """
+                INSERT INTO \(PostgresSchema.cursorTable) AS c (group_name, sink, seq, generation, replay_until)
+                VALUES ($1, $2, $3, 1, $4)
+                ON CONFLICT (group_name, sink) DO UPDATE SET seq = EXCLUDED.seq, generation = c.generation + 1,
+                    replay_until = EXCLUDED.replay_until
+                """, update)
+            _ = try run("COMMIT", PostgresBindings())
+            return ReplayPlan(sink: sink, fromSeq: fromSeq, throughSeq: state.lastSeq, counts: counts.sorted())
+        } catch {
+            _ = try? run("ROLLBACK", PostgresBindings())
+            if error is ReplayRefusal { throw error }
+            throw CorrelationStoreError.writeFailed(path: location, reason: Self.reason(error))
+        }
+    }
+
+    func readLog(after seq: Int64, limit: Int) throws(CorrelationStoreError) -> [ResultLogEntry] {
+        var binds = PostgresBindings()
+        binds.append(group)
+        binds.append(seq)
+        binds.append(Int64(limit))
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT seq, appended_at, outcome, operation, correlation_id, record FROM \(PostgresSchema.logTable)
+                WHERE group_name = $1 AND seq > $2 ORDER BY seq LIMIT $3
+                """, binds: binds)
+        do {
+            var entries: [ResultLogEntry] = []
+            for row in try waitBounded(connection.queryUnlessClosed(query, logger: logger)) {
+                let columns = try row.decode((Int64, Int64, String, String?, String?, ByteBuffer).self)
+                entries.append(
+                    ResultLogEntry(
+                        seq: columns.0, appendedAt: columns.1, outcome: columns.2, operation: columns.3,
+                        correlationId: columns.4, json: Array(columns.5.readableBytesView)))
+            }
+            return entries
+        } catch {
+            throw .writeFailed(path: location, reason: "cannot read the log: \(Self.reason(error))")
+        }
+    }
+
     static func bytes(_ buffer: ByteBuffer?) -> [UInt8] {
         buffer.map { Array($0.readableBytesView) } ?? []
     }

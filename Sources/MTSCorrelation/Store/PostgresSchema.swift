@@ -8,6 +8,10 @@ enum PostgresSchema {
     static let requestTable = "mts_relay_request"
     /// One lease row per group.
     static let leaseTable = "mts_relay_lease"
+    /// The log of results, every group's, keyed by group and position.
+    static let logTable = "mts_relay_result_log"
+    /// Each group's sinks' cursors in its log.
+    static let cursorTable = "mts_relay_sink_cursor"
 
     /// The advisory lock that serialises schema changes (an arbitrary constant of this program).
     static let lock: Int64 = 0x6d74_7372_656c_6179
@@ -44,6 +48,28 @@ enum PostgresSchema {
             holder text NOT NULL,
             epoch bigint NOT NULL,
             expires_at timestamptz NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS \(logTable)(
+            group_name text NOT NULL,
+            seq bigint NOT NULL,
+            appended_at bigint NOT NULL,
+            outcome text NOT NULL,
+            operation text,
+            correlation_id text,
+            record bytea NOT NULL,
+            PRIMARY KEY (group_name, seq)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS \(cursorTable)(
+            group_name text NOT NULL,
+            sink text NOT NULL,
+            seq bigint NOT NULL,
+            generation bigint NOT NULL DEFAULT 0,
+            replay_until bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (group_name, sink)
         )
         """,
         "COMMIT",

@@ -35,6 +35,9 @@ final class SQLiteConnection {
             throw failure
         }
         sqlite3_extended_result_codes(handle, 1)
+        // The relay and an operator's tool (`mts-relay replay`) may write the same file: the
+        // one that finds it locked waits for the other's short transaction instead of failing.
+        sqlite3_busy_timeout(handle, 10_000)
     }
 
     deinit {

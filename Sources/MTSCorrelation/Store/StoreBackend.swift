@@ -10,11 +10,24 @@ protocol StoreBackend: AnyObject {
     /// Reads every row of the store (its group's, for a shared database). Called once, at open.
     func readRows() throws(CorrelationStoreError) -> [PersistedRequest]
 
-    /// Applies `effects` in order in one transaction; calls `beforeCommit` (a test hook) after
-    /// the rows are written and just before the commit. Throws
-    /// ``CorrelationStoreError/writeFailed(path:reason:)`` (or another case naming the
+    /// The log of results: its last position, oldest entry and cursors. Called at open, and by
+    /// readers between transactions.
+    func readLogState() throws(CorrelationStoreError) -> ResultLogState
+
+    /// Up to `limit` log entries after `seq`, oldest first.
+    func readLog(after seq: Int64, limit: Int) throws(CorrelationStoreError) -> [ResultLogEntry]
+
+    /// Applies `effects` in order, then `log`'s changes, in one transaction; calls
+    /// `beforeCommit` (a test hook) after the rows are written and just before the commit.
+    /// Throws ``CorrelationStoreError/writeFailed(path:reason:)`` (or another case naming the
     /// database), after rolling back.
-    func write(_ effects: [PersistenceEffect], beforeCommit: (() -> Void)?) throws(CorrelationStoreError)
+    func write(
+        _ effects: [PersistenceEffect], log: LogChanges, beforeCommit: (() -> Void)?
+    ) throws(CorrelationStoreError)
+
+    /// Sets `sink`'s cursor back to `point`, raising its generation, in one transaction (see
+    /// ``ResultLogReplay``).
+    func replay(sink: String, from point: ReplayPoint) throws -> ReplayPlan
 
     /// Closes the connection. Called once, last.
     func close()

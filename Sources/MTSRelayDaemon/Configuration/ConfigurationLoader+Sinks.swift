@@ -8,7 +8,7 @@ extension ConfigurationLoader {
     static let sinkTypes = ["stdout", "file", "http", "amqp"]
 
     static func sinkKeys(of type: String) -> [String] {
-        let common = ["type", "name", "outcomes", "operations"]
+        let common = ["type", "name", "outcomes", "operations", "required", "maxBacklog"]
         switch type {
         case "file": return common + ["path"]
         case "http":
@@ -17,6 +17,10 @@ extension ConfigurationLoader {
         default: return common
         }
     }
+
+    /// `sinks[].maxBacklog`: at least one batch a sink reads at once, at most what a day at
+    /// 1 000 results a second leaves behind.
+    static let maxBacklogRange = 512...100_000_000
 
     /// Header names shown as `****` in the resolved description, whatever their value.
     static func isSecretHeader(_ name: String) -> Bool {
@@ -94,6 +98,8 @@ extension ConfigurationLoader {
         var result = RelayConfiguration.Sink(
             name: name, kind: kind, outcomes: outcomes, operations: operations)
         result.retry = retry
+        reader.read("required", in: sink, into: &result.required)
+        reader.read("maxBacklog", in: sink, .within(Self.maxBacklogRange), into: &result.maxBacklog)
         return (result, namedExplicitly)
     }
 

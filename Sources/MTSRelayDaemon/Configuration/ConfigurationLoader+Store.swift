@@ -7,8 +7,11 @@ extension ConfigurationLoader {
     static let storeURLVariable = "MTS_RELAY_STORE_URL"
 
     mutating func readStore(_ node: Node) {
-        guard let section = reader.section(node, "store", ["path", "url"]) else { return }
+        guard let section = reader.section(node, "store", ["path", "url", "replayWindowSeconds"]) else { return }
         reader.read("path", in: section, into: &configuration.store.path)
+        reader.read(
+            "replayWindowSeconds", in: section, .within(Self.replayWindowRange),
+            into: &configuration.store.replayWindowSeconds)
         if let url = section["url"], !YAMLNodeReader.isNull(url),
             let text = reader.string(url, at: section.path("url")),
             validatePostgresURL(text, at: section.path("url"))
@@ -24,6 +27,9 @@ extension ConfigurationLoader {
         reader.read(
             "leaseMs", in: section, .within(Self.leaseRange), into: &configuration.ha.leaseMs)
     }
+
+    /// `store.replayWindowSeconds`: none at all, up to a week.
+    static let replayWindowRange = 0...604_800
 
     /// `ha.leaseMs`: at least 500 ms (renewed several times within it, over a network), at most
     /// 10 minutes (a takeover waits that long).

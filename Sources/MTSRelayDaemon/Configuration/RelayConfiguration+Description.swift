@@ -61,6 +61,7 @@ extension RelayConfiguration {
                 Self.map([
                     ("path", .string(store.path)),
                     ("url", .optional(store.url.map { StoreLocation.maskedPostgresURL($0) ?? "****" })),
+                    ("replayWindowSeconds", .int(store.replayWindowSeconds)),
                 ])
             ),
             (
@@ -167,6 +168,8 @@ extension RelayConfiguration {
         pairs += [
             ("outcomes", list(sink.outcomes.sorted().map(\.rawValue))),
             ("operations", list(sink.operations.sorted())),
+            ("required", .bool(sink.required)),
+            ("maxBacklog", .int(sink.maxBacklog)),
         ]
         return map(pairs)
     }

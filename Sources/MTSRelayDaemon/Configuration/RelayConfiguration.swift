@@ -93,6 +93,9 @@ public struct RelayConfiguration: Sendable, Equatable {
         /// `postgresql://user[:password]@host[:port]/database`: the pending table in PostgreSQL,
         /// shared by the relays of `ha.group`; `MTS_RELAY_STORE_URL` wins. Nil: SQLite at `path`.
         public var url: String?
+        /// How long the log of results keeps a record after every sink has it: how far back
+        /// `mts-relay replay` reaches. Disk: about the records' size times the rate times this.
+        public var replayWindowSeconds: Int = 3600
         public init() {}
     }
 
@@ -125,6 +128,12 @@ public struct RelayConfiguration: Sendable, Equatable {
         /// (unmatched, some invalid) pass an operations filter only when it is empty.
         public var operations: Set<String> = []
         public var retry = Retry()
+        /// Whether consumption waits for this sink: when it falls `maxBacklog` records behind,
+        /// the relay stops taking replies until it catches up. A sink that is not required
+        /// drops its own oldest records past `maxBacklog` instead (counted).
+        public var required = true
+        /// The records this sink may fall behind the log.
+        public var maxBacklog = 100_000
 
         public init(
             name: String, kind: Kind, outcomes: Set<CorrelationOutcome> = [], operations: Set<String> = []

@@ -1,15 +1,14 @@
 import ServiceLifecycle
 
-/// Runs the sinks' lanes (each sink's bounded queue, delivery and retry) and their background
-/// work (connections); on shutdown, after the result loop and the consumers, so the last
-/// records under way can still be accepted.
+/// Runs the sinks' background work (connections, reopening files) for the whole process; the
+/// terms' readers (``SinkReaders``) deliver through them. Stops after every term, so the last
+/// batches under way can still be accepted.
 struct SinksService: Service {
-    let dispatcher: ResultDispatcher
+    let routes: [SinkRoute]
 
     func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await cancelWhenGracefulShutdown { await dispatcher.run() } }
-            for sink in dispatcher.routes.map(\.sink) {
+            for sink in routes.map(\.sink) {
                 group.addTask {
                     do {
                         try await cancelWhenGracefulShutdown { try await sink.run() }

@@ -11,12 +11,17 @@ enum MetricCatalogue {
         "mts_relay_sink_accepted_total": "Records a sink accepted, by sink.",
         "mts_relay_sink_retried_total": "Failed delivery attempts that are retried, by sink.",
         "mts_relay_sink_failed_total": "Records a sink failed to take on an attempt, by sink.",
+        "mts_relay_sink_dropped_total":
+            "Records a sink that is not required skipped, fallen past its maxBacklog, by sink.",
+        "mts_relay_sink_backlog": "Records in the log of results a sink has not had yet, by sink.",
+        "mts_relay_sink_oldest_undelivered_age_seconds":
+            "Age of the oldest record a sink has not had yet, by sink (0 while caught up).",
         "mts_relay_reconnects_total": "Broker connections made again after one was lost.",
         "mts_relay_dead_lettered_total":
             "Messages dead-lettered, by reason: invalid, store_refused (the store refused its values), gave_up.",
         "mts_relay_reply_latency": "Request to reply, from the messages' timestampUtc, in seconds.",
         "mts_relay_relay_latency":
-            "Reply delivery to every sink accepted, less any wait for its request, in seconds.",
+            "Reply delivery to its record committed and the reply acknowledged, less any wait for its request, in seconds.",
         "mts_relay_wait": "How long replies waited for their request or the intake watermark, in seconds.",
         "mts_relay_active": "1 while this relay consumes and decides (active), 0 while it stands by.",
         "mts_relay_epoch": "The group lease's epoch of the current term (0 without one).",

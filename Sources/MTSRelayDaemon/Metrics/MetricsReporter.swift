@@ -142,6 +142,9 @@ struct MetricsLine: Sendable {
                 "accepted": .stringConvertible(counters.sinkAccepted[name] ?? 0),
                 "retried": .stringConvertible(counters.sinkRetried[name] ?? 0),
                 "failed": .stringConvertible(counters.sinkFailed[name] ?? 0),
+                "dropped": .stringConvertible(counters.sinkDropped[name] ?? 0),
+                "backlog": .stringConvertible(counters.sinkBacklog[name]?.records ?? 0),
+                "oldestUndeliveredAgeMs": .stringConvertible(counters.sinkBacklog[name]?.oldestAgeMs ?? 0),
             ])
         }
         var metadata: Logger.Metadata = [
@@ -210,6 +213,12 @@ struct GaugeExporter {
         gauge("mts_relay_queued_results", Double(line.queuedResults))
         gauge("mts_relay_oldest_pending_age_seconds", Double(line.oldestPendingAgeMs) / 1000)
         gauge("mts_relay_unacked_deliveries", Double(line.unacked))
+        for (sink, backlog) in line.counters.sinkBacklog {
+            gauge("mts_relay_sink_backlog", Double(backlog.records), dimensions: [("sink", sink)])
+            gauge(
+                "mts_relay_sink_oldest_undelivered_age_seconds", Double(backlog.oldestAgeMs) / 1000,
+                dimensions: [("sink", sink)])
+        }
         for lag in line.watermarkLags {
             // An unknown watermark shows as -1: a gauge has no "unknown".
             gauge(

@@ -11,7 +11,7 @@ import Synchronization
 /// state rather than a metric (the sinks failing right now, intake messages unacknowledged)
 /// is kept here.
 final class RelayMetrics: Sendable {
-    struct Counters: Sendable, Equatable {
+    struct Counters: Sendable {
         var consumed: [String: Int] = [:]
         var results: [String: Int] = Dictionary(
             uniqueKeysWithValues: ResultRecord.Outcome.allCases.map { ($0.rawValue, 0) })
@@ -19,6 +19,10 @@ final class RelayMetrics: Sendable {
         var sinkAccepted: [String: Int] = [:]
         var sinkRetried: [String: Int] = [:]
         var sinkFailed: [String: Int] = [:]
+        var sinkDropped: [String: Int] = [:]
+        /// Each sink's records not yet delivered (every log's together), and the age of the
+        /// oldest of them in milliseconds (0 while caught up).
+        var sinkBacklog: [String: (records: Int64, oldestAgeMs: Int64)] = [:]
         var reconnects = 0
         /// Sinks whose last attempt failed and is being retried.
         var failingSinks: Set<String> = []
@@ -40,6 +44,7 @@ final class RelayMetrics: Sendable {
         static let sinkAccepted = "mts_relay_sink_accepted_total"
         static let sinkRetried = "mts_relay_sink_retried_total"
         static let sinkFailed = "mts_relay_sink_failed_total"
+        static let sinkDropped = "mts_relay_sink_dropped_total"
         static let reconnects = "mts_relay_reconnects_total"
         /// Messages dead-lettered, by why: `invalid` (refused at classification),
         /// `store_refused` (the database refused its values), `gave_up` (too many attempts).
@@ -64,6 +69,8 @@ final class RelayMetrics: Sendable {
     private let relayLatencyTimer: CoreMetrics.Timer
     private let waitTimer: CoreMetrics.Timer
     private let status = Mutex<(failingSinks: Set<String>, unackedIntake: Int)>(([], 0))
+    /// Each sink's backlog in each log, by `log|sink`.
+    private let sinkProgress = Mutex<[String: (sink: String, records: Int64, oldestAgeMs: Int64)]>([:])
 
     /// - Parameters:
     ///   - logLine: the backend the log line reads.
@@ -110,6 +117,7 @@ final class RelayMetrics: Sendable {
             _ = counter(Label.sinkAccepted, ("sink", sink))
             _ = counter(Label.sinkRetried, ("sink", sink))
             _ = counter(Label.sinkFailed, ("sink", sink))
+            _ = counter(Label.sinkDropped, ("sink", sink))
         }
     }
 
@@ -127,6 +135,14 @@ final class RelayMetrics: Sendable {
     func recordRetry(sink: String) {
         counter(Label.sinkRetried, ("sink", sink)).increment()
         status.withLock { _ = $0.failingSinks.insert(sink) }
+    }
+    /// Records a sink that is not required skipped, past its `maxBacklog`.
+    func recordDropped(sink: String, count: Int) {
+        counter(Label.sinkDropped, ("sink", sink)).increment(by: count)
+    }
+    /// Where a sink is in one log: the records it has not had yet, and the oldest one's age.
+    func setSinkProgress(log: String, sink: String, backlog: Int64, oldestUndeliveredAgeMs: Int64) {
+        sinkProgress.withLock { $0["\(log)|\(sink)"] = (sink, backlog, oldestUndeliveredAgeMs) }
     }
     func recordFailed(sink: String, count: Int = 1) {
         counter(Label.sinkFailed, ("sink", sink)).increment(by: count)
@@ -183,6 +199,13 @@ final class RelayMetrics: Sendable {
         counters.sinkAccepted = logLine.counters(Label.sinkAccepted)
         counters.sinkRetried = logLine.counters(Label.sinkRetried)
         counters.sinkFailed = logLine.counters(Label.sinkFailed)
+        counters.sinkDropped = logLine.counters(Label.sinkDropped)
+        for (_, progress) in sinkProgress.withLock({ $0 }) {
+            let sum = counters.sinkBacklog[progress.sink] ?? (0, 0)
+            counters.sinkBacklog[progress.sink] = (
+                sum.records + progress.records, max(sum.oldestAgeMs, progress.oldestAgeMs)
+            )
+        }
         counters.reconnects = logLine.counter(Label.reconnects)
         counters.failingSinks = status.withLock { $0.failingSinks }
         return Interval(

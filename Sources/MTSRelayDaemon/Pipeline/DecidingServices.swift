@@ -18,7 +18,10 @@ struct DecidingServices: Sendable {
     let intakeConnection: AMQPConnectionConfiguration
     /// The jackpot side's process-wide parts, when the `jackpot` section is configured.
     let jackpot: JackpotParts?
-    let dispatcher: ResultDispatcher
+    /// The configured sinks (the process's); each term reads its logs into them.
+    let routes: [SinkRoute]
+    /// Open while this relay may emit records (always, without a lease).
+    let gate: EmissionGate
     let metrics: RelayMetrics
     let watchdog: ConsumeLoopWatchdog
     /// Deliveries per message, across terms (a message comes back in the next term).
@@ -55,7 +58,7 @@ struct DecidingServices: Sendable {
             metadata: ["outstanding": "\(outstanding)", "tombstones": "\(tombstones)", "ms": "\(loadMs)"])
         let registry = DeliveryRegistry()
         role.beginTerm(epoch: fence?.epoch, engine: engine, registry: registry)
-        let (logger, notifier, sinkNames) = (logger, notifier, dispatcher.routes.map(\.sink.name))
+        let (logger, notifier, sinkNames) = (logger, notifier, routes.map(\.sink.name))
         let readiness = Readiness(parts: ConsumeLoop.configured(jackpot: jackpot != nil)) {
             logger.notice("mts-relay is ready: consuming intake and replies")
             role.markConsuming()
@@ -65,18 +68,26 @@ struct DecidingServices: Sendable {
                     sinks: sinkNames.map { ($0, true) }))
         }
         let exclusive = fence != nil
-        let jackpotTerm = try await makeJackpotTerm(fence: fence, readiness: readiness)
+        let (gate, epoch) = (gate, fence?.epoch)
+        let mayEmit: @Sendable () -> Bool = { gate.isOpen(for: epoch) }
+        let mts = logParts(engine: engine, logName: configuration.ha.group, mayEmit: mayEmit)
+        let jackpotTerm = try await makeJackpotTerm(fence: fence, readiness: readiness, mayEmit: mayEmit)
 
         // The jackpot side (when configured) shuts down with the MTS parts of the same kind:
         // its consumer first, then its sender, its result loop before the sinks, its engine
         // with the other one.
         var services: [any Service] = [EngineService(engine: engine)]
         if let jackpotTerm { services.append(EngineService(engine: jackpotTerm.engine)) }
+        // The sinks' readers stop after the loops that append (and before the engines close
+        // the stores): what was appended is read to the end of what committed.
+        services.append(mts.readers)
+        if let jackpotTerm { services.append(jackpotTerm.readers) }
         services.append(WatermarkMonitor(engine: engine, logger: logger))
         if let jackpotTerm { services.append(jackpotTerm.resultLoop) }
         services.append(
             ResultLoop(
-                engine: engine, registry: registry, dispatcher: dispatcher, metrics: metrics, logger: logger))
+                engine: engine, registry: registry, appender: mts.appender, backlog: mts.backlog, metrics: metrics,
+                logger: logger))
         services.append(
             ConsumerSession(
                 queues: ReplyQueues(configuration: configuration, engine: engine, registry: registry),
@@ -85,7 +96,7 @@ struct DecidingServices: Sendable {
         services.append(
             ConsumerSession(
                 queues: IntakeQueue(
-                    configuration: configuration, engine: engine, dispatcher: dispatcher, metrics: metrics,
+                    configuration: configuration, engine: engine, appender: mts.appender, metrics: metrics,
                     logger: logger),
                 connection: intakeConnection, engine: engine, metrics: metrics, logger: logger,
                 readiness: readiness, watchdog: watchdog, attempts: attempts, exclusive: exclusive))
@@ -97,9 +108,10 @@ struct DecidingServices: Sendable {
     /// fenced by the same lease), its consumer (a ``ConsumerSession`` like the others, exclusive
     /// under a lease), its sender and its result loop.
     private func makeJackpotTerm(
-        fence: StoreFence?, readiness: Readiness
+        fence: StoreFence?, readiness: Readiness, mayEmit: @escaping @Sendable () -> Bool
     ) async throws -> (
-        engine: CorrelationEngine, consumer: any Service, sender: any Service, resultLoop: any Service
+        engine: CorrelationEngine, consumer: any Service, sender: any Service, resultLoop: any Service,
+        readers: any Service
     )? {
         guard let jackpot else { return nil }
         let upstream = jackpot.upstream
@@ -115,21 +127,37 @@ struct DecidingServices: Sendable {
             store: configuration.jackpotStoreLocation,
             // The same fence: it names the relay's lease group (ha.group), not this store's group.
             fence: fence)
+        let log = logParts(engine: engine, logName: "\(configuration.ha.group).jackpot", mayEmit: mayEmit)
         let notes = UpstreamNotes()
         let handoff = UpstreamHandoff(upstream: upstream)
         let consumer = ConsumerSession(
             queues: UpstreamQueue(
                 upstream: upstream, engine: engine, handoff: handoff, configuration: configuration,
-                dispatcher: dispatcher, metrics: metrics, logger: logger),
+                appender: log.appender, metrics: metrics, logger: logger),
             connection: jackpot.connection, engine: engine, metrics: metrics, logger: logger,
             readiness: readiness, watchdog: watchdog, attempts: attempts, exclusive: fence != nil)
         let sender = UpstreamSender(
             upstream: upstream, engine: engine, handoff: handoff, notes: notes,
             upstreamMetrics: jackpot.metrics, logger: logger)
         let resultLoop = UpstreamResultLoop(
-            upstream: upstream, engine: engine, dispatcher: dispatcher, notes: notes,
+            upstream: upstream, engine: engine, appender: log.appender, backlog: log.backlog, notes: notes,
             upstreamMetrics: jackpot.metrics, logger: logger)
-        return (engine, consumer, sender, resultLoop)
+        return (engine, consumer, sender, resultLoop, log.readers)
+    }
+
+    /// What writes an engine's log of results and what reads it into the sinks.
+    private func logParts(
+        engine: CorrelationEngine, logName: String, mayEmit: @escaping @Sendable () -> Bool
+    ) -> (appender: ResultAppender, backlog: SinkBacklog, readers: SinkReaders) {
+        let log = engine.log
+        let backlog = SinkBacklog(lastSeq: { log.lastSeq })
+        let appender = ResultAppender(
+            engine: engine, routes: routes, metrics: metrics, logger: logger, node: configuration.ha.node)
+        let readers = SinkReaders(
+            log: log, logName: logName, routes: routes, backlog: backlog,
+            replayWindowSeconds: configuration.store.replayWindowSeconds, metrics: metrics, mayEmit: mayEmit,
+            logger: logger)
+        return (appender, backlog, readers)
     }
 
     private var engineConfiguration: CorrelationConfiguration {

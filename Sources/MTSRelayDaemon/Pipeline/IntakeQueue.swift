@@ -14,7 +14,8 @@ import MTSProtocol
 struct IntakeQueue: ConsumedQueues {
     let configuration: RelayConfiguration
     let engine: CorrelationEngine
-    let dispatcher: ResultDispatcher
+    /// Writes the records of invalid messages into the engine's log.
+    let appender: ResultAppender
     let metrics: RelayMetrics
     let logger: Logger
 
@@ -116,7 +117,7 @@ struct IntakeQueue: ConsumedQueues {
                     correlationId: message.delivery.properties.correlationID, queue: queue,
                     redelivered: message.delivery.redelivered, reason: message.reason, now: now))
         }
-        let rejectedSettled = await InvalidMessages(dispatcher: dispatcher, metrics: metrics, logger: logger)
+        let rejectedSettled = await InvalidMessages(appender: appender, metrics: metrics, logger: logger)
             .settle(invalid, queue: queue, deadLetter: deadLetter)
         return allSettled && rejectedSettled
     }

@@ -3,7 +3,8 @@ import Logging
 
 /// What a queue does with the messages it cannot take, the intake's and an active upstream's
 /// alike: each is republished to the dead-letter exchange with its reason, its `invalid`
-/// record goes to the sinks, and only then is it acknowledged. All of a batch's at once.
+/// record is appended to the log of results, and only once that commits is it
+/// acknowledged. All of a batch's at once.
 struct InvalidMessages: Sendable {
     /// One refused message and its record.
     struct Message: Sendable {
@@ -14,35 +15,48 @@ struct InvalidMessages: Sendable {
         var record: ResultRecord
     }
 
-    let dispatcher: ResultDispatcher
+    /// Writes the records into the queue's engine's log.
+    let appender: ResultAppender
     let metrics: RelayMetrics
     let logger: Logger
 
-    /// Settles `messages` of `queue` concurrently; returns whether every one was acknowledged.
-    /// One that fails stays unacknowledged (it comes back once its channel closes); the others
-    /// go on.
+    /// Dead-letters `messages` of `queue` concurrently, appends the records of those that were
+    /// in one transaction, and acknowledges them once it commits; returns whether every one was
+    /// acknowledged. One that fails stays unacknowledged (it comes back once its channel
+    /// closes); the others go on.
     func settle(_ messages: [Message], queue: String, deadLetter: DeadLetterPublisher) async -> Bool {
         guard !messages.isEmpty else { return true }
-        return await withTaskGroup(of: Bool.self) { group in
+        let published = await withTaskGroup(of: Message?.self) { group in
             for message in messages {
-                group.addTask { await settle(message, queue: queue, deadLetter: deadLetter) }
+                group.addTask {
+                    do {
+                        try await deadLetter.publish(message.delivery, queue: queue, reason: message.reason)
+                        return message
+                    } catch {
+                        logger.error(
+                            "Could not dead-letter an invalid message; it stays in the queue",
+                            metadata: ["queue": "\(queue)", "error": "\(error)"])
+                        return nil
+                    }
+                }
             }
-            return await group.allSatisfy { $0 }
+            var published: [Message] = []
+            for await message in group { if let message { published.append(message) } }
+            return published
         }
-    }
-
-    private func settle(_ message: Message, queue: String, deadLetter: DeadLetterPublisher) async -> Bool {
+        guard !published.isEmpty else { return false }
         do {
-            try await deadLetter.publish(message.delivery, queue: queue, reason: message.reason)
-            try await dispatcher.dispatch(message.record)
-            message.delivery.ack()
-            metrics.recordDeadLettered(message.kind)
-            return true
+            try await appender.appendDurably(published.map(\.record))
         } catch {
             logger.error(
-                "Could not dead-letter an invalid message; it stays in the queue",
-                metadata: ["queue": "\(queue)", "error": "\(error)"])
+                "Could not record invalid messages; they stay in the queue",
+                metadata: ["queue": "\(queue)", "messages": "\(published.count)", "error": "\(error)"])
             return false
         }
+        for message in published {
+            message.delivery.ack()
+            metrics.recordDeadLettered(message.kind)
+        }
+        return published.count == messages.count
     }
 }

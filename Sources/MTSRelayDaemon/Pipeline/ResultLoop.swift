@@ -3,114 +3,106 @@ import MTSCorrelation
 import ServiceLifecycle
 
 /// Takes the engine's results in batches and, per batch: dead-letters its invalid replies,
-/// builds and encodes the records once, and hands them to the sinks' lanes in one go
-/// (``ResultDispatcher/submit(_:settled:)``). When every sink has accepted the batch, a
-/// confirmer confirms it to the engine (with whatever else settled meanwhile) and then
-/// acknowledges the replies' deliveries, in that order, so nothing is acknowledged before it
-/// is safe. No task per result.
+/// builds the records once and appends them to the engine's log of results together with the
+/// results' confirms (one transaction, group-committed with whatever else is queued). An
+/// acknowledger waits for that commit and acknowledges the replies' deliveries, with
+/// `multiple` where the tags are consecutive; the loop meanwhile goes on with the next batch.
 ///
-/// Each sink has its own bounded lane and retry, so a failing sink holds up no other until
-/// its lane is full; then this loop waits, the engine's bounded result buffer fills, its timer
-/// loop stops firing timeouts, and the reply deliveries stay unacknowledged, bounded by the
-/// prefetch. Everything resumes when the sink accepts again.
+/// No sink is waited for here: each reads the log at its own pace (``SinkReader``). Only a
+/// *required* sink that falls its `maxBacklog` behind holds this loop (``SinkBacklog``); then
+/// the engine's bounded result buffer fills, its timer loop stops firing timeouts, and the
+/// reply deliveries stay unacknowledged, bounded by the prefetch, until the sink catches up.
 struct ResultLoop: Service {
     let engine: CorrelationEngine
     let registry: DeliveryRegistry
-    let dispatcher: ResultDispatcher
+    let appender: ResultAppender
+    let backlog: SinkBacklog
     let metrics: RelayMetrics
     let logger: Logger
     /// The most results taken from the engine at once.
-    static let batchSize = 128
-    /// The most results the loop and the sinks' lanes hold at once, per sink: the batch being
-    /// handed out, plus each lane's (see ``SinkLane``). Past it, results wait in the engine.
-    static var heldResultsBound: Int {
-        batchSize * (1 + SinkLane.heldBatchesBound(depth: ResultDispatcher.laneDepth))
-    }
+    static let batchSize = 256
 
     func run() async throws {
-        let confirmations = ConfirmationQueue()
+        let acknowledgements = AcknowledgementQueue()
         await withDiscardingTaskGroup { group in
-            group.addTask { await confirm(confirmations) }
+            group.addTask { await acknowledge(acknowledgements) }
             // Ends when the engine's buffer finishes (engine shut down) or on graceful shutdown;
-            // batches still with the sinks then stay unacknowledged and come again.
+            // replies whose records were not committed stay unacknowledged and come again.
             await cancelWhenGracefulShutdown {
-                while let batch = await engine.results.next(max: Self.batchSize) {
-                    await deliver(batch, confirmations: confirmations)
+                while await backlog.waitWhileRequiredSinkBehind(),
+                    let batch = await engine.results.next(max: Self.batchSize)
+                {
+                    await append(batch, acknowledgements: acknowledgements)
                 }
             }
-            confirmations.finish()
+            acknowledgements.finish()
         }
     }
 
-    /// Confirms delivered results in batches, then acknowledges their deliveries.
-    private func confirm(_ confirmations: ConfirmationQueue) async {
-        while let items = await confirmations.next() {
+    /// Waits for the commit of what was appended, then acknowledges the replies behind it.
+    private func acknowledge(_ acknowledgements: AcknowledgementQueue) async {
+        while let items = await acknowledgements.next() {
             do {
-                try await engine.confirm(items.map(\.id))
-                for item in items { item.entry?.delivery.ack() }
+                try await engine.log.waitDurable()
+                let now = ContinuousClock.now
+                for item in items {
+                    item.entry.delivery.ack()
+                    metrics.recordRelayLatency(now - item.entry.receivedAt - .milliseconds(item.waitedMs))
+                }
             } catch {
                 logger.error(
-                    "Could not confirm delivered results; their messages stay unacknowledged",
+                    "Could not commit results; their messages stay unacknowledged",
                     metadata: ["results": "\(items.count)", "error": "\(error)"])
             }
-            for item in items where item.entry != nil { registry.finished() }
+            for _ in items { registry.finished() }
         }
     }
 
-    /// Hands one batch of results to the sinks.
-    private func deliver(_ batch: [CorrelationResult], confirmations: ConfirmationQueue) async {
-        var items = batch.map { ConfirmationItem(id: $0.id, entry: $0.token.flatMap(registry.take)) }
-        let refused = await deadLetterInvalidReplies(batch, items)
+    /// Appends one batch of results to the log.
+    private func append(_ batch: [CorrelationResult], acknowledgements: AcknowledgementQueue) async {
+        var entries = batch.map { $0.token.flatMap(registry.take) }
+        let refused = await deadLetterInvalidReplies(batch, entries)
         var results = batch
         if !refused.isEmpty {
             for _ in refused { registry.finished() }
             results = batch.indices.filter { !refused.contains($0) }.map { batch[$0] }
-            items = batch.indices.filter { !refused.contains($0) }.map { items[$0] }
+            entries = batch.indices.filter { !refused.contains($0) }.map { entries[$0] }
         }
         let now = Timestamp.nowMilliseconds()
         var records: [ResultRecord] = []
         records.reserveCapacity(results.count)
-        var received: [(at: ContinuousClock.Instant, waited: Int64)] = []
-        for (result, item) in zip(results, items) {
-            records.append(RecordBuilder.record(for: result, entry: item.entry, now: now))
-            if let entry = item.entry {
+        var pending: [PendingAcknowledgement] = []
+        for (result, entry) in zip(results, entries) {
+            records.append(RecordBuilder.record(for: result, entry: entry, now: now))
+            if let entry {
                 // A reply that waited for its request (or for the intake watermark) spent that
                 // time by design: it is reported on its own, not as relay latency.
                 let waited = max(result.resolvedAt - (result.replyReceivedAt ?? result.resolvedAt), 0)
                 if waited > 0 { metrics.recordWait(milliseconds: waited) }
-                received.append((entry.receivedAt, waited))
+                pending.append(PendingAcknowledgement(entry: entry, waitedMs: waited))
             }
         }
-        let settledItems = items
-        let replies = received
-        await dispatcher.submit(records) { [metrics, registry, logger] error in
-            guard let error else {
-                let accepted = ContinuousClock.now
-                for reply in replies {
-                    metrics.recordRelayLatency(accepted - reply.at - .milliseconds(reply.waited))
-                }
-                confirmations.append(contentsOf: settledItems)
-                return
-            }
-            if !(error is CancellationError) {
-                logger.error(
-                    "Could not deliver results; their messages stay unacknowledged",
-                    metadata: ["results": "\(settledItems.count)", "error": "\(error)"])
-            }
-            for item in settledItems where item.entry != nil { registry.finished() }
+        do {
+            try await appender.append(records, confirming: results.map(\.id))
+            acknowledgements.append(contentsOf: pending)
+        } catch {
+            logger.error(
+                "Could not append results to the log; their messages stay unacknowledged",
+                metadata: ["results": "\(results.count)", "error": "\(error)"])
+            for _ in pending { registry.finished() }
         }
     }
 
     /// Republishes the batch's invalid replies to the dead-letter exchange, concurrently;
     /// returns the indices of those that could not be (they stay unacknowledged).
     private func deadLetterInvalidReplies(
-        _ batch: [CorrelationResult], _ items: [ConfirmationItem]
+        _ batch: [CorrelationResult], _ entries: [DeliveryRegistry.Entry?]
     ) async -> Set<Int> {
-        let invalid = batch.indices.filter { batch[$0].outcome == .invalid && items[$0].entry != nil }
+        let invalid = batch.indices.filter { batch[$0].outcome == .invalid && entries[$0] != nil }
         guard !invalid.isEmpty else { return [] }
         return await withTaskGroup(of: Int?.self) { group in
             for index in invalid {
-                let (result, entry) = (batch[index], items[index].entry!)
+                let (result, entry) = (batch[index], entries[index]!)
                 group.addTask {
                     do {
                         let reason = RecordBuilder.invalidReason(of: result)

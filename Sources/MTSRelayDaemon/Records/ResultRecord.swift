@@ -36,7 +36,7 @@ public struct ResultRecord: Sendable, Equatable {
     /// The queue the reply (or, for invalid requests, the request) came from.
     public var queue: String?
     public var redelivered: Bool
-    /// The relay that decided (`ha.node`); set by the dispatcher on every record.
+    /// The relay that decided (`ha.node`); set by ``ResultAppender`` on every record.
     public var node: String?
     /// The original request JSON, or nil.
     public var request: [UInt8]?

@@ -50,7 +50,8 @@ public final class AMQPSink: ResultSink {
                             record.json, exchange: self.exchange, routingKey: routingKey,
                             properties: AMQPProperties(
                                 contentType: "application/json", deliveryMode: .persistent,
-                                correlationID: record.correlationId, type: record.outcome.rawValue))
+                                correlationID: record.correlationId, messageID: record.key,
+                                type: record.outcome.rawValue))
                     }
                 }
                 for try await confirmation in group where confirmation != .acked {

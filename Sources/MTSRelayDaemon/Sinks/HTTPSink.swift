@@ -154,11 +154,22 @@ public final class HTTPSink: ResultSink {
         return bytes
     }
 
+    /// What a receiver drops repeats by: `<log>:<seq>` for one record, `<log>:<first>-<last>`
+    /// for a batch (the same records on every repeat); nil for records outside a log.
+    static func idempotencyKey(of records: [SinkRecord]) -> String? {
+        guard let first = records.first?.key else { return nil }
+        guard records.count > 1, let last = records.last?.key, let separator = last.lastIndex(of: ":") else {
+            return first
+        }
+        return first + "-" + last[last.index(after: separator)...]
+    }
+
     /// One POST of `records`; returns when they are accepted or dead-lettered.
     private func post(_ records: [SinkRecord]) async throws {
         var request = HTTPClientRequest(url: configuration.url)
         request.method = .POST
         for (header, value) in headers { request.headers.add(name: header, value: value) }
+        if let key = Self.idempotencyKey(of: records) { request.headers.replaceOrAdd(name: "Idempotency-Key", value: key) }
         let body = Self.body(of: records, batchSize: configuration.batchSize)
         request.body = .bytes(body)
         let deadline = NIODeadline.now() + .milliseconds(Int64(configuration.timeoutMs))

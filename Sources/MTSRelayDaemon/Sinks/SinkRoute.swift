@@ -1,12 +1,13 @@
 import Logging
 import Synchronization
 
-/// One configured sink with its filters and its retry policy: what the pipeline talks to.
+/// One configured sink with its filters, its retry policy and how far it may fall behind: what
+/// its reader (``SinkReader``) talks to.
 ///
 /// `deliver` keeps retrying a retryable failure with exponential backoff and jitter
-/// (honouring a server's Retry-After) until the sink accepts or the task is cancelled; it
-/// never gives up on a record by itself, so a failing sink holds back acknowledgements
-/// (bounded by the prefetch) instead of losing anything. A permanent failure is thrown.
+/// (honouring a server's Retry-After) until the sink accepts, the task is cancelled, or the
+/// caller abandons the batch (a sink that is not required, fallen too far behind); it never
+/// gives up on a record by itself. A permanent failure is thrown.
 public struct SinkRoute: Sendable {
     public let sink: any ResultSink
     /// Empty means every outcome.
@@ -14,6 +15,10 @@ public struct SinkRoute: Sendable {
     /// Empty means every operation.
     public let operations: Set<String>
     let retry: RelayConfiguration.Retry
+    /// Whether consumption waits for this sink once it is `maxBacklog` records behind; if not,
+    /// it drops its own oldest records instead.
+    public var required = true
+    public var maxBacklog = 100_000
     /// Called once per failed attempt that will be retried (for the metrics).
     var onRetry: @Sendable (SinkError) -> Void = { _ in }
     /// Shared by every delivery to this sink: during an outage hundreds of records retry at
@@ -40,15 +45,18 @@ public struct SinkRoute: Sendable {
     }
 
     /// Hands the records to the sink, retrying until it accepts them. Before each attempt it
-    /// asks `mayEmit` (the relay still holds its group's lease) and throws instead when not.
+    /// asks `mayEmit` (the relay still holds its group's lease) and throws
+    /// ``NotActiveError`` instead when not; and `abandon`, throwing ``AbandonedBatch`` when it
+    /// says so.
     public func deliver(
-        _ records: [SinkRecord], logger: Logger, mayEmit: () -> Bool = { true }
+        _ records: [SinkRecord], logger: Logger, mayEmit: () -> Bool = { true }, abandon: () -> Bool = { false }
     ) async throws {
         var backoff = Backoff(
             initial: .milliseconds(retry.initialDelayMs), maximum: .milliseconds(retry.maxDelayMs))
         var attempt = 0
         while true {
             guard mayEmit() else { throw NotActiveError() }
+            if attempt > 0, abandon() { throw AbandonedBatch() }
             do {
                 try await sink.write(records)
                 if attempt > 0, recoveryLog.shouldLog() != nil {
@@ -74,6 +82,9 @@ public struct SinkRoute: Sendable {
         }
     }
 }
+
+/// A batch given up by its reader (a sink that is not required fell past its `maxBacklog`).
+struct AbandonedBatch: Error {}
 
 /// Lets one log line through per interval and counts the ones it held back.
 final class LogLimiter: Sendable {

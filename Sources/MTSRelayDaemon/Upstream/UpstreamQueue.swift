@@ -17,7 +17,8 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
     let engine: CorrelationEngine
     let handoff: UpstreamHandoff
     let configuration: RelayConfiguration
-    let dispatcher: ResultDispatcher
+    /// Writes the records of invalid messages into the engine's log.
+    let appender: ResultAppender
     let metrics: RelayMetrics
     let logger: Logger
 
@@ -104,7 +105,7 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
                     upstream: upstream, redelivered: message.delivery.redelivered, reason: message.reason,
                     now: now))
         }
-        let rejectedSettled = await InvalidMessages(dispatcher: dispatcher, metrics: metrics, logger: logger)
+        let rejectedSettled = await InvalidMessages(appender: appender, metrics: metrics, logger: logger)
             .settle(invalid, queue: queue, deadLetter: session.deadLetter)
         await handoff.send(toSend)
         guard allSettled && rejectedSettled else {

@@ -2,24 +2,27 @@ import Logging
 import MTSCorrelation
 import ServiceLifecycle
 
-/// Takes an active upstream's engine results in batches, hands each batch's records to the
-/// sinks in one go and confirms them to the engine once every sink accepted them. Nothing is
+/// Takes an active upstream's engine results in batches and appends each batch's records to
+/// that engine's log of results, confirming the results in the same transaction. Nothing is
 /// acknowledged here: the upstream's messages were acked at registration, and its answers
-/// stay in the store until confirmed (a batch that is not accepted is made again after a
-/// restart).
+/// stay in the store until confirmed (a batch that is not committed is made again after a
+/// restart). The sinks read the log like the MTS one (``SinkReaders``).
 ///
 /// Counts, for the metrics, every `timeout` of a request that was sent as an outcome unknown.
 struct UpstreamResultLoop<Upstream: ActiveUpstream>: Service {
     let upstream: Upstream
     let engine: CorrelationEngine
-    let dispatcher: ResultDispatcher
+    let appender: ResultAppender
+    let backlog: SinkBacklog
     let notes: UpstreamNotes
     let upstreamMetrics: UpstreamMetrics
     let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while let batch = await engine.results.next(max: ResultLoop.batchSize) {
+            while await backlog.waitWhileRequiredSinkBehind(),
+                let batch = await engine.results.next(max: ResultLoop.batchSize)
+            {
                 await deliver(batch)
             }
         }
@@ -47,23 +50,15 @@ struct UpstreamResultLoop<Upstream: ActiveUpstream>: Service {
             return record
         }
         do {
-            try await dispatcher.dispatch(records)
+            try await appender.appendDurably(records, confirming: batch.map(\.id))
         } catch {
             if !(error is CancellationError) {
                 logger.error(
-                    "Could not deliver \(upstream.name) results; they are made again after a restart",
+                    "Could not record \(upstream.name) results; they are made again after a restart",
                     metadata: ["results": "\(batch.count)", "error": "\(error)"])
             }
             // Keep the notes: the records are made again after a restart.
             for (id, note) in notesTaken { notes.set(id, note) }
-            return
-        }
-        do {
-            try await engine.confirm(batch.map(\.id))
-        } catch {
-            logger.error(
-                "Could not confirm delivered \(upstream.name) results; they are made again after a restart",
-                metadata: ["results": "\(batch.count)", "error": "\(error)"])
         }
     }
 }

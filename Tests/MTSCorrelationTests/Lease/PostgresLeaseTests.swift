@@ -206,6 +206,7 @@ import Testing
                                 deadline: Fixtures.epoch + 1_000,
                                 state: .outstanding))
                     ],
+                    log: LogChanges(),
                     beforeCommit: {
                         frozenAt.withLock { $0 = .now }
                         Thread.sleep(forTimeInterval: freeze / .seconds(1))  // time passes: frozen

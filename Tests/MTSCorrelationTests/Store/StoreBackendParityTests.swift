@@ -55,8 +55,8 @@ import Testing
                 sqlite.close()
                 postgres.close()
             }
-            try sqlite.write(effects, beforeCommit: nil)
-            try postgres.write(effects, beforeCommit: nil)
+            try sqlite.write(effects, log: LogChanges(), beforeCommit: nil)
+            try postgres.write(effects, log: LogChanges(), beforeCommit: nil)
             let order = { (rows: [PersistedRequest]) in
                 rows.sorted { $0.request.correlationId < $1.request.correlationId }
             }
@@ -66,6 +66,66 @@ import Testing
         #expect(postgres == sqlite)
         #expect(postgres.first { $0.request.correlationId == "kept" }?.answer == answer)
         #expect(postgres.first { $0.request.correlationId == "no-ticket" }?.request.ticketId == nil)
+        directory.remove()
+        await TestPostgres.drop(group: group)
+    }
+
+    @Test func bothBackendsKeepTheLogAndItsCursorsAlike() async throws {
+        let json = Array(#"{"outcome":"matched"}"#.utf8)
+        var entries: [ResultLogEntry] = []
+        for seq in Int64(1)...6 {
+            let outcome = seq == 3 ? "timeout" : "matched"
+            let operation: String? = seq == 4 ? nil : "ticket"
+            let id: String? = seq == 5 ? nil : "id-\(seq)"
+            entries.append(
+                ResultLogEntry(
+                    seq: seq, appendedAt: 1_000 * seq, outcome: outcome, operation: operation, correlationId: id,
+                    json: json))
+        }
+        var first = LogChanges()
+        first.appends = entries
+        first.cursors = ["file": SinkCursor(sink: "file", seq: 4), "http": SinkCursor(sink: "http", seq: 2)]
+        // A replay raises http's generation; a relay's move at the old generation is then
+        // dropped. Entries up to 2 appended before 2.5 s are purged.
+        var stale = LogChanges()
+        stale.cursors = ["http": SinkCursor(sink: "http", seq: 6, generation: 0)]
+        stale.purge = (throughSeq: 2, before: 2_500)
+        let (appends, staleMove) = (first, stale)
+        let directory = try TemporaryDirectory()
+        let group = TestPostgres.uniqueGroup("log-parity")
+        let (sqlite, postgres) = try await TestPostgres.onOwnThread {
+            let sqlite = try SQLiteBackend(path: directory.file("log.sqlite"))
+            let postgres = try PostgresBackend(url: TestPostgres.url, group: group)
+            defer {
+                sqlite.close()
+                postgres.close()
+            }
+            var plans: [ReplayPlan] = []
+            for backend in [sqlite, postgres] as [any StoreBackend] {
+                try backend.write([], log: appends, beforeCommit: nil)
+                plans.append(try backend.replay(sink: "http", from: .seq(2)))
+                try backend.write([], log: staleMove, beforeCommit: nil)
+            }
+            #expect(plans[0] == plans[1])
+            #expect(plans[0].fromSeq == 2 && plans[0].throughSeq == 6)
+            #expect(plans[0].counts.map(\.entries).reduce(0, +) == 5)
+            let read = { (backend: any StoreBackend) throws -> (ResultLogState, [ResultLogEntry]) in
+                var state = try backend.readLogState()
+                state.cursors.sort { $0.sink < $1.sink }
+                return (state, try backend.readLog(after: 2, limit: 3))
+            }
+            return (try read(sqlite), try read(postgres))
+        }
+        #expect(sqlite.0.lastSeq == 6)
+        #expect(sqlite.0.oldest?.seq == 3)
+        #expect(sqlite.0.oldest?.appendedAt == 3_000)
+        #expect(
+            sqlite.0.cursors == [
+                SinkCursor(sink: "file", seq: 4), SinkCursor(sink: "http", seq: 1, generation: 1, replayUntil: 6),
+            ], "the stale move at generation 0 must not overwrite the replayed cursor")
+        #expect(sqlite.1 == Array(entries[2..<5]))  // after seq 2, three of them
+        #expect(postgres.0 == sqlite.0)
+        #expect(postgres.1 == sqlite.1)
         directory.remove()
         await TestPostgres.drop(group: group)
     }

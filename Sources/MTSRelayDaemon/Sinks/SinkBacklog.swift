@@ -1,0 +1,66 @@
+import Synchronization
+
+/// How far the term's *required* sinks are behind their log, and the wait of the result loop
+/// while one of them is more than its `maxBacklog` behind: consumption pauses (replies stay
+/// unacknowledged, bounded by the prefetch) until the sink catches up. Nothing is lost; the
+/// broker keeps the rest.
+final class SinkBacklog: Sendable {
+    private struct State {
+        /// Each required sink's cursor and bound, by log and sink.
+        var cursors: [String: (seq: Int64, maxBacklog: Int64)] = [:]
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+        var pausedSince: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
+    /// The newest position of the log the required sinks read.
+    private let lastSeq: @Sendable () -> Int64
+
+    init(lastSeq: @escaping @Sendable () -> Int64) {
+        self.lastSeq = lastSeq
+    }
+
+    /// A required sink's reader reports where it is.
+    func update(sink: String, seq: Int64, maxBacklog: Int) {
+        let waiters = state.withLock { state in
+            state.cursors[sink] = (seq, Int64(maxBacklog))
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// The sinks more than their `maxBacklog` behind.
+    func sinksBehind() -> [String] {
+        let last = lastSeq()
+        return state.withLock { state in
+            state.cursors.filter { last - $0.value.seq > $0.value.maxBacklog }.map(\.key).sorted()
+        }
+    }
+
+    /// Returns true once no required sink is more than its `maxBacklog` behind (at once,
+    /// usually); false when the task is cancelled.
+    func waitWhileRequiredSinkBehind() async -> Bool {
+        while !Task.isCancelled {
+            guard !sinksBehind().isEmpty else { return true }
+            let id = state.withLock { state -> UInt64 in
+                state.nextWaiter += 1
+                return state.nextWaiter
+            }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state in
+                        if Task.isCancelled { return true }
+                        state.waiters[id] = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+            }
+        }
+        return false
+    }
+}

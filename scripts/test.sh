@@ -51,9 +51,9 @@ rabbitmqctl set_vm_memory_high_watermark 0.4 >/dev/null 2>&1 || true
 bounded 900 --filter DaemonHighAvailabilityTests
 # End-to-end suites whose verdicts depend on timing (a publisher's pace against the idle
 # watermark, an HTTP client's timeout, a TLS refusal's bound, a lease of 3 s, a sink's retry
-# backoff, a lease held through a fuzz run): one test at a time, so that 60 other suites
+# backoff, a lease held through a fuzz run, a sink's backlog): one test at a time, so that 60 other suites
 # running beside them on a 2-core machine cannot make them fail.
-timed="SimulatorSmokeTests|HTTPSinkDaemonTests|DaemonTLSTests|DaemonEventTimeTests|PostgresLeaseTests|DaemonHostileInputTests|FileSinkFullDiskTests"
+timed="SimulatorSmokeTests|HTTPSinkDaemonTests|SinkIsolationTests|DaemonTLSTests|DaemonEventTimeTests|PostgresLeaseTests|DaemonHostileInputTests|FileSinkFullDiskTests"
 bounded 1200 --no-parallel --filter "$timed"
 bounded 1800 --skip "BrokerRestartTests|BrokerAlarmTests|DaemonHighAvailabilityTests|$timed"
 

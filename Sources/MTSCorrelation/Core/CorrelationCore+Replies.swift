@@ -100,10 +100,12 @@ extension CorrelationCore {
         case .matched:
             if reply.redelivered && BodyHash.hash(reply.body) == replyHash {
                 // The same reply again: repeat its outcome, and its resolution in case the first
-                // result was never confirmed.
+                // result was never confirmed; once its record is in the log, it only needs its
+                // acknowledgement (the record is not made twice).
+                let recorded = slots[Int(slot)].recorded
                 appendReplyResult(
                     .matched, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step,
-                    needsConfirm: true)
+                    needsConfirm: !recorded, alreadyRecorded: recorded)
             } else {
                 appendReplyResult(
                     .duplicate, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
@@ -151,7 +153,7 @@ extension CorrelationCore {
 
     private mutating func appendReplyResult(
         _ outcome: CorrelationOutcome, slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64,
-        into step: inout CorrelationStep, needsConfirm: Bool = false
+        into step: inout CorrelationStep, needsConfirm: Bool = false, alreadyRecorded: Bool = false
     ) {
         let record = slots[Int(slot)]
         step.results.append(
@@ -159,6 +161,6 @@ extension CorrelationCore {
                 id: makeResultID(), outcome: outcome, correlationId: reply.correlationId,
                 request: requestValue(of: record), deadline: record.deadline, reply: reply, resolvedAt: now,
                 replyReceivedAt: receivedAt,
-                afterRecovery: record.recovered, needsConfirm: needsConfirm))
+                afterRecovery: record.recovered, needsConfirm: needsConfirm, alreadyRecorded: alreadyRecorded))
     }
 }

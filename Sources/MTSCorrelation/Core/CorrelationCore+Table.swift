@@ -13,6 +13,12 @@ extension CorrelationCore {
     }
 
     /// The slot of a known correlation id (outstanding or tombstone).
+    /// Marks a tombstone's record as in the log of results (its result was confirmed).
+    public mutating func markRecorded(_ correlationId: String) {
+        guard let slot = lookup(correlationId), slots[Int(slot)].state != .outstanding else { return }
+        slots[Int(slot)].recorded = true
+    }
+
     func lookup(_ correlationId: String) -> Int32? {
         lookup(correlationId, hash: Self.idHash(correlationId))
     }
@@ -67,7 +73,8 @@ extension CorrelationCore {
             packed: packed, bodyCount: Int32(request.body.count), idCount: UInt16(idCount),
             ticketIdCount: Int16(ticketCount ?? -1), operation: operation, contentType: contentType,
             state: state,
-            recovered: recovered, timestampUtc: request.timestampUtc, deadline: persisted.deadline,
+            recovered: recovered, recorded: persisted.confirmed && state != .outstanding,
+            timestampUtc: request.timestampUtc, deadline: persisted.deadline,
             bodyHash: persisted.bodyHash, replyHash: persisted.replyHash ?? 0,
             resolvedAt: persisted.resolvedAt ?? 0)
         let slot: Int32

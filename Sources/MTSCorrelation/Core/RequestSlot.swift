@@ -20,6 +20,9 @@ struct RequestSlot: Sendable {
     var state: State
     /// Recovered from the store at startup.
     var recovered: Bool
+    /// A tombstone whose record is in the log of results (confirmed): a redelivery of its
+    /// reply needs no record again. Fits in the padding: the slot stays 64 bytes.
+    var recorded: Bool = false
     var timestampUtc: Int64
     /// Inclusive: a reply received at or before this instant matches.
     var deadline: Int64

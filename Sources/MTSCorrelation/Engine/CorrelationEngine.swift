@@ -16,8 +16,9 @@
 /// - Time: `run()` as a service; it fires tombstone purges from the injected clock, and the
 ///   timeouts a full result buffer held back, and returns when its task is cancelled. It makes
 ///   only as many results as ``results`` has room for (see ``CorrelationResults``).
-/// - Sinks: take batches from ``results``; after the sinks accepted results,
-///   `try await confirm(ids)`, then ack the replies' deliveries.
+/// - Records: take batches from ``results``, append their records to ``log`` with
+///   `appendToLog(drafts, confirming: ids)` (one transaction with the confirms), and ack the
+///   replies' deliveries once ``ResultLog/waitDurable()`` returns. Sinks read ``log``.
 ///
 /// Each call is one actor turn, so the batch forms are the fast ones: the single-message forms
 /// (`register(_:)`, `receive(_:)`, `receiveRejected(_:)`) cost an actor hop per message.
@@ -29,15 +30,16 @@
 ///   on ``results``: the store's writer thread emits results only after the batch holding their
 ///   effects has committed, in order. So a result is never taken back, and a restart never
 ///   decides a request differently from what a sink may already have seen.
-/// - ``confirm(_:)`` records that the sinks accepted results (batched, durable before it
-///   returns). Until then a tombstone keeps its request body.
+/// - ``appendToLog(_:confirming:)`` (or ``confirm(_:)``) records that the results' records are
+///   durable (in the log of results). Until then a tombstone keeps its request body.
 ///
 /// After a crash between emitting a result and confirming it:
 /// - an unconfirmed `timeout` is emitted again at startup, flagged ``CorrelationResult/afterRecovery``;
 /// - the reply behind a `matched` result was never acked, so the broker redelivers it; it hits the
 ///   matched tombstone and, being flagged redelivered with the matching reply's body, yields
-///   `matched` again (with the full request), not `duplicate`. The same holds for a crash after
-///   confirm but before the ack;
+///   `matched` again (with the full request), not `duplicate`. After a crash between the
+///   confirm and the ack, it yields `matched` flagged ``CorrelationResult/alreadyRecorded``:
+///   acknowledge it, its record is in the log already;
 /// - `late`, `duplicate`, `unmatched` and `invalid` persist nothing: the redelivered reply yields
 ///   the same outcome again. Replies waiting in their unmatched grace are not stored either: they
 ///   are unacked deliveries, which the broker redelivers.
@@ -273,7 +275,8 @@ public actor CorrelationEngine {
         }
     }
 
-    /// Records that the sinks accepted these results; returns when that is durable.
+    /// Records that these results' records are durable (without a log of results: that the
+    /// sinks accepted them); returns when that is committed.
     ///
     /// Ack the replies' deliveries after it returns. A confirmed `timeout` is not emitted again
     /// after a restart. Unknown and already-confirmed ids are ignored; results that persist
@@ -283,7 +286,9 @@ public actor CorrelationEngine {
         try checkStore()
         var effects: [PersistenceEffect] = []
         for id in ids {
-            if let effect = unconfirmed.removeValue(forKey: id) { effects.append(effect) }
+            guard let effect = unconfirmed.removeValue(forKey: id) else { continue }
+            effects.append(effect)
+            core.markRecorded(effect.correlationId)
         }
         guard !effects.isEmpty else { return }
         store.enqueue(effects)
@@ -302,7 +307,9 @@ public actor CorrelationEngine {
         try checkStore()
         var effects: [PersistenceEffect] = []
         for id in ids {
-            if let effect = unconfirmed.removeValue(forKey: id) { effects.append(effect) }
+            guard let effect = unconfirmed.removeValue(forKey: id) else { continue }
+            effects.append(effect)
+            core.markRecorded(effect.correlationId)
         }
         store.enqueue(effects, append: drafts)
     }

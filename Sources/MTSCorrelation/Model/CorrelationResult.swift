@@ -56,6 +56,9 @@ public final class CorrelationResult: Sendable {
     public var persistOnConfirm: PersistenceEffect? {
         needsConfirm ? correlationId.map { .confirm(correlationId: $0) } : nil
     }
+    /// A redelivered reply whose `matched` record is already in the log of results (appended
+    /// before a crash, or earlier in this run): acknowledge it, record nothing again.
+    public let alreadyRecorded: Bool
     /// Stored as a flag: a `PersistenceEffect` is a large enum whose copies and destruction
     /// cost 10 % of firing a timeout (perf profile of the core).
     private let needsConfirm: Bool
@@ -75,7 +78,7 @@ public final class CorrelationResult: Sendable {
         deadline: Int64?, reply: CorrelationReply?, rejected: RejectedMessage? = nil,
         invalidReason: InvalidReason? = nil,
         resolvedAt: Int64, replyReceivedAt: Int64?, afterRecovery: Bool,
-        needsConfirm: Bool = false
+        needsConfirm: Bool = false, alreadyRecorded: Bool = false
     ) {
         self.id = id
         self.outcome = outcome
@@ -89,5 +92,6 @@ public final class CorrelationResult: Sendable {
         self.replyReceivedAt = replyReceivedAt
         self.afterRecovery = afterRecovery
         self.needsConfirm = needsConfirm
+        self.alreadyRecorded = alreadyRecorded
     }
 }

@@ -5,8 +5,8 @@ public enum PersistenceEffect: Sendable, Hashable {
     /// A request became a tombstone. Made durable before its result is emitted; the request
     /// body stays in the store until the result is confirmed.
     case resolve(correlationId: String, state: PersistedRequest.State, resolvedAt: Int64, replyHash: UInt64?)
-    /// The sinks accepted the resolving result: the body is dropped, and a timeout is not
-    /// emitted again after a restart. Made durable before ``CorrelationEngine/confirm(_:)`` returns.
+    /// The resolving result's record is durable (in the log of results): the body is dropped,
+    /// and a timeout is not emitted again after a restart. Made durable before ``CorrelationEngine/confirm(_:)`` returns.
     case confirm(correlationId: String)
     /// The request is about to be sent to an active upstream: it must never be sent again.
     /// Made durable before ``CorrelationEngine/markSent(_:)`` returns. Not produced by the core.

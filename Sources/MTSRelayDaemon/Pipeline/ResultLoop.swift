@@ -63,10 +63,15 @@ struct ResultLoop: Service {
         var entries = batch.map { $0.token.flatMap(registry.take) }
         let refused = await deadLetterInvalidReplies(batch, entries)
         var results = batch
-        if !refused.isEmpty {
+        // A redelivered reply whose record is already in the log only needs its ack.
+        let recorded = Set(batch.indices.filter { batch[$0].alreadyRecorded })
+        if !refused.isEmpty || !recorded.isEmpty {
             for _ in refused { registry.finished() }
-            results = batch.indices.filter { !refused.contains($0) }.map { batch[$0] }
-            entries = batch.indices.filter { !refused.contains($0) }.map { entries[$0] }
+            acknowledgements.append(
+                contentsOf: recorded.compactMap { entries[$0].map { PendingAcknowledgement(entry: $0, waitedMs: 0) } })
+            let kept = batch.indices.filter { !refused.contains($0) && !recorded.contains($0) }
+            results = kept.map { batch[$0] }
+            entries = kept.map { entries[$0] }
         }
         let now = Timestamp.nowMilliseconds()
         var records: [ResultRecord] = []

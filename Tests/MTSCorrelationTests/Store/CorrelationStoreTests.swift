@@ -176,6 +176,8 @@ import Testing
         #expect(again.map(\.outcome) == [.matched, .matched, .duplicate])
         #expect(again.map(\.token) == [11, 12, 13])
         try #require(again.count == 3)
+        // The confirmed one's record is in the log already: it is acknowledged, not recorded again.
+        #expect(again.map(\.alreadyRecorded) == [true, false, false])
         #expect(again[1].afterRecovery)
         #expect(
             again[1].request?.body == Fixtures.request("unconfirmed").body,
@@ -190,6 +192,38 @@ import Testing
         #expect(timeouts.map(\.outcome) == [.timeout])
         #expect(timeouts.first?.correlationId == "silent")
         #expect(timeouts.first?.afterRecovery == true)
+        await restarted.shutdown()
+        await store.remove()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aReplyRedeliveredAfterItsRecordIsInTheLogIsNotRecordedAgain(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try await store.engine(clock: clock)
+        var reader = ResultReader(engine)
+        for id in ["logged", "pending"] { try await engine.register(Fixtures.request(id)) }
+        await engine.receive(Fixtures.reply("logged", token: 1, body: "r1"))
+        await engine.receive(Fixtures.reply("pending", token: 2, body: "r2"))
+        let results = await reader.drain(engine)
+        try #require(results.count == 2)
+        let draft = ResultLogDraft(outcome: "matched", operation: "ticket", correlationId: "logged", json: Array("{}".utf8))
+        try await engine.appendToLog([draft], confirming: [results[0].id])
+        try await engine.log.waitDurable()
+        // The channel closed before the acks: both replies come again.
+        await engine.receive(Fixtures.reply("logged", token: 3, redelivered: true, body: "r1"))
+        await engine.receive(Fixtures.reply("pending", token: 4, redelivered: true, body: "r2"))
+        let again = await reader.drain(engine)
+        #expect(again.map(\.outcome) == [.matched, .matched])
+        #expect(again.map(\.alreadyRecorded) == [true, false])
+        #expect(engine.log.lastSeq == 1)
+        await engine.shutdown()
+        // After a restart too.
+        let restarted = try await store.engine(clock: clock)
+        reader = ResultReader(restarted)
+        await restarted.receive(Fixtures.reply("logged", token: 5, redelivered: true, body: "r1"))
+        let afterRestart = await reader.drain(restarted)
+        #expect(afterRestart.map(\.alreadyRecorded) == [true])
         await restarted.shutdown()
         await store.remove()
     }

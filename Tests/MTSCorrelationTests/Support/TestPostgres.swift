@@ -70,6 +70,10 @@ enum TestPostgres {
                 "DELETE FROM mts_relay_request WHERE group_name = \(group)", logger: logger)
             _ = try await connection.query(
                 "DELETE FROM mts_relay_lease WHERE group_name = \(group)", logger: logger)
+            _ = try await connection.query(
+                "DELETE FROM mts_relay_result_log WHERE group_name = \(group)", logger: logger)
+            _ = try await connection.query(
+                "DELETE FROM mts_relay_sink_cursor WHERE group_name = \(group)", logger: logger)
         }
     }
 

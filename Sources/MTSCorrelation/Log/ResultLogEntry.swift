@@ -34,11 +34,19 @@ public struct ResultLogDraft: Sendable, Equatable {
     public var correlationId: String?
     public var json: [UInt8]
 
+    /// U+0000 in `operation` or `correlationId` (an invalid message's) becomes U+FFFD: the
+    /// columns are text, and PostgreSQL's text refuses it. The record itself keeps the value
+    /// (escaped in its JSON).
     public init(outcome: String, operation: String?, correlationId: String?, json: [UInt8]) {
         self.outcome = outcome
-        self.operation = operation
-        self.correlationId = correlationId
+        self.operation = operation.map(Self.storable)
+        self.correlationId = correlationId.map(Self.storable)
         self.json = json
+    }
+
+    static func storable(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
     }
 
     func entry(seq: Int64, appendedAt: Int64) -> ResultLogEntry {

@@ -79,7 +79,9 @@ public struct RelayDaemon: Sendable {
                     upstreams: line.upstreams.map {
                         ($0.name, $0.counters.sent, $0.counters.outcomeUnknown)
                     },
-                    sinks: sinkNames.map { ($0, !line.counters.failingSinks.contains($0)) }))
+                    sinks: sinkNames.map { ($0, !line.counters.failingSinks.contains($0)) },
+                    sinkBacklogs: line.counters.sinkBacklog.mapValues(\.records),
+                    commitsPerSecond: line.commitsPerSecond))
         }
 
         // Shutdown runs in reverse: the deciding services first (consumers, then result

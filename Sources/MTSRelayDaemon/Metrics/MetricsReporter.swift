@@ -56,6 +56,13 @@ struct MetricsReporter: Service {
         let now = Timestamp.nowMilliseconds()
         let matchedBefore = previous?.counters.results["matched"] ?? 0
         let seconds = max(Double(elapsed.nanoseconds) / 1e9, 0.001)
+        // The store's figures are the term's since it opened: a smaller count is a new term.
+        let statistics = await engine?.storeStatistics ?? CorrelationStoreStatistics()
+        let before = previous?.storeTotals ?? (commits: 0, rows: 0)
+        let commits =
+            statistics.transactions >= before.commits ? statistics.transactions - before.commits : statistics.transactions
+        let rows = statistics.effects >= before.rows ? statistics.effects - before.rows : statistics.effects
+        if previous != nil { metrics.recordStoreCommits(commits, rows: rows) }
         return MetricsLine(
             role: term.role, epoch: term.epoch,
             counters: interval.counters, pending: pending, heldReplies: held,
@@ -70,7 +77,10 @@ struct MetricsReporter: Service {
             upstreams: upstreams.map { upstream in
                 let (counters, latency) = upstream.takeInterval()
                 return UpstreamLine(name: upstream.name, counters: counters, latency: latency)
-            })
+            },
+            storeTotals: (statistics.transactions, statistics.effects),
+            commitsPerSecond: previous == nil ? 0 : Double(commits) / seconds,
+            rowsPerCommit: commits > 0 ? Double(rows) / Double(commits) : 0)
     }
 
     private func log(_ line: MetricsLine) {
@@ -109,6 +119,11 @@ struct MetricsLine: Sendable {
     var wait = RelayMetrics.Quantiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0)
     /// The active upstreams' figures.
     var upstreams: [UpstreamLine] = []
+    /// The current term's store transactions and rows since it opened.
+    var storeTotals: (commits: Int, rows: Int) = (0, 0)
+    /// Store transactions a second in the interval, and their mean size in rows.
+    var commitsPerSecond: Double = 0
+    var rowsPerCommit: Double = 0
 
     /// The largest lag per source (`replies`, `intake`), for the systemd status; nil while one
     /// of the source's queues has no watermark yet.
@@ -171,6 +186,10 @@ struct MetricsLine: Sendable {
             "replyLatencyMs": quantiles(replyLatency),
             "relayLatencyMs": quantiles(relayLatency),
             "waitMs": quantiles(wait),
+            "store": .dictionary([
+                "commitsPerSecond": .stringConvertible((commitsPerSecond * 10).rounded() / 10),
+                "rowsPerCommit": .stringConvertible((rowsPerCommit * 10).rounded() / 10),
+            ]),
         ]
         if let epoch { metadata["epoch"] = .stringConvertible(epoch) }
         for upstream in upstreams {

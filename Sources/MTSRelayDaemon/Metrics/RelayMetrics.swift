@@ -45,6 +45,8 @@ final class RelayMetrics: Sendable {
         static let sinkRetried = "mts_relay_sink_retried_total"
         static let sinkFailed = "mts_relay_sink_failed_total"
         static let sinkDropped = "mts_relay_sink_dropped_total"
+        static let storeCommits = "mts_relay_store_commits_total"
+        static let storeRows = "mts_relay_store_rows_total"
         static let reconnects = "mts_relay_reconnects_total"
         /// Messages dead-lettered, by why: `invalid` (refused at classification),
         /// `store_refused` (the database refused its values), `gave_up` (too many attempts).
@@ -92,6 +94,8 @@ final class RelayMetrics: Sendable {
             })
         _ = counter(Label.unrouted)
         _ = counter(Label.reconnects)
+        _ = counter(Label.storeCommits)
+        _ = counter(Label.storeRows)
         for reason in DeadLetterReason.allCases {
             _ = counter(Label.deadLettered, ("reason", reason.rawValue))
         }
@@ -135,6 +139,12 @@ final class RelayMetrics: Sendable {
     func recordRetry(sink: String) {
         counter(Label.sinkRetried, ("sink", sink)).increment()
         status.withLock { _ = $0.failingSinks.insert(sink) }
+    }
+    /// Transactions the store committed, and the rows (effects and log entries) in them.
+    func recordStoreCommits(_ commits: Int, rows: Int) {
+        guard commits > 0 else { return }
+        counter(Label.storeCommits).increment(by: commits)
+        counter(Label.storeRows).increment(by: rows)
     }
     /// Records a sink that is not required skipped, past its `maxBacklog`.
     func recordDropped(sink: String, count: Int) {

@@ -13,11 +13,15 @@ extension SystemdNotifier {
         role: (name: String, epoch: Int64?)? = nil, pending: Int, matchedPerSecond: Double,
         watermarkLags: [(name: String, lagMs: Int64?)] = [],
         upstreams: [(name: String, sent: Int, outcomeUnknown: Int)] = [],
-        sinks: [(name: String, healthy: Bool)]
+        sinks: [(name: String, healthy: Bool)], sinkBacklogs: [String: Int64] = [:], commitsPerSecond: Double? = nil
     ) -> String {
         let sinkList =
             sinks.isEmpty
-            ? "none" : sinks.map { "\($0.name)=\($0.healthy ? "ok" : "failing")" }.joined(separator: ", ")
+            ? "none"
+            : sinks.map { sink in
+                let backlog = sinkBacklogs[sink.name].flatMap { $0 > 0 ? " (\($0) behind)" : nil } ?? ""
+                return "\(sink.name)=\(sink.healthy ? "ok" : "failing")\(backlog)"
+            }.joined(separator: ", ")
         let lags =
             watermarkLags.isEmpty
             ? ""
@@ -28,8 +32,9 @@ extension SystemdNotifier {
         let upstreamPart = upstreams.map { " \($0.name): sent=\($0.sent) unknown=\($0.outcomeUnknown)" }
             .joined()
         let rolePart = role.map { "role=\($0.name) " + ($0.epoch.map { "epoch=\($0) " } ?? "") } ?? ""
+        let commits = commitsPerSecond.map { " commits/s=\(oneDecimal($0))" } ?? ""
         return
-            "\(rolePart)pending=\(pending) matched/s=\(oneDecimal(matchedPerSecond))\(lags)\(upstreamPart) sinks: \(sinkList)"
+            "\(rolePart)pending=\(pending) matched/s=\(oneDecimal(matchedPerSecond))\(commits)\(lags)\(upstreamPart) sinks: \(sinkList)"
     }
 
     /// `value` rounded to one decimal, without Foundation's formatters.

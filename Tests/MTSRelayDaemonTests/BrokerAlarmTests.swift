@@ -97,7 +97,9 @@ struct BrokerAlarmTests {
                         as? String
                 })
             #expect(published == Set(ids), "\(published.count) of \(ids.count) records on the bus")
-            print("broker alarm: 200 records in the log during the alarm, all published after it; 1 dead letter")
+            print(
+                "broker alarm: 200 records in the log during the alarm, all published after it; 1 dead letter"
+            )
             #expect(try await harness.stop().status == 0)
         } catch {
             await harness.tearDown()

@@ -158,7 +158,9 @@ import Testing
             #expect(outcome == "matched", "record \(record["correlationId"] ?? "?") is \(outcome ?? "?")")
             guard let id = record["correlationId"] as? String else { continue }
             matched[id, default: 0] += 1
-            if record["redelivered"] as? Bool != true { fresh[id, default: []].insert(record["seq"] as? Int ?? -1) }
+            if record["redelivered"] as? Bool != true {
+                fresh[id, default: []].insert(record["seq"] as? Int ?? -1)
+            }
         }
         #expect(matched.count == ids.count, "\(matched.count) of \(ids.count) ids matched")
         #expect(Set(matched.keys) == Set(ids))
@@ -168,7 +170,9 @@ import Testing
             repeatedFresh.isEmpty, "ids decided twice without redelivered: \(repeatedFresh.keys.prefix(5))")
         let repeats = matched.values.reduce(0) { $0 + $1 - 1 }
         let sameSeq = records.count - idBySeq.count - records.filter { $0["seq"] == nil }.count
-        print("repeats: \(repeats), of them \(sameSeq) with a seq already delivered (a sink resumed at its cursor)")
+        print(
+            "repeats: \(repeats), of them \(sameSeq) with a seq already delivered (a sink resumed at its cursor)"
+        )
         return repeats
     }
 

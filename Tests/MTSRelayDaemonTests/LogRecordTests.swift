@@ -14,13 +14,15 @@ import Testing
     }
 
     @Test func seqAndReplayedComeFirstAndTheRecordIsStillOneJSONObject() throws {
-        let record = ResultRecord(outcome: .matched, correlationId: "c-1", operation: "ticket-placement", emittedAt: 0)
+        let record = ResultRecord(
+            outcome: .matched, correlationId: "c-1", operation: "ticket-placement", emittedAt: 0)
         let stored = Self.entry(seq: 42, json: String(decoding: record.jsonBytes(), as: UTF8.self))
         for replayed in [false, true] {
             let delivered = SinkRecord(entry: stored, log: "prod", replayed: replayed)
             let text = String(decoding: delivered.json, as: UTF8.self)
             #expect(text.hasPrefix(#"{"seq":42,"replayed":\#(replayed),"outcome":"matched""#), "\(text)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(delivered.json)) as? [String: Any])
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(delivered.json)) as? [String: Any])
             #expect(object["correlationId"] as? String == "c-1")
             #expect(delivered.key == "prod:42")
             #expect(delivered.outcome == .matched && delivered.operation == "ticket-placement")
@@ -30,7 +32,9 @@ import Testing
     }
 
     @Test func theHTTPKeyNamesOneRecordOrABatchsFirstAndLast() {
-        let records = (7...9).map { SinkRecord(entry: Self.entry(seq: Int64($0), json: "{}"), log: "prod.jackpot", replayed: false) }
+        let records = (7...9).map {
+            SinkRecord(entry: Self.entry(seq: Int64($0), json: "{}"), log: "prod.jackpot", replayed: false)
+        }
         #expect(HTTPSink.idempotencyKey(of: Array(records.prefix(1))) == "prod.jackpot:7")
         #expect(HTTPSink.idempotencyKey(of: records) == "prod.jackpot:7-9")
         #expect(HTTPSink.idempotencyKey(of: []) == nil)

@@ -10,7 +10,9 @@ import Testing
 @Suite("sinks that progress on their own", .serialized, .timeLimit(.minutes(4)))
 struct SinkIsolationTests {
     /// An http sink entry with the log's keys.
-    static func sinkYAML(url: String, deadLetterPath: String, required: Bool = true, maxBacklog: Int = 100_000)
+    static func sinkYAML(
+        url: String, deadLetterPath: String, required: Bool = true, maxBacklog: Int = 100_000
+    )
         -> String
     {
         HTTPSinkDaemonTests.sinkYAML(url: url, batchSize: 50, deadLetterPath: deadLetterPath)
@@ -86,12 +88,15 @@ struct SinkIsolationTests {
             // The file sink's seqs are the http sink's: one log.
             let fileSeqs = Dictionary(
                 fileRecords.compactMap { record in
-                    (record["correlationId"] as? String).flatMap { id in (record["seq"] as? Int).map { (id, $0) } }
+                    (record["correlationId"] as? String).flatMap { id in
+                        (record["seq"] as? Int).map { (id, $0) }
+                    }
                 }, uniquingKeysWith: { first, _ in first })
             #expect(accepted.value.allSatisfy { fileSeqs[$0.id] == $0.seq })
             print(
                 "isolation: file sink had 1500 pairs' records \(fileCaughtUp) after publishing began, "
-                    + "http down; \(accepted.value.count) http deliveries for \(ids.count) records after kill -9")
+                    + "http down; \(accepted.value.count) http deliveries for \(ids.count) records after kill -9"
+            )
             _ = try await harness.stop()
         } catch {
             await harness.tearDown()
@@ -108,7 +113,8 @@ struct SinkIsolationTests {
         let maxBacklog = 512
         let harness = try DaemonHarness(
             name: "required",
-            extraSinks: Self.sinkYAML(url: server.url, deadLetterPath: deadLetterPath, maxBacklog: maxBacklog),
+            extraSinks: Self.sinkYAML(
+                url: server.url, deadLetterPath: deadLetterPath, maxBacklog: maxBacklog),
             extraYAML: "metrics:\n  intervalSeconds: 1", logFormat: "json")
         defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
         do {
@@ -117,8 +123,12 @@ struct SinkIsolationTests {
             try await HTTPSinkDaemonTests.publishPairs(ids, to: harness)
             // Consumption pauses: replies stay in the broker, at most a prefetch of them with
             // the relay, and the records stop a few batches past the backlog.
-            try await waitUntil("replies held in the broker", timeout: .seconds(30), every: .milliseconds(250)) {
-                guard let counts = try await HTTPSinkDaemonTests.counts(of: harness.replyQueue) else { return false }
+            try await waitUntil(
+                "replies held in the broker", timeout: .seconds(30), every: .milliseconds(250)
+            ) {
+                guard let counts = try await HTTPSinkDaemonTests.counts(of: harness.replyQueue) else {
+                    return false
+                }
                 return counts.ready > 0 && counts.unacknowledged <= 200
             }
             try await letTimePass(.seconds(2), "the pause holds while the sink fails")
@@ -204,7 +214,8 @@ struct SinkIsolationTests {
                 "replay", "--config", harness.configPath, "--sink", "results", "--from", "\(from)",
             ])
             #expect(running.status == 0, "\(running.standardError)")
-            #expect(running.standardOutput.contains("50 records will be sent again"), "\(running.standardOutput)")
+            #expect(
+                running.standardOutput.contains("50 records will be sent again"), "\(running.standardOutput)")
             let again = try await harness.waitForResults(timeout: .seconds(10)) { $0.count >= 150 }
             let replayed = again.dropFirst(100)
             #expect(replayed.allSatisfy { $0["replayed"] as? Bool == true })
@@ -213,7 +224,8 @@ struct SinkIsolationTests {
             // While it is stopped: from a time before everything; sent when it starts.
             _ = try await harness.stop()
             let stopped = try await ExitStatusTests.relay([
-                "replay", "--config", harness.configPath, "--sink", "results", "--from", "2000-01-01T00:00:00Z",
+                "replay", "--config", harness.configPath, "--sink", "results", "--from",
+                "2000-01-01T00:00:00Z",
             ])
             #expect(stopped.status == 1, "older than the log keeps: \(stopped.standardOutput)")
             #expect(stopped.standardError.contains("the oldest available is seq"), "\(stopped.standardError)")

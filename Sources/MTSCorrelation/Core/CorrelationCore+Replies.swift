@@ -161,6 +161,7 @@ extension CorrelationCore {
                 id: makeResultID(), outcome: outcome, correlationId: reply.correlationId,
                 request: requestValue(of: record), deadline: record.deadline, reply: reply, resolvedAt: now,
                 replyReceivedAt: receivedAt,
-                afterRecovery: record.recovered, needsConfirm: needsConfirm, alreadyRecorded: alreadyRecorded))
+                afterRecovery: record.recovered, needsConfirm: needsConfirm, alreadyRecorded: alreadyRecorded)
+        )
     }
 }

@@ -284,12 +284,7 @@ public actor CorrelationEngine {
     public func confirm(_ ids: [CorrelationResult.ID]) async throws {
         guard let store else { return }
         try checkStore()
-        var effects: [PersistenceEffect] = []
-        for id in ids {
-            guard let effect = unconfirmed.removeValue(forKey: id) else { continue }
-            effects.append(effect)
-            core.markRecorded(effect.correlationId)
-        }
+        let effects = takeConfirms(ids)
         guard !effects.isEmpty else { return }
         store.enqueue(effects)
         try await store.waitDurable()
@@ -305,13 +300,19 @@ public actor CorrelationEngine {
             return
         }
         try checkStore()
+        let effects = takeConfirms(ids)
+        store.enqueue(effects, append: drafts)
+    }
+
+    /// The confirms of those of `ids` not confirmed yet; their tombstones count as recorded.
+    private func takeConfirms(_ ids: [CorrelationResult.ID]) -> [PersistenceEffect] {
         var effects: [PersistenceEffect] = []
         for id in ids {
             guard let effect = unconfirmed.removeValue(forKey: id) else { continue }
             effects.append(effect)
             core.markRecorded(effect.correlationId)
         }
-        store.enqueue(effects, append: drafts)
+        return effects
     }
 
     // MARK: Active upstreams

@@ -44,7 +44,9 @@ public enum ResultLogReplay {
     /// - Throws: ``ReplayRefusal`` when the log holds nothing at or after `point`, or `point` is
     ///   older than the oldest entry still kept (the reason names it); ``CorrelationStoreError``
     ///   naming the database when it cannot be opened or written.
-    public static func replay(at location: StoreLocation, sink: String, from point: ReplayPoint) async throws
+    public static func replay(
+        at location: StoreLocation, sink: String, from point: ReplayPoint
+    ) async throws
         -> ReplayPlan
     {
         if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
@@ -79,7 +81,8 @@ public enum ResultLogReplay {
         switch point {
         case .seq(let seq):
             guard seq >= oldest.seq else {
-                throw ReplayRefusal(reason: "seq \(seq) is no longer kept; the oldest available is \(oldestText)")
+                throw ReplayRefusal(
+                    reason: "seq \(seq) is no longer kept; the oldest available is \(oldestText)")
             }
             guard seq <= lastSeq else {
                 throw ReplayRefusal(reason: "seq \(seq) is past the last record (seq \(lastSeq))")
@@ -88,7 +91,8 @@ public enum ResultLogReplay {
         case .time(let time):
             guard time >= oldest.appendedAt else {
                 throw ReplayRefusal(
-                    reason: "\(Self.iso8601(time)) is older than the log keeps; the oldest available is \(oldestText)"
+                    reason:
+                        "\(Self.iso8601(time)) is older than the log keeps; the oldest available is \(oldestText)"
                 )
             }
             guard let seq = try firstAtOrAfter(time) else {

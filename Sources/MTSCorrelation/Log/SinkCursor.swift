@@ -27,7 +27,9 @@ public struct ResultLogState: Sendable, Equatable {
     /// Every sink's cursor that was ever written.
     public var cursors: [SinkCursor]
 
-    public init(lastSeq: Int64 = 0, oldest: (seq: Int64, appendedAt: Int64)? = nil, cursors: [SinkCursor] = []) {
+    public init(
+        lastSeq: Int64 = 0, oldest: (seq: Int64, appendedAt: Int64)? = nil, cursors: [SinkCursor] = []
+    ) {
         self.lastSeq = lastSeq
         self.oldest = oldest
         self.cursors = cursors

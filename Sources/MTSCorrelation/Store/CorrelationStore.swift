@@ -171,7 +171,9 @@ final class CorrelationStore: @unchecked Sendable {
     /// way.
     func readLog(after seq: Int64, limit: Int) async throws -> [ResultLogEntry] {
         try await withCheckedThrowingContinuation { continuation in
-            enqueueOrFail(.readLog(after: seq, limit: limit, continuation)) { continuation.resume(throwing: $0) }
+            enqueueOrFail(.readLog(after: seq, limit: limit, continuation)) {
+                continuation.resume(throwing: $0)
+            }
         }
     }
 
@@ -384,14 +386,18 @@ final class CorrelationStore: @unchecked Sendable {
                     continuation.resume(
                         with: Result {
                             if let batchError { throw CorrelationError.storeFailed(batchError) }
-                            guard let backend else { throw CorrelationError.storeFailed(.closed(path: location)) }
+                            guard let backend else {
+                                throw CorrelationError.storeFailed(.closed(path: location))
+                            }
                             return try backend.readLog(after: seq, limit: limit)
                         })
                 case .readLogState(let continuation):
                     continuation.resume(
                         with: Result {
                             if let batchError { throw CorrelationError.storeFailed(batchError) }
-                            guard let backend else { throw CorrelationError.storeFailed(.closed(path: location)) }
+                            guard let backend else {
+                                throw CorrelationError.storeFailed(.closed(path: location))
+                            }
                             return try backend.readLogState()
                         })
                 case .barrier(let continuation):

@@ -241,7 +241,8 @@ final class PostgresBackend: StoreBackend {
                         """, binds: binds), logger: logger))
         for row in cursors {
             let (sink, seq, generation, replayUntil) = try row.decode((String, Int64, Int64, Int64).self)
-            state.cursors.append(SinkCursor(sink: sink, seq: seq, generation: generation, replayUntil: replayUntil))
+            state.cursors.append(
+                SinkCursor(sink: sink, seq: seq, generation: generation, replayUntil: replayUntil))
         }
         state.lastSeq = max(state.lastSeq, state.cursors.map(\.seq).max() ?? 0)
         return state
@@ -250,7 +251,8 @@ final class PostgresBackend: StoreBackend {
     func replay(sink: String, from point: ReplayPoint) throws -> ReplayPlan {
         let run = { (sql: String, binds: PostgresBindings) throws -> PostgresQueryResult in
             try self.waitBounded(
-                self.connection.queryUnlessClosed(PostgresQuery(unsafeSQL: sql, binds: binds), logger: self.logger))
+                self.connection.queryUnlessClosed(
+                    PostgresQuery(unsafeSQL: sql, binds: binds), logger: self.logger))
         }
         var group = PostgresBindings()
         group.append(self.group)
@@ -260,7 +262,9 @@ final class PostgresBackend: StoreBackend {
             // by the generation.
             _ = try run(
                 "SELECT 1 FROM \(PostgresSchema.cursorTable) WHERE group_name = $1 FOR UPDATE", group)
-            let state = try Self.readLogState(connection: connection, group: self.group) { try waitBounded($0) }
+            let state = try Self.readLogState(connection: connection, group: self.group) {
+                try waitBounded($0)
+            }
             let fromSeq = try ResultLogReplay.startingSeq(
                 of: point, oldest: state.oldest, lastSeq: state.lastSeq,
                 firstAtOrAfter: { time in
@@ -295,7 +299,8 @@ final class PostgresBackend: StoreBackend {
                     replay_until = EXCLUDED.replay_until
                 """, update)
             _ = try run("COMMIT", PostgresBindings())
-            return ReplayPlan(sink: sink, fromSeq: fromSeq, throughSeq: state.lastSeq, counts: counts.sorted())
+            return ReplayPlan(
+                sink: sink, fromSeq: fromSeq, throughSeq: state.lastSeq, counts: counts.sorted())
         } catch {
             _ = try? run("ROLLBACK", PostgresBindings())
             if error is ReplayRefusal { throw error }

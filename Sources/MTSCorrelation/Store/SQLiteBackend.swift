@@ -111,7 +111,8 @@ final class SQLiteBackend: StoreBackend {
                 ON CONFLICT(sink) DO UPDATE SET seq = excluded.seq
                 WHERE sink_cursor.generation = excluded.generation
                 """)
-            purgeLogStatement = try connection.prepare("DELETE FROM result_log WHERE seq <= ? AND appended_at < ?")
+            purgeLogStatement = try connection.prepare(
+                "DELETE FROM result_log WHERE seq <= ? AND appended_at < ?")
             readLogStatement = try connection.prepare(
                 """
                 SELECT seq, appended_at, outcome, operation, correlation_id, record FROM result_log
@@ -256,7 +257,9 @@ final class SQLiteBackend: StoreBackend {
     }
 
     /// The log's state in `connection` (the relay's, or a tool's).
-    static func readLogState(_ connection: SQLiteConnection) throws(SQLiteConnection.Failure) -> ResultLogState {
+    static func readLogState(
+        _ connection: SQLiteConnection
+    ) throws(SQLiteConnection.Failure) -> ResultLogState {
         var state = ResultLogState()
         let last = try connection.prepare("SELECT coalesce(max(seq), 0) FROM result_log")
         defer { sqlite3_finalize(last) }
@@ -272,7 +275,8 @@ final class SQLiteBackend: StoreBackend {
             state.cursors.append(
                 SinkCursor(
                     sink: connection.text(cursors, 0) ?? "", seq: connection.int64(cursors, 1) ?? 0,
-                    generation: connection.int64(cursors, 2) ?? 0, replayUntil: connection.int64(cursors, 3) ?? 0))
+                    generation: connection.int64(cursors, 2) ?? 0,
+                    replayUntil: connection.int64(cursors, 3) ?? 0))
         }
         // The cursors may be ahead of a log emptied by hand: never number below them.
         state.lastSeq = max(state.lastSeq, state.cursors.map(\.seq).max() ?? 0)
@@ -289,7 +293,8 @@ final class SQLiteBackend: StoreBackend {
             let status = sqlite3_step(statement)
             if status == SQLITE_DONE { break }
             guard status == SQLITE_ROW else {
-                throw .writeFailed(path: location, reason: "reading the log: \(connection.failure(status).message)")
+                throw .writeFailed(
+                    path: location, reason: "reading the log: \(connection.failure(status).message)")
             }
             entries.append(
                 ResultLogEntry(
@@ -321,7 +326,8 @@ final class SQLiteBackend: StoreBackend {
         let fromSeq = try ResultLogReplay.startingSeq(
             of: point, oldest: state.oldest, lastSeq: state.lastSeq,
             firstAtOrAfter: { time in
-                let statement = try connection.prepare("SELECT min(seq) FROM result_log WHERE appended_at >= ?")
+                let statement = try connection.prepare(
+                    "SELECT min(seq) FROM result_log WHERE appended_at >= ?")
                 defer { sqlite3_finalize(statement) }
                 connection.bind(statement, 1, time)
                 return sqlite3_step(statement) == SQLITE_ROW ? connection.int64(statement, 0) : nil

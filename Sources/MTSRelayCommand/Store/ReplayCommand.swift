@@ -37,7 +37,8 @@ struct ReplayCommand: AsyncParsableCommand {
         let configuration = try query.loadConfiguration()
         guard let sink = configuration.sinks.first(where: { $0.name == sink }) else {
             let names = configuration.sinks.map(\.name).joined(separator: ", ")
-            FileHandle.standardError.write(Data("--sink: no sink named '\(self.sink)' (configured: \(names))\n".utf8))
+            FileHandle.standardError.write(
+                Data("--sink: no sink named '\(self.sink)' (configured: \(names))\n".utf8))
             throw ExitStatus.usage
         }
         guard let point = Self.point(from) else {
@@ -87,7 +88,9 @@ struct ReplayCommand: AsyncParsableCommand {
             [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],
         ] {
             formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return .time(Int64(date.timeIntervalSince1970 * 1000)) }
+            if let date = formatter.date(from: text) {
+                return .time(Int64(date.timeIntervalSince1970 * 1000))
+            }
         }
         return nil
     }

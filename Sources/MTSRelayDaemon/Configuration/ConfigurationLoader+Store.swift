@@ -7,7 +7,9 @@ extension ConfigurationLoader {
     static let storeURLVariable = "MTS_RELAY_STORE_URL"
 
     mutating func readStore(_ node: Node) {
-        guard let section = reader.section(node, "store", ["path", "url", "replayWindowSeconds"]) else { return }
+        guard let section = reader.section(node, "store", ["path", "url", "replayWindowSeconds"]) else {
+            return
+        }
         reader.read("path", in: section, into: &configuration.store.path)
         reader.read(
             "replayWindowSeconds", in: section, .within(Self.replayWindowRange),

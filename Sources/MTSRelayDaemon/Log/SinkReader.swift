@@ -81,7 +81,9 @@ final class SinkReader: Sendable {
                 entries = try await log.entries(after: cursor.seq, max: Self.batchSize)
             } catch {
                 if !Task.isCancelled {
-                    logger.error("Could not read the log of results", metadata: ["sink": "\(name)", "error": "\(error)"])
+                    logger.error(
+                        "Could not read the log of results",
+                        metadata: ["sink": "\(name)", "error": "\(error)"])
                 }
                 return
             }

@@ -29,9 +29,11 @@ struct SinkReaders: Service {
         self.replayWindowSeconds = replayWindowSeconds
         self.metrics = metrics
         self.logger = logger
-        let known = Dictionary(log.recovered.cursors.map { ($0.sink, $0) }, uniquingKeysWith: { first, _ in first })
+        let known = Dictionary(
+            log.recovered.cursors.map { ($0.sink, $0) }, uniquingKeysWith: { first, _ in first })
         readers = routes.map { route in
-            let cursor = known[route.sink.name] ?? SinkCursor(sink: route.sink.name, seq: log.recovered.lastSeq)
+            let cursor =
+                known[route.sink.name] ?? SinkCursor(sink: route.sink.name, seq: log.recovered.lastSeq)
             if known[route.sink.name] == nil { log.move(cursor) }
             return SinkReader(
                 route: route, log: log, logName: logName, cursor: cursor, backlog: backlog, metrics: metrics,
@@ -74,7 +76,8 @@ struct SinkReaders: Service {
         guard let state = try? await log.state() else { return }
         let byName = Dictionary(state.cursors.map { ($0.sink, $0) }, uniquingKeysWith: { first, _ in first })
         for reader in readers {
-            guard let cursor = byName[reader.name], cursor.generation > reader.progress.cursor.generation else {
+            guard let cursor = byName[reader.name], cursor.generation > reader.progress.cursor.generation
+            else {
                 continue
             }
             logger.notice(
@@ -103,10 +106,12 @@ struct SinkReaders: Service {
     /// behind than its `maxBacklog`) and what is older than the replay window.
     private func purge() {
         let last = log.lastSeq
-        let through = readers.map { reader in
-            let seq = reader.progress.cursor.seq
-            return reader.route.required ? seq : max(seq, last - Int64(reader.route.maxBacklog))
-        }.min() ?? last
-        log.purge(throughSeq: through, before: Timestamp.nowMilliseconds() - Int64(replayWindowSeconds) * 1000)
+        let through =
+            readers.map { reader in
+                let seq = reader.progress.cursor.seq
+                return reader.route.required ? seq : max(seq, last - Int64(reader.route.maxBacklog))
+            }.min() ?? last
+        log.purge(
+            throughSeq: through, before: Timestamp.nowMilliseconds() - Int64(replayWindowSeconds) * 1000)
     }
 }

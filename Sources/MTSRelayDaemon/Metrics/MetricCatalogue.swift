@@ -16,7 +16,8 @@ enum MetricCatalogue {
         "mts_relay_sink_backlog": "Records in the log of results a sink has not had yet, by sink.",
         "mts_relay_sink_oldest_undelivered_age_seconds":
             "Age of the oldest record a sink has not had yet, by sink (0 while caught up).",
-        "mts_relay_store_commits_total": "Transactions the store committed (group commit: each holds what queued meanwhile).",
+        "mts_relay_store_commits_total":
+            "Transactions the store committed (group commit: each holds what queued meanwhile).",
         "mts_relay_store_rows_total": "Rows the store's transactions wrote (table changes and log entries).",
         "mts_relay_reconnects_total": "Broker connections made again after one was lost.",
         "mts_relay_dead_lettered_total":

@@ -60,7 +60,8 @@ struct MetricsReporter: Service {
         let statistics = await engine?.storeStatistics ?? CorrelationStoreStatistics()
         let before = previous?.storeTotals ?? (commits: 0, rows: 0)
         let commits =
-            statistics.transactions >= before.commits ? statistics.transactions - before.commits : statistics.transactions
+            statistics.transactions >= before.commits
+            ? statistics.transactions - before.commits : statistics.transactions
         let rows = statistics.effects >= before.rows ? statistics.effects - before.rows : statistics.effects
         if previous != nil { metrics.recordStoreCommits(commits, rows: rows) }
         return MetricsLine(

@@ -86,7 +86,8 @@ struct DecidingServices: Sendable {
         if let jackpotTerm { services.append(jackpotTerm.resultLoop) }
         services.append(
             ResultLoop(
-                engine: engine, registry: registry, appender: mts.appender, backlog: mts.backlog, metrics: metrics,
+                engine: engine, registry: registry, appender: mts.appender, backlog: mts.backlog,
+                metrics: metrics,
                 logger: logger))
         services.append(
             ConsumerSession(

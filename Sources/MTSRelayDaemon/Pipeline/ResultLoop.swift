@@ -68,7 +68,9 @@ struct ResultLoop: Service {
         if !refused.isEmpty || !recorded.isEmpty {
             for _ in refused { registry.finished() }
             acknowledgements.append(
-                contentsOf: recorded.compactMap { entries[$0].map { PendingAcknowledgement(entry: $0, waitedMs: 0) } })
+                contentsOf: recorded.compactMap {
+                    entries[$0].map { PendingAcknowledgement(entry: $0, waitedMs: 0) }
+                })
             let kept = batch.indices.filter { !refused.contains($0) && !recorded.contains($0) }
             results = kept.map { batch[$0] }
             entries = kept.map { entries[$0] }

@@ -169,7 +169,9 @@ public final class HTTPSink: ResultSink {
         var request = HTTPClientRequest(url: configuration.url)
         request.method = .POST
         for (header, value) in headers { request.headers.add(name: header, value: value) }
-        if let key = Self.idempotencyKey(of: records) { request.headers.replaceOrAdd(name: "Idempotency-Key", value: key) }
+        if let key = Self.idempotencyKey(of: records) {
+            request.headers.replaceOrAdd(name: "Idempotency-Key", value: key)
+        }
         let body = Self.body(of: records, batchSize: configuration.batchSize)
         request.body = .bytes(body)
         let deadline = NIODeadline.now() + .milliseconds(Int64(configuration.timeoutMs))

@@ -49,7 +49,8 @@ public struct SinkRoute: Sendable {
     /// ``NotActiveError`` instead when not; and `abandon`, throwing ``AbandonedBatch`` when it
     /// says so.
     public func deliver(
-        _ records: [SinkRecord], logger: Logger, mayEmit: () -> Bool = { true }, abandon: () -> Bool = { false }
+        _ records: [SinkRecord], logger: Logger, mayEmit: () -> Bool = { true },
+        abandon: () -> Bool = { false }
     ) async throws {
         var backoff = Backoff(
             initial: .milliseconds(retry.initialDelayMs), maximum: .milliseconds(retry.maxDelayMs))

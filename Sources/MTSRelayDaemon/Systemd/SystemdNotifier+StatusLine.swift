@@ -13,7 +13,8 @@ extension SystemdNotifier {
         role: (name: String, epoch: Int64?)? = nil, pending: Int, matchedPerSecond: Double,
         watermarkLags: [(name: String, lagMs: Int64?)] = [],
         upstreams: [(name: String, sent: Int, outcomeUnknown: Int)] = [],
-        sinks: [(name: String, healthy: Bool)], sinkBacklogs: [String: Int64] = [:], commitsPerSecond: Double? = nil
+        sinks: [(name: String, healthy: Bool)], sinkBacklogs: [String: Int64] = [:],
+        commitsPerSecond: Double? = nil
     ) -> String {
         let sinkList =
             sinks.isEmpty

@@ -84,27 +84,33 @@ import Testing
 
     @Test func aSeqOrATimeWithinTheLogIsWhereTheReplayStarts() throws {
         #expect(
-            try ResultLogReplay.startingSeq(of: .seq(150), oldest: oldest, lastSeq: 200, firstAtOrAfter: { _ in nil })
+            try ResultLogReplay.startingSeq(
+                of: .seq(150), oldest: oldest, lastSeq: 200, firstAtOrAfter: { _ in nil })
                 == 150)
         #expect(
             try ResultLogReplay.startingSeq(
-                of: .time(oldest.appendedAt + 5), oldest: oldest, lastSeq: 200, firstAtOrAfter: { _ in 120 }) == 120)
+                of: .time(oldest.appendedAt + 5), oldest: oldest, lastSeq: 200, firstAtOrAfter: { _ in 120 })
+                == 120)
     }
 
     @Test func aPointOlderThanTheLogIsRefusedNamingTheOldestAvailable() {
         for point in [ReplayPoint.seq(99), .time(oldest.appendedAt - 1)] {
             #expect {
-                try ResultLogReplay.startingSeq(of: point, oldest: oldest, lastSeq: 200, firstAtOrAfter: { _ in 100 })
+                try ResultLogReplay.startingSeq(
+                    of: point, oldest: oldest, lastSeq: 200, firstAtOrAfter: { _ in 100 })
             } throws: { error in
-                (error as? ReplayRefusal)?.reason.contains("the oldest available is seq 100, appended 2027-01-15T08:00:00.000Z")
+                (error as? ReplayRefusal)?.reason.contains(
+                    "the oldest available is seq 100, appended 2027-01-15T08:00:00.000Z")
                     == true
             }
         }
         #expect(throws: ReplayRefusal.self) {
-            try ResultLogReplay.startingSeq(of: .seq(201), oldest: oldest, lastSeq: 200, firstAtOrAfter: { _ in nil })
+            try ResultLogReplay.startingSeq(
+                of: .seq(201), oldest: oldest, lastSeq: 200, firstAtOrAfter: { _ in nil })
         }
         #expect(throws: ReplayRefusal.self) {
-            try ResultLogReplay.startingSeq(of: .seq(1), oldest: nil, lastSeq: 0, firstAtOrAfter: { _ in nil })
+            try ResultLogReplay.startingSeq(
+                of: .seq(1), oldest: nil, lastSeq: 0, firstAtOrAfter: { _ in nil })
         }
     }
 }
@@ -113,7 +119,8 @@ import Testing
 @Suite struct ResultLogDraftTests {
     @Test func aNULInTheTextColumnsBecomesAReplacementCharacterAndTheRecordKeepsIt() {
         let json = Array(#"{"correlationId":"a\u0000b"}"#.utf8)
-        let draft = ResultLogDraft(outcome: "invalid", operation: "x\u{0}", correlationId: "a\u{0}b", json: json)
+        let draft = ResultLogDraft(
+            outcome: "invalid", operation: "x\u{0}", correlationId: "a\u{0}b", json: json)
         #expect(draft.correlationId == "a\u{FFFD}b")
         #expect(draft.operation == "x\u{FFFD}")
         #expect(draft.json == json)

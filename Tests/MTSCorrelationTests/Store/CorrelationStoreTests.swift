@@ -207,7 +207,8 @@ import Testing
         await engine.receive(Fixtures.reply("pending", token: 2, body: "r2"))
         let results = await reader.drain(engine)
         try #require(results.count == 2)
-        let draft = ResultLogDraft(outcome: "matched", operation: "ticket", correlationId: "logged", json: Array("{}".utf8))
+        let draft = ResultLogDraft(
+            outcome: "matched", operation: "ticket", correlationId: "logged", json: Array("{}".utf8))
         try await engine.appendToLog([draft], confirming: [results[0].id])
         try await engine.log.waitDurable()
         // The channel closed before the acks: both replies come again.

@@ -79,7 +79,8 @@ import Testing
             let id: String? = seq == 5 ? nil : "id-\(seq)"
             entries.append(
                 ResultLogEntry(
-                    seq: seq, appendedAt: 1_000 * seq, outcome: outcome, operation: operation, correlationId: id,
+                    seq: seq, appendedAt: 1_000 * seq, outcome: outcome, operation: operation,
+                    correlationId: id,
                     json: json))
         }
         var first = LogChanges()
@@ -121,7 +122,8 @@ import Testing
         #expect(sqlite.0.oldest?.appendedAt == 3_000)
         #expect(
             sqlite.0.cursors == [
-                SinkCursor(sink: "file", seq: 4), SinkCursor(sink: "http", seq: 1, generation: 1, replayUntil: 6),
+                SinkCursor(sink: "file", seq: 4),
+                SinkCursor(sink: "http", seq: 1, generation: 1, replayUntil: 6),
             ], "the stale move at generation 0 must not overwrite the replayed cursor")
         #expect(sqlite.1 == Array(entries[2..<5]))  // after seq 2, three of them
         #expect(postgres.0 == sqlite.0)

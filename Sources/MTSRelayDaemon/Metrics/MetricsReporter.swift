@@ -114,7 +114,7 @@ struct MetricsLine: Sendable {
     var unacked: Int
     var matchedPerSecond: Double
     var replyLatency: RelayMetrics.Quantiles
-    /// Arrival to every sink accepted, less any wait for a request or a watermark.
+    /// Arrival to the record committed, less any wait for a request or a watermark.
     var relayLatency: RelayMetrics.Quantiles
     /// How long replies waited for their request or for the intake watermark.
     var wait = RelayMetrics.Quantiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0)

@@ -53,7 +53,7 @@ final class RelayMetrics: Sendable {
         static let deadLettered = "mts_relay_dead_lettered_total"
         /// Request to reply, from the messages' `timestampUtc`.
         static let replyLatency = "mts_relay_reply_latency"
-        /// Delivery to all sinks accepted, less the wait.
+        /// Delivery to its record committed and the reply acknowledged, less the wait.
         static let relayLatency = "mts_relay_relay_latency"
         /// How long replies waited for their request or the intake watermark.
         static let wait = "mts_relay_wait"
@@ -194,7 +194,8 @@ final class RelayMetrics: Sendable {
         waitTimer.recordMilliseconds(max(milliseconds, 0))
     }
 
-    /// From a delivery's arrival to every sink having accepted its record, less its wait.
+    /// From a delivery's arrival to its record committed (and the reply acknowledged), less its
+    /// wait.
     func recordRelayLatency(_ duration: Duration) {
         relayLatencyTimer.recordNanoseconds(max(duration.nanoseconds, 0))
     }

@@ -4,7 +4,8 @@ import MTSProtocol
 
 /// The MTS reply queues, as a ``ConsumerSession`` consumes them: every reply, valid or not,
 /// goes to the engine with its batch's watermark in one actor turn; the result loop
-/// acknowledges each delivery once its record is in every sink (``DeliveryRegistry``).
+/// acknowledges each delivery once its record is committed to the log of results
+/// (``DeliveryRegistry``).
 struct ReplyQueues: ConsumedQueues {
     let configuration: RelayConfiguration
     let engine: CorrelationEngine

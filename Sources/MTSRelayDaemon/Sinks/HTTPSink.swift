@@ -10,12 +10,12 @@ import NIOSSL
 /// `SinkRoute`'s job. A 2xx accepts. A 5xx, 429, 408, a timeout or a connection error throws
 /// a retryable `SinkError` carrying the server's Retry-After. Any other status (3xx, 4xx) is
 /// a permanent refusal: the records are appended to the dead-letter file (written and
-/// fsynced), an error is logged, and `write` returns, so the message is acknowledged with its
-/// record kept. When the dead-letter file cannot take them, `write` throws a retryable error:
+/// fsynced), an error is logged, and `write` returns, so the sink's cursor moves past them with
+/// the records kept. When the dead-letter file cannot take them, `write` throws a retryable error:
 /// a record is never accepted unless it is kept somewhere.
 ///
-/// A write's records go out in requests of up to `batchSize` records; its lane
-/// (``SinkLane``) already hands over whole batches, so nothing is merged here. At most
+/// A write's records go out in requests of up to `batchSize` records; its reader
+/// (``SinkReader``) hands over whole batches, one at a time, so nothing is merged here. At most
 /// `maxRequestsInFlight` requests run at once across all writes; a write waiting for a place
 /// ends at once when its task is cancelled.
 ///

@@ -197,6 +197,39 @@ struct SinkIsolationTests {
         await server.stop()
     }
 
+    @Test func aStopWaitsForTheSinksToHaveWhatIsCommitted() async throws {
+        // Every answer takes 1 s: the records are committed, and in the file sink, long before
+        // the endpoint has them (in two rounds at most: the reader's first batch may be small).
+        let server = try await TestHTTPServer { _ in .init(status: 200, delay: .seconds(1)) }
+        let deadLetterPath = HTTPSinkTests.temporaryPath("stop-dead.jsonl")
+        let harness = try DaemonHarness(
+            name: "stop-drain", extraSinks: Self.sinkYAML(url: server.url, deadLetterPath: deadLetterPath),
+            logFormat: "json")
+        defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
+        do {
+            try await harness.startAndWait()
+            let ids = (0..<200).map { "\(harness.prefix)-\($0)" }
+            try await HTTPSinkDaemonTests.publishPairs(ids, to: harness)
+            _ = try await harness.waitForResults { $0.count >= 200 }
+            // SIGTERM while the http sink's requests are under way: the stop waits for them
+            // (within its bound), and the last metrics line says the sink took all 200.
+            let (status, took) = try await harness.stop()
+            #expect(status == 0)
+            let accepted = (Self.sinkFigures(harness.log, "hook")?["accepted"] as? Int) ?? 0
+            #expect(
+                accepted == 200, "the http sink had \(accepted) of 200 records at the stop (took \(took))")
+            print(
+                "stop with an http sink answering in 1 s: \(accepted) records delivered, the stop took \(took)"
+            )
+        } catch {
+            await harness.tearDown()
+            await server.stop()
+            throw error
+        }
+        await harness.tearDown()
+        await server.stop()
+    }
+
     @Test func aReplaySendsOneSinkItsRecordsAgainWhileTheDaemonRunsAndWhileItIsStopped() async throws {
         let harness = try DaemonHarness(name: "replay")
         do {

@@ -52,10 +52,25 @@ struct SinkReaders: Service {
                 group.addTask { await reader.run() }
             }
             group.addTask { await housekeeping() }
-            // Until the term ends or the relay shuts down: the sinks are read to the end of what
-            // is committed; what is left is read by the next term or after the restart.
+            // Until the term ends or the relay shuts down. On a graceful shutdown (the loops
+            // that append have stopped by then) the sinks get what is committed, for a while;
+            // what is left is read by the next term or after the restart.
             try? await gracefulShutdown()
+            if !Task.isCancelled { await drainToTheEnd() }
             group.cancelAll()
+        }
+    }
+
+    /// How long a graceful shutdown waits for the sinks to have what is committed (a failing
+    /// sink would hold it up for good; its records wait in the log).
+    static let shutdownDrainBound: Duration = .seconds(3)
+
+    /// Returns once every reader has the log's last entry, or after ``shutdownDrainBound``.
+    private func drainToTheEnd() async {
+        let last = log.lastSeq
+        let deadline = ContinuousClock.now + Self.shutdownDrainBound
+        while readers.contains(where: { $0.progress.cursor.seq < last }), ContinuousClock.now < deadline {
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { return }
         }
     }
 

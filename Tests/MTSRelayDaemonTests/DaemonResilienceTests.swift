@@ -4,7 +4,9 @@ import Testing
 /// Nothing is lost when the daemon is killed, stopped, or loses its broker connections.
 ///
 /// The check on the result file: every correlation id has its `matched` record; a record may
-/// repeat only when its message was redelivered (`redelivered: true`).
+/// repeat only when its message was redelivered (`redelivered: true`), or as the same record
+/// again (the same `seq`: a sink gets what followed its last committed cursor once more after a
+/// crash).
 @Suite("mts-relay run, crashes and connection loss", .timeLimit(.minutes(5)))
 struct DaemonResilienceTests {
     static func pairs(
@@ -34,7 +36,7 @@ struct DaemonResilienceTests {
                 continue
             }
             if !found.contains(where: { $0["outcome"] as? String == "matched" }) { wrongOutcome += 1 }
-            if found.filter({ $0["redelivered"] as? Bool != true }).count > 1 { unexplainedRepeats += 1 }
+            if Self.decisions(in: found) > 1 { unexplainedRepeats += 1 }
         }
         let repeats = records.count - byId.count
         print(
@@ -44,6 +46,14 @@ struct DaemonResilienceTests {
         #expect(wrongOutcome == 0)
         #expect(unexplainedRepeats == 0)
         #expect(byId.count == ids.count, "records for ids that were never sent")
+    }
+
+    /// How many decisions `records` (of one id) show: its records without `redelivered`,
+    /// counting a repeat of the same `seq` (the same record delivered again) once.
+    static func decisions(in records: [[String: Any]]) -> Int {
+        let fresh = records.filter { $0["redelivered"] as? Bool != true }
+        let seqs = Set(fresh.compactMap { $0["seq"] as? Int })
+        return seqs.count + fresh.filter { $0["seq"] == nil }.count
     }
 
     private static func distinctIds(_ records: [[String: Any]]) -> Int {

@@ -177,9 +177,12 @@ struct SinkIsolationTests {
                 (Self.sinkFigures(harness.log, "hook")?["dropped"] as? Int ?? 0) > 0
             }
             healthy.withLock { $0 = true }
-            // It gets the newest records only: at most its backlog and the batch it was given.
-            try await waitUntil("the newest record at the endpoint", timeout: .seconds(30)) {
+            // It gets the newest records only. A batch goes out in concurrent requests of 50:
+            // wait for its reader to be caught up (backlog 0 in a metrics line), not only for
+            // the newest record.
+            try await waitUntil("the http sink caught up", timeout: .seconds(30)) {
                 accepted.value.contains { $0.id == ids.last }
+                    && Self.sinkFigures(harness.log, "hook")?["backlog"] as? Int == 0
             }
             let dropped = Self.sinkFigures(harness.log, "hook")?["dropped"] as? Int ?? 0
             let arrived = Set(accepted.value.map(\.id))

@@ -2,10 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Issue 15, through the real executables: two `mts-relay run` processes sharing one PostgreSQL
-/// store, one group and the same queues on the real broker. One is active, the other stands
-/// by; the tests kill, pause and starve the active one and check that every pair is matched
-/// once (repeats only `redelivered`), that nothing times out, and who wrote what (`node`).
+/// High availability through the real executables: two `mts-relay run` processes sharing one
+/// PostgreSQL store, one group and the same queues on the real broker. One is active, the other
+/// stands by; the tests kill, pause and starve the active one and check that every pair is
+/// decided once (repeats only `redelivered`, or the same record again by its `seq`), that
+/// nothing times out, and who wrote what (`node`).
 @Suite(.serialized) struct DaemonHighAvailabilityTests {
     /// The test PostgreSQL (`MTS_RELAY_TEST_POSTGRES_URL`), as in the store tests: over
     /// `sslmode=verify-full` with the test CA.

@@ -46,6 +46,21 @@ struct SinkIsolationTests {
         return (line?["sinks"] as? [String: Any])?[name] as? [String: Any]
     }
 
+    /// Runs `body`, then tears the harness (and the server) down, whether it threw or not.
+    static func run(
+        _ harness: DaemonHarness, _ server: TestHTTPServer? = nil, _ body: () async throws -> Void
+    ) async throws {
+        do {
+            try await body()
+        } catch {
+            await harness.tearDown()
+            await server?.stop()
+            throw error
+        }
+        await harness.tearDown()
+        await server?.stop()
+    }
+
     @Test func aFailingHTTPSinkHoldsUpNeitherTheFileSinkNorTheQueuesAndKillNineLosesNothing() async throws {
         let (server, healthy, accepted) = try await Self.server()
         let deadLetterPath = HTTPSinkTests.temporaryPath("isolation-dead.jsonl")
@@ -53,7 +68,7 @@ struct SinkIsolationTests {
             name: "isolation", extraSinks: Self.sinkYAML(url: server.url, deadLetterPath: deadLetterPath),
             extraYAML: "metrics:\n  intervalSeconds: 1", logFormat: "json")
         defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
-        do {
+        try await Self.run(harness, server) {
             try await harness.startAndWait()
             let ids = (0..<3_000).map { "\(harness.prefix)-\($0)" }
             let published = ContinuousClock.now
@@ -98,13 +113,7 @@ struct SinkIsolationTests {
                     + "http down; \(accepted.value.count) http deliveries for \(ids.count) records after kill -9"
             )
             _ = try await harness.stop()
-        } catch {
-            await harness.tearDown()
-            await server.stop()
-            throw error
         }
-        await harness.tearDown()
-        await server.stop()
     }
 
     @Test func aRequiredSinkPastItsBacklogPausesConsumptionAndResumesByItself() async throws {
@@ -117,7 +126,7 @@ struct SinkIsolationTests {
                 url: server.url, deadLetterPath: deadLetterPath, maxBacklog: maxBacklog),
             extraYAML: "metrics:\n  intervalSeconds: 1", logFormat: "json")
         defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
-        do {
+        try await Self.run(harness, server) {
             try await harness.startAndWait()
             let ids = (0..<3_000).map { "\(harness.prefix)-\($0)" }
             try await HTTPSinkDaemonTests.publishPairs(ids, to: harness)
@@ -147,13 +156,7 @@ struct SinkIsolationTests {
             #expect(try harness.results().count == 3_000)
             print("required sink: \(recorded) records while paused (maxBacklog \(maxBacklog)), queue \(held)")
             _ = try await harness.stop()
-        } catch {
-            await harness.tearDown()
-            await server.stop()
-            throw error
         }
-        await harness.tearDown()
-        await server.stop()
     }
 
     @Test func aBestEffortSinkDropsOnlyItsOwnOldestRecordsAndCountsThem() async throws {
@@ -166,7 +169,7 @@ struct SinkIsolationTests {
                 url: server.url, deadLetterPath: deadLetterPath, required: false, maxBacklog: maxBacklog),
             extraYAML: "metrics:\n  intervalSeconds: 1", logFormat: "json")
         defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
-        do {
+        try await Self.run(harness, server) {
             try await harness.startAndWait()
             let ids = (0..<3_000).map { "\(harness.prefix)-\($0)" }
             try await HTTPSinkDaemonTests.publishPairs(ids, to: harness)
@@ -191,13 +194,7 @@ struct SinkIsolationTests {
             #expect(try harness.results().count == 3_000, "the file sink lost records")
             print("best-effort sink: \(arrived.count) of 3000 delivered after the outage, \(dropped) dropped")
             _ = try await harness.stop()
-        } catch {
-            await harness.tearDown()
-            await server.stop()
-            throw error
         }
-        await harness.tearDown()
-        await server.stop()
     }
 
     @Test func aStopWaitsForTheSinksToHaveWhatIsCommitted() async throws {
@@ -209,7 +206,7 @@ struct SinkIsolationTests {
             name: "stop-drain", extraSinks: Self.sinkYAML(url: server.url, deadLetterPath: deadLetterPath),
             logFormat: "json")
         defer { try? FileManager.default.removeItem(atPath: deadLetterPath) }
-        do {
+        try await Self.run(harness, server) {
             try await harness.startAndWait()
             let ids = (0..<200).map { "\(harness.prefix)-\($0)" }
             try await HTTPSinkDaemonTests.publishPairs(ids, to: harness)
@@ -224,18 +221,12 @@ struct SinkIsolationTests {
             print(
                 "stop with an http sink answering in 1 s: \(accepted) records delivered, the stop took \(took)"
             )
-        } catch {
-            await harness.tearDown()
-            await server.stop()
-            throw error
         }
-        await harness.tearDown()
-        await server.stop()
     }
 
     @Test func aReplaySendsOneSinkItsRecordsAgainWhileTheDaemonRunsAndWhileItIsStopped() async throws {
         let harness = try DaemonHarness(name: "replay")
-        do {
+        try await Self.run(harness) {
             try await harness.startAndWait()
             let ids = (0..<100).map { "\(harness.prefix)-\($0)" }
             try await HTTPSinkDaemonTests.publishPairs(ids, to: harness)
@@ -278,10 +269,6 @@ struct SinkIsolationTests {
             ])
             #expect(unknown.status == 64)
             _ = try await harness.stop()
-        } catch {
-            await harness.tearDown()
-            throw error
         }
-        await harness.tearDown()
     }
 }

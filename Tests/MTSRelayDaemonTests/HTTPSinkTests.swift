@@ -185,8 +185,11 @@ struct HTTPSinkTests {
         await #expect {
             try await slow.write([Self.record("slow")])
         } throws: { error in
+            // Under the parallel suites' load even the connect can take the whole 200 ms: either
+            // bound is this timeout, and both are retryable.
             (error as? SinkError)?.isRetryable == true
-                && (error as? SinkError)?.reason == "no answer within 200 ms"
+                && ["no answer within 200 ms", "could not connect within 200 ms"].contains(
+                    (error as? SinkError)?.reason ?? "")
         }
         // Generous: the machine is shared and busy, and the suite runs in parallel (5.4 s seen).
         #expect(ContinuousClock.now - started < .seconds(15))

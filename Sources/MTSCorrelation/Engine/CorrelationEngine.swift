@@ -2,11 +2,12 @@
 /// ``CorrelationStore`` and one ordered stream of results.
 ///
 /// ## How the daemon drives it
-/// - Intake: `try await register(contentsOf: requests)` for each batch of request messages
-///   (one actor turn and one SQLite transaction for the batch; concurrent calls share
-///   transactions too). When it returns, the requests are durable and the intake messages may
-///   be acked. When the table holds ``CorrelationConfiguration/capacity`` outstanding requests
-///   it suspends (backpressure).
+/// - Intake: `try await submit(contentsOf: requests)` for each batch of request messages (one
+///   actor turn; replies match them from then on), and `durable(_:)` of the submitted batches
+///   before their intake messages are acked: the next batch is submitted while one commits, and
+///   group commit gathers them (`register(contentsOf:)` does both in one call). When the table
+///   holds ``CorrelationConfiguration/capacity`` outstanding requests, submitting suspends
+///   (backpressure).
 /// - Replies: `receive(contentsOf: messages, watermark:)` for each batch of reply deliveries.
 ///   Results arrive on ``results``, now or later (a reply for an unknown id waits for its
 ///   request until the intake watermark passes its timestamp plus the unmatched grace).
@@ -176,7 +177,8 @@ public actor CorrelationEngine {
     }
 
     /// Registers requests in order, in one actor turn unless the table fills up; returns once
-    /// all of them are durable (store on), with one outcome per request, in order.
+    /// all of them are durable (store on), with one outcome per request, in order. The same as
+    /// ``durable(_:)`` of ``submit(contentsOf:)``.
     ///
     /// At ``CorrelationConfiguration/capacity`` it emits what the batch decided so far and
     /// suspends until requests resolve (backpressure), as ``register(_:)`` does.
@@ -192,6 +194,18 @@ public actor CorrelationEngine {
     public func register(
         contentsOf requests: [CorrelationRequest]
     ) async throws -> [Result<RegistrationStatus, CorrelationError>] {
+        try await durable([submit(contentsOf: requests)])[0]
+    }
+
+    /// Registers requests in order, in one actor turn unless the table fills up, and returns
+    /// without waiting for their commit: from now on replies match them. Pass the value to
+    /// ``durable(_:)`` before acknowledging the messages; a pipelined caller reads and submits
+    /// its next batch meanwhile, and group commit gathers them.
+    ///
+    /// Suspends at ``CorrelationConfiguration/capacity`` as ``register(contentsOf:)`` does.
+    /// - Throws: ``CorrelationError/storeFailed(_:)`` when the store has failed, and
+    ///   `CancellationError` when cancelled while waiting for capacity.
+    public func submit(contentsOf requests: [CorrelationRequest]) async throws -> SubmittedRegistrations {
         try checkStore()
         var outcomes: [Result<RegistrationStatus, CorrelationError>] = []
         outcomes.reserveCapacity(requests.count)
@@ -222,24 +236,35 @@ public actor CorrelationEngine {
         apply(step)
         // Requests already past their deadline are due now: time them out in this turn.
         fireDueTimers(now: now, limit: configuration.timerBatchLimit)
+        return SubmittedRegistrations(
+            outcomes: outcomes, correlationIds: requests.map(\.correlationId))
+    }
+
+    /// Returns once the submitted registrations are durable (store on), with their outcomes:
+    /// a request whose values the database refused is a failure
+    /// (``CorrelationError/storeRefused(correlationId:reason:)``) and is forgotten. One wait for
+    /// all of `submitted`.
+    /// - Throws: ``CorrelationError/storeFailed(_:)`` when the store cannot write: none of them
+    ///   counts as registered for the caller.
+    public func durable(
+        _ submitted: [SubmittedRegistrations]
+    ) async throws -> [[Result<RegistrationStatus, CorrelationError>]] {
+        guard let store else { return submitted.map(\.outcomes) }
         // Also for .alreadyRegistered: the first registration may still be in the open batch.
-        if let store {
-            try await store.waitDurable()
+        try await store.waitDurable()
+        return submitted.map { batch in
             // A request whose values the database refused was left out of the commit: it is
             // this request's failure (dead-lettered by the caller), not the store's.
-            let refused = store.takeRefused(requests.lazy.map(\.correlationId))
-            if !refused.isEmpty {
-                for (index, request) in requests.enumerated() {
-                    guard case .success = outcomes[index], let reason = refused[request.correlationId] else {
-                        continue
-                    }
-                    outcomes[index] = .failure(
-                        .storeRefused(correlationId: request.correlationId, reason: reason))
-                    _ = core.forgetRefused(request.correlationId)
-                }
+            var outcomes = batch.outcomes
+            let refused = store.takeRefused(batch.correlationIds)
+            guard !refused.isEmpty else { return outcomes }
+            for (index, id) in batch.correlationIds.enumerated() {
+                guard case .success = outcomes[index], let reason = refused[id] else { continue }
+                outcomes[index] = .failure(.storeRefused(correlationId: id, reason: reason))
+                _ = core.forgetRefused(id)
             }
+            return outcomes
         }
-        return outcomes
     }
 
     /// Receives a well-formed reply; its result is emitted on ``results`` now or, for an

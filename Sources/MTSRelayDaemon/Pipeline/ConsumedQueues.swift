@@ -7,6 +7,9 @@ import MTSProtocol
 /// topology, prefetch, batching, watchdog, watermarks, shutdown).
 protocol ConsumedQueues: Sendable {
     associatedtype Summary: EnvelopeSummary
+    /// What ``accept(_:from:watermark:session:)`` leaves for ``settle(_:)`` to finish (the
+    /// intake's batches waiting for their commit); `Never` when it finishes all it is given.
+    associatedtype Unsettled: Sendable = Never
 
     /// Which consume loop this is: its watchdog beat, its readiness, its connection's name.
     var loop: ConsumeLoop { get }
@@ -25,17 +28,28 @@ protocol ConsumedQueues: Sendable {
     func classify(_ delivery: AMQPDelivery) -> ClassifiedMessage<Summary>
 
     /// Hands over a batch read from `queue`, then reports `watermark` (the highest timestamp
-    /// read, when known) to the engine. Throwing ends the session: its unacknowledged
-    /// deliveries go back to the queue when the connection closes.
+    /// read, when known) to the engine. Returns what is left to finish once the batch commits
+    /// (nil: nothing); the session hands it to ``settle(_:)`` and reads the next batch
+    /// meanwhile. Throwing ends the session: its unacknowledged deliveries go back to the
+    /// queue when the connection closes.
     func accept(
         _ batch: [ClassifiedDelivery<Summary>], from queue: String, watermark: Int64?,
         session: ConsumerSessionContext
-    ) async throws
+    ) async throws -> Unsettled?
+
+    /// Finishes what ``accept(_:from:watermark:session:)`` left, everything that accumulated
+    /// at once, in the order accepted; runs beside the consumers, one call at a time. Throwing
+    /// ends the session.
+    func settle(_ unsettled: [Unsettled]) async throws
 
     /// On graceful shutdown, after consuming stopped and before the connection closes.
     func drain() async
     /// The session's connection is gone; deliveries it carried can no longer be acknowledged.
     func sessionEnded(_ session: ConsumerSessionContext)
+}
+
+extension ConsumedQueues where Unsettled == Never {
+    func settle(_ unsettled: [Never]) async throws {}
 }
 
 extension ConsumedQueues {

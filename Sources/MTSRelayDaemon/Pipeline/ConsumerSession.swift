@@ -62,13 +62,30 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
             metadata: ["queues": "\(queues.queues.joined(separator: ","))", "backlog": "\(backlog)"])
         readiness.markReady(queues.loop)
 
+        // What the consumers accepted and left to finish: settled beside them, so that a
+        // consumer reads its next batch while the last one commits. Its queue finishes when
+        // they are cancelled; what it holds then is still settled (acknowledged), and a
+        // delivery of a closed connection is given back by the broker anyway.
+        let unsettled = BatchingQueue<Queues.Unsettled>()
         do {
             try await cancelWhenGracefulShutdown { [consumers] in
-                try await withThrowingTaskGroup(of: Void.self) { group in
+                try await withThrowingTaskGroup(of: Bool.self) { group in
                     for (queue, consumer) in consumers {
-                        group.addTask { try await consume(consumer, queue: queue, context: context) }
+                        group.addTask {
+                            try await consume(consumer, queue: queue, context: context, unsettled: unsettled)
+                            return true
+                        }
                     }
-                    try await group.next()
+                    group.addTask {
+                        try await withTaskCancellationHandler {
+                            while let items = await unsettled.next() { try await queues.settle(items) }
+                        } onCancel: {
+                            unsettled.finish()
+                        }
+                        return false
+                    }
+                    // Until a consumer ends (its connection closed) or a task throws.
+                    while let consumerEnded = try await group.next(), !consumerEnded {}
                     group.cancelAll()
                 }
             }
@@ -80,7 +97,8 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
     }
 
     private func consume(
-        _ consumer: AMQPConsumer, queue: String, context: ConsumerSessionContext
+        _ consumer: AMQPConsumer, queue: String, context: ConsumerSessionContext,
+        unsettled: BatchingQueue<Queues.Unsettled>
     ) async throws {
         var progress = QueueProgress(transitAllowanceMs: queues.transitAllowanceMs)
         while true {
@@ -103,8 +121,11 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
             for case let timestamp? in classified.lazy.map(\.message.validTimestamp) {
                 progress.read(timestamp: timestamp, now: readAt)
             }
-            try await queues.accept(
+            if let left = try await queues.accept(
                 classified, from: queue, watermark: progress.highestTimestamp, session: context)
+            {
+                unsettled.append(contentsOf: [left])
+            }
         }
     }
 }

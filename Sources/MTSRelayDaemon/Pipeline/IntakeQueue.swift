@@ -4,13 +4,17 @@ import MTSCorrelation
 import MTSProtocol
 
 /// The intake (the requests the platform sent to MTS), as a ``ConsumerSession`` consumes it:
-/// each batch's valid requests are registered in the engine in one call, and a message is
-/// acknowledged once its registration is durable.
+/// each batch's valid requests are submitted to the engine in one call (replies match them from
+/// then on) and the batch's watermark reported; the session then reads the next batch while
+/// this one commits, and ``settle(_:)`` acknowledges every batch that accumulated once one wait
+/// says they are durable. The broker's prefetch bounds what waits.
 ///
-/// Invalid requests are republished to the dead-letter exchange with their reason, get an
-/// `invalid` record, and only then are acknowledged. The intake's watermark is reported once
-/// the batch is registered: unknown replies become `unmatched` only once it has passed their
-/// timestamp plus the unmatched grace.
+/// Invalid requests (and those the engine or the database refuses) are republished to the
+/// dead-letter exchange with their reason, get an `invalid` record, and only then are
+/// acknowledged. Unknown replies become `unmatched` only once the intake watermark has passed
+/// their timestamp plus the unmatched grace; the watermark moves once the batch is in the
+/// table, before its commit: a reply matched meanwhile is decided in a later transaction of the
+/// same store, and if that commit fails the store stops the engine and nothing is acknowledged.
 struct IntakeQueue: ConsumedQueues {
     let configuration: RelayConfiguration
     let engine: CorrelationEngine
@@ -41,42 +45,19 @@ struct IntakeQueue: ConsumedQueues {
     func accept(
         _ batch: [ClassifiedDelivery<MTSRequestSummary>], from queue: String, watermark: Int64?,
         session: ConsumerSessionContext
-    ) async throws {
+    ) async throws -> SubmittedIntake? {
         metrics.intakeInFlight(batch.count)
-        let allSettled = await register(batch, queue: queue, deadLetter: session.deadLetter)
-        metrics.intakeInFlight(-batch.count)
-        guard allSettled else {
-            // The broker hands unacknowledged messages back only when their channel closes; until
-            // then they would hold the watermark's truth.
-            throw AMQPError(
-                code: .connectionClosed,
-                reason:
-                    "intake messages could not be registered or dead-lettered; reconnecting so that the broker delivers them again"
-            )
-        }
-        // After the batch is registered: the watermark says it has been read.
-        if let watermark { await engine.advanceWatermark(.intake, queue: queue, to: watermark) }
-    }
-
-    /// Registers a batch's valid requests in one engine call (one store transaction) and acks
-    /// them once durable; invalid ones are dead-lettered, concurrently. Returns whether every
-    /// message of the batch was acknowledged.
-    private func register(
-        _ batch: [ClassifiedDelivery<MTSRequestSummary>], queue: String, deadLetter: DeadLetterPublisher
-    ) async -> Bool {
-        var valid: [(delivery: AMQPDelivery, summary: MTSRequestSummary)] = []
+        var submitted = SubmittedIntake(queue: queue, deadLetter: session.deadLetter)
         var requests: [CorrelationRequest] = []
-        // Refused by the classifier, or by the engine (a conflicting registration...).
-        var rejected: [Rejected] = []
         for item in batch {
             switch item.message {
             case .rejected(let rejection):
-                rejected.append(
-                    Rejected(
+                submitted.rejected.append(
+                    .init(
                         delivery: item.delivery, reason: rejection.description, summary: rejection.summary,
                         isJSONObject: rejection.isJSONObject, kind: .init(rejection)))
             case .valid(let envelope):
-                valid.append((item.delivery, envelope.summary))
+                submitted.valid.append((item.delivery, envelope.summary))
                 requests.append(
                     CorrelationRequest(
                         correlationId: envelope.correlationId, operation: envelope.operation,
@@ -84,50 +65,90 @@ struct IntakeQueue: ConsumedQueues {
                         ticketId: envelope.ticketId, body: item.delivery.body))
             }
         }
-        var allSettled = true
         if !requests.isEmpty {
             do {
-                let outcomes = try await engine.register(contentsOf: requests)
-                for (index, outcome) in outcomes.enumerated() {
-                    switch outcome {
-                    case .success: valid[index].delivery.ack()
-                    case .failure(let error):
-                        // The database refusing the values is this message's fault: dead-letter it.
-                        rejected.append(
-                            Rejected(
-                                delivery: valid[index].delivery, reason: "\(error)",
-                                summary: valid[index].summary, isJSONObject: true, kind: .init(error)))
-                    }
-                }
-            } catch let error as CorrelationError {
-                // Not the messages' fault: leave them unacknowledged; they come back.
-                logger.critical("Cannot register requests", metadata: ["error": "\(error)"])
-                allSettled = false
-            } catch {
+                submitted.registrations = try await engine.submit(contentsOf: requests)
+            } catch is CancellationError {
                 // Cancelled while waiting for capacity: unacknowledged, delivered again later.
-                allSettled = false
+                metrics.intakeInFlight(-batch.count)
+                throw CancellationError()
+            } catch {
+                // The store failed: none of the batch is acknowledged; the broker delivers it
+                // again on a new connection.
+                logger.critical("Cannot register requests", metadata: ["error": "\(error)"])
+                metrics.intakeInFlight(-batch.count)
+                throw AMQPError(
+                    code: .connectionClosed,
+                    reason:
+                        "intake messages could not be registered; reconnecting so that the broker delivers them again"
+                )
             }
         }
+        // The batch is in the table: the watermark says it has been read.
+        if let watermark { await engine.advanceWatermark(.intake, queue: queue, to: watermark) }
+        return submitted
+    }
+
+    /// Waits once for everything submitted to be durable, acknowledges the registered
+    /// messages, and dead-letters the refused ones (with their records). Throws, ending the
+    /// session, when a message could be neither: the broker hands unacknowledged messages back
+    /// only when their channel closes.
+    func settle(_ unsettled: [SubmittedIntake]) async throws {
+        let count = unsettled.reduce(0) { $0 + $1.valid.count + $1.rejected.count }
+        defer { metrics.intakeInFlight(-count) }
+        let registered = unsettled.filter { $0.registrations != nil }
+        let outcomes: [[Result<RegistrationStatus, CorrelationError>]]
+        do {
+            outcomes = try await engine.durable(registered.map { $0.registrations! })
+        } catch {
+            logger.critical("Cannot register requests", metadata: ["error": "\(error)"])
+            throw AMQPError(
+                code: .connectionClosed,
+                reason:
+                    "intake messages could not be registered or dead-lettered; reconnecting so that the broker delivers them again"
+            )
+        }
+        var allSettled = true
+        for (batch, batchOutcomes) in zip(registered, outcomes) {
+            var refused: [SubmittedIntake.Rejected] = []
+            for (index, outcome) in batchOutcomes.enumerated() {
+                switch outcome {
+                case .success: batch.valid[index].delivery.ack()
+                case .failure(let error):
+                    // The table or the database refusing the values is this message's fault.
+                    refused.append(
+                        .init(
+                            delivery: batch.valid[index].delivery, reason: "\(error)",
+                            summary: batch.valid[index].summary, isJSONObject: true, kind: .init(error)))
+                }
+            }
+            if !(await deadLetter(batch.rejected + refused, of: batch)) { allSettled = false }
+        }
+        for batch in unsettled where batch.registrations == nil {
+            if !(await deadLetter(batch.rejected, of: batch)) { allSettled = false }
+        }
+        guard allSettled else {
+            throw AMQPError(
+                code: .connectionClosed,
+                reason:
+                    "intake messages could not be registered or dead-lettered; reconnecting so that the broker delivers them again"
+            )
+        }
+    }
+
+    /// Dead-letters `rejected` of `batch` with their `invalid` records; whether all were.
+    private func deadLetter(_ rejected: [SubmittedIntake.Rejected], of batch: SubmittedIntake) async -> Bool {
+        guard !rejected.isEmpty else { return true }
         let now = Timestamp.nowMilliseconds()
         let invalid = rejected.map { message in
             InvalidMessages.Message(
                 delivery: message.delivery, reason: message.reason, kind: message.kind,
                 record: RecordBuilder.invalidRequest(
                     body: message.delivery.body, isJSONObject: message.isJSONObject, summary: message.summary,
-                    correlationId: message.delivery.properties.correlationID, queue: queue,
+                    correlationId: message.delivery.properties.correlationID, queue: batch.queue,
                     redelivered: message.delivery.redelivered, reason: message.reason, now: now))
         }
-        let rejectedSettled = await InvalidMessages(appender: appender, metrics: metrics, logger: logger)
-            .settle(invalid, queue: queue, deadLetter: deadLetter)
-        return allSettled && rejectedSettled
-    }
-
-    /// A message refused by the classifier or by the engine, and why.
-    private struct Rejected: Sendable {
-        var delivery: AMQPDelivery
-        var reason: String
-        var summary: MTSRequestSummary?
-        var isJSONObject: Bool
-        var kind: RelayMetrics.DeadLetterReason
+        return await InvalidMessages(appender: appender, metrics: metrics, logger: logger)
+            .settle(invalid, queue: batch.queue, deadLetter: batch.deadLetter)
     }
 }

@@ -32,12 +32,14 @@ struct ReplyQueues: ConsumedQueues {
     func accept(
         _ batch: [ClassifiedDelivery<MTSReplySummary>], from queue: String, watermark: Int64?,
         session: ConsumerSessionContext
-    ) async {
+    ) async -> Never? {
         let messages = batch.map { item in
             incoming(item.delivery, item.message, queue: queue, session: session)
         }
         // One actor turn for the whole batch, then the watermark it read up to.
         await engine.receive(contentsOf: messages, watermark: watermark.map { (queue, $0) })
+        // The result loop acknowledges them.
+        return nil
     }
 
     /// Registers the delivery (the result loop finds it by token) and makes the engine's input.

@@ -45,7 +45,7 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
     func accept(
         _ batch: [ClassifiedDelivery<Upstream.Summary>], from queue: String, watermark: Int64?,
         session: ConsumerSessionContext
-    ) async throws {
+    ) async throws -> Never? {
         var valid: [(delivery: AMQPDelivery, payload: [UInt8])] = []
         var requests: [CorrelationRequest] = []
         var rejected: [(delivery: AMQPDelivery, reason: String, kind: RelayMetrics.DeadLetterReason)] = []
@@ -115,5 +115,7 @@ struct UpstreamQueue<Upstream: ActiveUpstream>: ConsumedQueues {
                     "\(upstream.name) messages could not be registered or dead-lettered; reconnecting so that the broker delivers them again"
             )
         }
+        // Settled here: an upstream's requests are few and each waits for an HTTP answer anyway.
+        return nil
     }
 }

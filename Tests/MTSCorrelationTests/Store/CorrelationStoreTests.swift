@@ -97,6 +97,53 @@ import Testing
         await killed.remove()
     }
 
+    /// The intake's pipeline: `submit` returns while the batch's commit is still held (a reply
+    /// matches it at once), and `durable` returns only once it committed.
+    @Test(arguments: StoreKind.allCases)
+    func aSubmittedRegistrationMatchesAtOnceAndIsDurableWhenDurableReturns(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
+        let killed = store.sibling()
+        let holding = Mutex(false)
+        let release = DispatchSemaphore(value: 0)
+        let heldTooLong = Mutex(false)
+        let engine = try await store.engine(
+            clock: ManualCorrelationClock(now: t0),
+            beforeCommit: {
+                guard holding.withLock({ $0 }) else { return }
+                // Held until the test releases it; 10 s at most, after which `submit` must
+                // have waited for this commit (the failure this test looks for).
+                if release.wait(timeout: .now() + 10) == .timedOut { heldTooLong.withLock { $0 = true } }
+            })
+        var reader = ResultReader(engine)
+        holding.withLock { $0 = true }
+        let submitted = try await engine.submit(contentsOf: [Fixtures.request("a")])
+        #expect(!heldTooLong.withLock { $0 }, "submit returned only after its commit")
+        guard case .success(.registered) = submitted.outcomes.first else {
+            Issue.record("submitted: \(submitted.outcomes)")
+            return
+        }
+        // In the table already: the reply matches (its result follows the commits).
+        await engine.receive(Fixtures.reply("a", token: 1))
+        #expect(await engine.outstandingCount == 0)
+
+        holding.withLock { $0 = false }
+        release.signal()
+        let outcomes = try await engine.durable([submitted])
+        guard case .success(.registered) = outcomes.first?.first else {
+            Issue.record("durable: \(outcomes)")
+            return
+        }
+        // Killed right after durable returned (the daemon acks now): the request is there.
+        try await store.capture(into: killed)
+        #expect(await reader.drain(engine).map(\.outcome) == [.matched])
+        await engine.shutdown()
+        let recovered = try await killed.engine(clock: ManualCorrelationClock(now: t0))
+        #expect(try await recovered.register(Fixtures.request("a")) == .alreadyRegistered)
+        await recovered.shutdown()
+        await store.remove()
+        await killed.remove()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func recoveryAfterAKillInTheMiddleOfABatch(_ kind: StoreKind) async throws {
         let store = try TestStore(kind)

@@ -71,6 +71,13 @@ struct MetricsLineTests {
             #expect(quantiles["p50"]! <= quantiles["p90"]! && quantiles["p90"]! <= quantiles["p99"]!)
             #expect(quantiles["p99"]! <= quantiles["max"]!)
         }
+        // Each stage's mean batch per interval: some interval moved a batch through all three.
+        let means = lines.compactMap { $0["meanBatch"] as? [String: Double] }
+        #expect(means.count == lines.count)
+        #expect(
+            means.contains { mean in ["consumed", "results", "sink"].allSatisfy { (mean[$0] ?? 0) >= 1 } },
+            "\(means)")
+        for mean in means { #expect((mean["results"] ?? 0) <= Double(ResultLoop.batchSize)) }
         #expect(try await harness.stop().status == 0)
         await harness.tearDown()
     }
@@ -89,7 +96,8 @@ struct MetricsLineTests {
             unacked: 1,
             matchedPerSecond: 0.2, replyLatency: .init(count: 2, p50: 1, p90: 2, p99: 2, max: 2),
             relayLatency: .init(count: 2, p50: 0.5, p90: 0.75, p99: 0.75, max: 0.75),
-            wait: .init(count: 1, p50: 300, p90: 300, p99: 300, max: 300))
+            wait: .init(count: 1, p50: 300, p90: 300, p99: 300, max: 300),
+            meanBatch: ["consumed": 12.25, "sink": 40])
         #expect(line.lagsBySource.map(\.name) == ["replies", "intake"])
         #expect(line.lagsBySource.map(\.lagMs) == [120, nil])
         let text = String(
@@ -101,6 +109,7 @@ struct MetricsLineTests {
             "sinks.file.failed=0",
             "pending=1", "oldestPendingAgeMs=1500", "relayLatencyMs.p99=0.75", "replyLatencyMs.count=2",
             "watermarkLagMs.replies.r=120", "watermarkLagMs.intake.i=unknown", "waitMs.p99=300",
+            "meanBatch.consumed=12.3", "meanBatch.sink=40.0",
         ] {
             #expect(text.contains(expected), "\(expected) missing in \(text)")
         }

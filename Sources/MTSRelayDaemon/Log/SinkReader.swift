@@ -149,6 +149,7 @@ final class SinkReader: Sendable {
                 records, logger: logger, mayEmit: mayEmit,
                 abandon: { !required && log.lastSeq - first >= maxBacklog })
             metrics.recordAccepted(sink: name, count: records.count)
+            metrics.recordBatch(.sink, size: records.count)
         } catch let error as AbandonedBatch {
             throw error
         } catch {

@@ -20,6 +20,10 @@ enum MetricCatalogue {
             "Transactions the store committed (group commit: each holds what queued meanwhile).",
         "mts_relay_store_rows_total": "Rows the store's transactions wrote (table changes and log entries).",
         "mts_relay_reconnects_total": "Broker connections made again after one was lost.",
+        "mts_relay_batches_total":
+            "Batches handed on, by stage: consumed (deliveries read at once), results (results the result loop took at once), sink (records a sink was given at once).",
+        "mts_relay_batch_items_total":
+            "Items in the batches of mts_relay_batches_total, by stage (their rates' ratio is the mean batch).",
         "mts_relay_dead_lettered_total":
             "Messages dead-lettered, by reason: invalid, store_refused (the store refused its values), gave_up.",
         "mts_relay_reply_latency": "Request to reply, from the messages' timestampUtc, in seconds.",

@@ -81,7 +81,17 @@ struct MetricsReporter: Service {
             },
             storeTotals: (statistics.transactions, statistics.effects),
             commitsPerSecond: previous == nil ? 0 : Double(commits) / seconds,
-            rowsPerCommit: commits > 0 ? Double(rows) / Double(commits) : 0)
+            rowsPerCommit: commits > 0 ? Double(rows) / Double(commits) : 0,
+            meanBatch: Dictionary(
+                uniqueKeysWithValues: RelayMetrics.BatchStage.allCases.map { stage in
+                    let key = stage.rawValue
+                    let batches =
+                        interval.counters.batches[key, default: 0] - (previous?.counters.batches[key] ?? 0)
+                    let items =
+                        interval.counters.batchItems[key, default: 0]
+                        - (previous?.counters.batchItems[key] ?? 0)
+                    return (key, batches > 0 ? Double(items) / Double(batches) : 0)
+                }))
     }
 
     private func log(_ line: MetricsLine) {
@@ -125,6 +135,8 @@ struct MetricsLine: Sendable {
     /// Store transactions a second in the interval, and their mean size in rows.
     var commitsPerSecond: Double = 0
     var rowsPerCommit: Double = 0
+    /// The mean batch of each ``RelayMetrics/BatchStage`` in the interval, by its name.
+    var meanBatch: [String: Double] = [:]
 
     /// The largest lag per source (`replies`, `intake`), for the systemd status; nil while one
     /// of the source's queues has no watermark yet.
@@ -191,6 +203,7 @@ struct MetricsLine: Sendable {
                 "commitsPerSecond": .stringConvertible((commitsPerSecond * 10).rounded() / 10),
                 "rowsPerCommit": .stringConvertible((rowsPerCommit * 10).rounded() / 10),
             ]),
+            "meanBatch": .dictionary(meanBatch.mapValues { .stringConvertible(($0 * 10).rounded() / 10) }),
         ]
         if let epoch { metadata["epoch"] = .stringConvertible(epoch) }
         for upstream in upstreams {

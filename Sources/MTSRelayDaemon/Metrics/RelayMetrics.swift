@@ -24,11 +24,25 @@ final class RelayMetrics: Sendable {
         /// oldest of them in milliseconds (0 while caught up).
         var sinkBacklog: [String: (records: Int64, oldestAgeMs: Int64)] = [:]
         var reconnects = 0
+        /// Batches handed on by each stage since start, and the items in them, by stage.
+        var batches: [String: Int] = [:]
+        var batchItems: [String: Int] = [:]
         /// Sinks whose last attempt failed and is being retried.
         var failingSinks: Set<String> = []
     }
 
     typealias Quantiles = MetricsQuantiles
+
+    /// Where the pipeline hands work on in batches (the store's transactions are counted by
+    /// the store itself: ``recordStoreCommits(_:rows:)``).
+    enum BatchStage: String, CaseIterable, Sendable {
+        /// The deliveries a consumer read at once (from any queue).
+        case consumed
+        /// The results the result loop took from the engine at once.
+        case results
+        /// The records a sink was given at once.
+        case sink
+    }
 
     struct Interval: Sendable {
         var counters: Counters
@@ -48,6 +62,9 @@ final class RelayMetrics: Sendable {
         static let storeCommits = "mts_relay_store_commits_total"
         static let storeRows = "mts_relay_store_rows_total"
         static let reconnects = "mts_relay_reconnects_total"
+        /// Batches a stage handed on, and the items in them (the mean batch is their ratio).
+        static let batches = "mts_relay_batches_total"
+        static let batchItems = "mts_relay_batch_items_total"
         /// Messages dead-lettered, by why: `invalid` (refused at classification),
         /// `store_refused` (the database refused its values), `gave_up` (too many attempts).
         static let deadLettered = "mts_relay_dead_lettered_total"
@@ -70,6 +87,8 @@ final class RelayMetrics: Sendable {
     private let replyLatencyTimer: CoreMetrics.Timer
     private let relayLatencyTimer: CoreMetrics.Timer
     private let waitTimer: CoreMetrics.Timer
+    /// Per stage, made up front: recorded once per batch without building a key.
+    private let batchCounters: [BatchStage: (batches: CoreMetrics.Counter, items: CoreMetrics.Counter)]
     private let status = Mutex<(failingSinks: Set<String>, unackedIntake: Int)>(([], 0))
     /// Each sink's backlog in each log, by `log|sink`.
     private let sinkProgress = Mutex<[String: (sink: String, records: Int64, oldestAgeMs: Int64)]>([:])
@@ -90,6 +109,17 @@ final class RelayMetrics: Sendable {
                     outcome,
                     CoreMetrics.Counter(
                         label: Label.results, dimensions: [("outcome", outcome.rawValue)], factory: factory)
+                )
+            })
+        batchCounters = Dictionary(
+            uniqueKeysWithValues: BatchStage.allCases.map { stage in
+                let dimensions = [("stage", stage.rawValue)]
+                return (
+                    stage,
+                    (
+                        CoreMetrics.Counter(label: Label.batches, dimensions: dimensions, factory: factory),
+                        CoreMetrics.Counter(label: Label.batchItems, dimensions: dimensions, factory: factory)
+                    )
                 )
             })
         _ = counter(Label.unrouted)
@@ -139,6 +169,12 @@ final class RelayMetrics: Sendable {
     func recordRetry(sink: String) {
         counter(Label.sinkRetried, ("sink", sink)).increment()
         status.withLock { _ = $0.failingSinks.insert(sink) }
+    }
+    /// One batch of `size` items handed on by `stage`.
+    func recordBatch(_ stage: BatchStage, size: Int) {
+        guard let counters = batchCounters[stage] else { return }
+        counters.batches.increment()
+        counters.items.increment(by: size)
     }
     /// Transactions the store committed, and the rows (effects and log entries) in them.
     func recordStoreCommits(_ commits: Int, rows: Int) {
@@ -218,6 +254,8 @@ final class RelayMetrics: Sendable {
             )
         }
         counters.reconnects = logLine.counter(Label.reconnects)
+        counters.batches = logLine.counters(Label.batches)
+        counters.batchItems = logLine.counters(Label.batchItems)
         counters.failingSinks = status.withLock { $0.failingSinks }
         return Interval(
             counters: counters, replyLatency: logLine.takeQuantiles(Label.replyLatency),

@@ -112,6 +112,7 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
                 continue
             }
             metrics.recordConsumed(queue: queue, count: batch.count)
+            metrics.recordBatch(.consumed, size: batch.count)
             let readAt = Timestamp.nowMilliseconds()
             let classified = batch.map { delivery in
                 ClassifiedDelivery(

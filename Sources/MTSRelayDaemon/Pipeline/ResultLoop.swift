@@ -32,6 +32,7 @@ struct ResultLoop: Service {
                 while await backlog.waitWhileRequiredSinkBehind(),
                     let batch = await engine.results.next(max: Self.batchSize)
                 {
+                    metrics.recordBatch(.results, size: batch.count)
                     await append(batch, acknowledgements: acknowledgements)
                 }
             }

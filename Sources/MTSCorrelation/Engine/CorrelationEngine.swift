@@ -27,10 +27,13 @@
 /// ## At-least-once: durable decisions, confirmed results
 /// The store holds outstanding requests and the tombstones of resolved ones.
 /// - A registration is written before ``register(_:)`` returns.
-/// - With the store on, a decision (`matched`, `timeout`) is written before its result appears
-///   on ``results``: the store's writer thread emits results only after the batch holding their
-///   effects has committed, in order. So a result is never taken back, and a restart never
-///   decides a request differently from what a sink may already have seen.
+/// - With the store on, a decision (`matched`, `timeout`) is queued for the store as its result
+///   appears on ``results``, and its record, appended after it, commits in the same transaction
+///   or a later one (the store's writer thread keeps the order). Nothing outside sees a result
+///   before its record commits (sinks read committed records, deliveries are acknowledged after
+///   that commit), so a result is never taken back, and a restart never decides a request
+///   differently from what a sink may already have seen. A reply thus waits for one commit,
+///   its decision's and its record's together, not for two in a row.
 /// - ``appendToLog(_:confirming:)`` (or ``confirm(_:)``) records that the results' records are
 ///   durable (in the log of results). Until then a tombstone keeps its request body.
 ///
@@ -45,8 +48,8 @@
 ///   the same outcome again. Replies waiting in their unmatched grace are not stored either: they
 ///   are unacked deliveries, which the broker redelivers.
 ///
-/// A crash inside a batch loses only decisions whose results were never emitted; they are made
-/// again after the restart.
+/// A crash inside a batch loses only decisions whose records were not committed; their replies
+/// were not acknowledged, and they are made again after the restart.
 ///
 /// ## Startup and backlog
 /// After a start both watermarks are unknown, so nothing times out and nothing is declared
@@ -88,7 +91,7 @@ public actor CorrelationEngine {
         let location = storePath.map { StoreLocation.sqlite(path: $0) } ?? .memory
         let store = try location.makeBackend().map { makeBackend throws(CorrelationStoreError) in
             try CorrelationStore.openBlocking(
-                location: location.description, emit: results, makeBackend: makeBackend)
+                location: location.description, makeBackend: makeBackend)
         }
         try self.init(configuration: configuration, clock: clock, results: results, store: store)
     }
@@ -116,7 +119,7 @@ public actor CorrelationEngine {
         var store: CorrelationStore?
         if let makeBackend = location.makeBackend(fence: fence) {
             store = try await CorrelationStore.open(
-                location: location.description, emit: results, makeBackend: makeBackend)
+                location: location.description, makeBackend: makeBackend)
         }
         try self.init(configuration: configuration, clock: clock, results: results, store: store)
     }
@@ -140,7 +143,8 @@ public actor CorrelationEngine {
                 store.beginClose()
                 throw error
             }
-            store.enqueue(recovered.step.effects, thenEmit: recovered.step.results)
+            store.enqueue(recovered.step.effects)
+            results.append(recovered.step.results)
             for result in recovered.step.results {
                 if let effect = result.persistOnConfirm { unconfirmed[result.id] = effect }
             }
@@ -487,10 +491,10 @@ public actor CorrelationEngine {
             for result in step.results {
                 if let effect = result.persistOnConfirm { unconfirmed[result.id] = effect }
             }
-            store.enqueue(step.effects, thenEmit: step.results)
-        } else {
-            results.append(step.results)
+            // The results go out now: their records follow their effects into the store.
+            store.enqueue(step.effects)
         }
+        results.append(step.results)
         let free = configuration.capacity - core.outstandingCount
         if free > 0 { capacityWaiters.resume(upTo: free) }
     }

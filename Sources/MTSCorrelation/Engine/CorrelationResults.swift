@@ -16,9 +16,6 @@ import Synchronization
 /// replies — are always accepted, even past `capacity`: refusing them would block the caller,
 /// and their number is already bounded by the inputs the caller holds unacknowledged (its
 /// prefetch).
-///
-/// With the store on, results count from the moment they are decided, while they wait for their
-/// transaction to commit.
 public final class CorrelationResults: AsyncSequence, Sendable {
     public typealias Element = CorrelationResult
 
@@ -27,13 +24,11 @@ public final class CorrelationResults: AsyncSequence, Sendable {
 
     private struct State {
         var buffer = Deque<CorrelationResult>()
-        /// Decided, counted, but not appended yet (waiting for their store commit).
-        var inTransit = 0
         var finished = false
         var consumer: CheckedContinuation<Void, Never>?
         var roomWaiter: CheckedContinuation<Void, Never>?
 
-        var queued: Int { buffer.count + inTransit }
+        var queued: Int { buffer.count }
     }
 
     private let state = Mutex(State())
@@ -72,7 +67,7 @@ public final class CorrelationResults: AsyncSequence, Sendable {
         }
     }
 
-    /// Results waiting to be taken (and, store on, waiting for their commit).
+    /// Results waiting to be taken.
     public var count: Int { state.withLock { $0.queued } }
 
     /// Whether a consumer waits for results, and whether the timer loop waits for room: what
@@ -134,28 +129,10 @@ public final class CorrelationResults: AsyncSequence, Sendable {
     /// How many more results the timer loop may make now.
     var room: Int { state.withLock { Swift.max(0, capacity - $0.queued) } }
 
-    /// Appends decided results (store off).
+    /// Appends decided results.
     func append(_ results: [CorrelationResult]) {
         guard !results.isEmpty else { return }
         state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard !state.finished else { return nil }
-            state.buffer.append(contentsOf: results)
-            defer { state.consumer = nil }
-            return state.consumer
-        }?.resume()
-    }
-
-    /// Counts results that will be appended after their store commit.
-    func reserve(_ count: Int) {
-        guard count > 0 else { return }
-        state.withLock { $0.inTransit += count }
-    }
-
-    /// Appends results counted by ``reserve(_:)`` (the store's writer thread, after the commit).
-    func deliverReserved(_ results: [CorrelationResult]) {
-        guard !results.isEmpty else { return }
-        state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.inTransit -= results.count
             guard !state.finished else { return nil }
             state.buffer.append(contentsOf: results)
             defer { state.consumer = nil }

@@ -2,8 +2,9 @@
 public enum PersistenceEffect: Sendable, Hashable {
     /// A new outstanding request. Made durable before registration returns.
     case insert(PersistedRequest)
-    /// A request became a tombstone. Made durable before its result is emitted; the request
-    /// body stays in the store until the result is confirmed.
+    /// A request became a tombstone. Made durable in the same transaction as its result's
+    /// record or an earlier one; the request body stays in the store until the result is
+    /// confirmed.
     case resolve(correlationId: String, state: PersistedRequest.State, resolvedAt: Int64, replyHash: UInt64?)
     /// The resolving result's record is durable (in the log of results): the body is dropped,
     /// and a timeout is not emitted again after a restart. Made durable before ``CorrelationEngine/confirm(_:)`` returns.

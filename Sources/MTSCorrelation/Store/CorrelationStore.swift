@@ -3,8 +3,9 @@ import Foundation
 import Synchronization
 
 /// The durable side of the pending table: one writer thread that commits queued effects in
-/// batched transactions (group commit) through a ``StoreBackend`` (SQLite or PostgreSQL), and
-/// emits results only once the transaction holding their effects has committed.
+/// batched transactions (group commit) through a ``StoreBackend`` (SQLite or PostgreSQL), in
+/// the order queued: a decision commits in the same transaction as its result's record or in an
+/// earlier one.
 ///
 /// ## Threading
 /// Writes never run on Swift's cooperative pool or on a NIO event loop: callers enqueue effects
@@ -23,14 +24,12 @@ final class CorrelationStore: @unchecked Sendable {
     let location: String
 
     private var backend: (any StoreBackend)?
-    private let emit: CorrelationResults
     /// ``StoreTestHooks/beforeCommit`` as it was when the store opened (nil in production).
     private let beforeCommit: (@Sendable () -> Void)?
 
     private enum Job {
         case effect(PersistenceEffect)
         case barrier(CheckedContinuation<Void, any Error>)
-        case emit([CorrelationResult])
         case append([ResultLogDraft])
         case moveCursor(SinkCursor)
         case purgeLog(throughSeq: Int64, before: Int64)
@@ -59,20 +58,19 @@ final class CorrelationStore: @unchecked Sendable {
     /// The next entry's position; the writer thread's alone.
     private var nextSeq: Int64 = 1
 
-    private init(location: String, emit: CorrelationResults) {
+    private init(location: String) {
         self.location = location
-        self.emit = emit
         beforeCommit = StoreTestHooks.beforeCommit
     }
 
     /// Opens a store on a new writer thread, which runs `makeBackend` and reads the rows; calls
     /// `opened` (on that thread) with the store or the failure.
     private static func start(
-        location: String, emit: CorrelationResults,
+        location: String,
         makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend,
         opened: @escaping @Sendable (Result<CorrelationStore, CorrelationStoreError>) -> Void
     ) {
-        let store = CorrelationStore(location: location, emit: emit)
+        let store = CorrelationStore(location: location)
         let thread = Thread {
             do throws(CorrelationStoreError) {
                 let backend = try makeBackend()
@@ -101,12 +99,12 @@ final class CorrelationStore: @unchecked Sendable {
     /// Opens the store, blocking the calling thread until the writer thread has opened the
     /// database and read its rows (the SQLite engine initialiser, which is synchronous).
     static func openBlocking(
-        location: String, emit: CorrelationResults,
+        location: String,
         makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend
     ) throws(CorrelationStoreError) -> CorrelationStore {
         let outcome = Mutex<Result<CorrelationStore, CorrelationStoreError>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        start(location: location, emit: emit, makeBackend: makeBackend) {
+        start(location: location, makeBackend: makeBackend) {
             result in
             outcome.withLock { $0 = result }
             done.signal()
@@ -118,12 +116,12 @@ final class CorrelationStore: @unchecked Sendable {
     /// Opens the store; suspends (blocking no thread of the caller's) until the writer thread
     /// has opened the database and read its rows.
     static func open(
-        location: String, emit: CorrelationResults,
+        location: String,
         makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend
     ) async throws(CorrelationStoreError) -> CorrelationStore {
         let result = await withCheckedContinuation {
             (continuation: CheckedContinuation<Result<CorrelationStore, CorrelationStoreError>, Never>) in
-            start(location: location, emit: emit, makeBackend: makeBackend) {
+            start(location: location, makeBackend: makeBackend) {
                 continuation.resume(returning: $0)
             }
         }
@@ -132,16 +130,11 @@ final class CorrelationStore: @unchecked Sendable {
 
     // MARK: Enqueueing (any thread)
 
-    /// Queues effects for the next transaction, and results to emit once it has committed
-    /// (in queue order, so the result stream keeps the engine's order). Does not wait.
-    func enqueue(_ effects: [PersistenceEffect], thenEmit results: [CorrelationResult] = []) {
-        guard !effects.isEmpty || !results.isEmpty else { return }
+    /// Queues effects for the next transaction. Does not wait.
+    func enqueue(_ effects: [PersistenceEffect]) {
+        guard !effects.isEmpty else { return }
         condition.lock()
         for effect in effects { pending.append(.effect(effect)) }
-        if !results.isEmpty {
-            emit.reserve(results.count)
-            pending.append(.emit(results))
-        }
         condition.signal()
         condition.unlock()
     }
@@ -406,10 +399,6 @@ final class CorrelationStore: @unchecked Sendable {
                     } else {
                         continuation.resume()
                     }
-                case .emit(let results):
-                    // Never emit a decision that is not durable: after a failure the engine stops.
-                    guard batchError == nil else { continue }
-                    emit.deliverReserved(results)
                 }
             }
         }

@@ -276,6 +276,57 @@ import Testing
         await store.remove()
     }
 
+    /// A result goes out before its decision commits (a reply waits for one commit, not two);
+    /// its record follows the decision into the store. Killed before that commit, the decision
+    /// and the record are lost together: the reply was never acknowledged, and its redelivery
+    /// is decided again.
+    @Test(arguments: StoreKind.allCases)
+    func aResultGoesOutBeforeItsDecisionCommitsAndACrashLosesBothTogether(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
+        let killed = store.sibling()
+        let armed = Mutex(false)
+        let release = DispatchSemaphore(value: 0)
+        let heldTooLong = Mutex(false)
+        let engine = try await store.engine(
+            clock: ManualCorrelationClock(now: t0),
+            beforeCommit: {
+                guard armed.withLock({ $0 }) else { return }
+                armed.withLock { $0 = false }
+                store.captureBlocking(into: killed)
+                // Held until the test has the result; 10 s at most, after which the result
+                // must have waited for this commit (the failure this test looks for).
+                if release.wait(timeout: .now() + 10) == .timedOut { heldTooLong.withLock { $0 = true } }
+            })
+        var reader = ResultReader(engine)
+        try await engine.register(Fixtures.request("a"))
+        armed.withLock { $0 = true }
+        await engine.receive(Fixtures.reply("a", token: 1, body: "r1"))
+        let results = await reader.drain(engine)
+        #expect(!heldTooLong.withLock { $0 }, "the result waited for its decision's commit")
+        release.signal()
+        #expect(results.map(\.outcome) == [.matched])
+        try #require(results.count == 1)
+        let draft = ResultLogDraft(
+            outcome: "matched", operation: "ticket", correlationId: "a", json: Array("{}".utf8))
+        try await engine.appendToLog([draft], confirming: [results[0].id])
+        try await engine.log.waitDurable()
+        #expect(engine.log.lastSeq == 1)
+        await engine.shutdown()
+
+        // The copy was taken inside the first transaction after the reply, before its COMMIT.
+        let recovered = try await killed.engine(clock: ManualCorrelationClock(now: t0))
+        #expect(await recovered.outstandingCount == 1)
+        #expect(recovered.log.lastSeq == 0)
+        reader = ResultReader(recovered)
+        await recovered.receive(Fixtures.reply("a", token: 2, redelivered: true, body: "r1"))
+        let again = await reader.drain(recovered)
+        #expect(again.map(\.outcome) == [.matched])
+        #expect(again.map(\.alreadyRecorded) == [false])
+        await recovered.shutdown()
+        await store.remove()
+        await killed.remove()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func anUnconfirmedTimeoutIsEmittedAgainAfterRestartAndAConfirmedOneIsNot(_ kind: StoreKind) async throws {
         let store = try TestStore(kind)

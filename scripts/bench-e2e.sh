@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end benchmark, in one run on the same broker (127.0.0.1:5672, guest/guest):
 #   1. ceiling: Benchmarks/ceiling/ceiling.c (raw librabbitmq, -O2), two at once, drains N
-#      pre-filled requests and N replies at prefetch 200, acking per message, then with
+#      pre-filled requests and N replies at the relay's default prefetch (1 000), acking per message, then with
 #      multiple=true every 100; the broker's CPU (beam.smp) is read around it and around the
 #      relay's drain, for the CPU per message of each;
 #      fill: the same tool publishes 2N persistent messages (confirm mode, at most FILL_WINDOW
@@ -22,7 +22,8 @@
 # Replies are mts-sim's (real ticket/cancel/casino replies, a few hundred bytes each).
 # Pre-filling is never timed. Queues are BENCH-<pid>-*, deleted at exit.
 #   BENCH_N (50000)  BENCH_LIVE_SECONDS (15)  BENCH_LOW_RATE (1000 exchanges/s, an extra live point)
-#   BENCH_PREFETCH (200: the relay's and the ceiling's prefetch; the batched ceiling acks every half)
+#   BENCH_PREFETCH (1000, the relay's default: the relay's and the ceiling's prefetch; the batched
+#   ceiling acks every half)
 #   BENCH_SKIP_BUILD=1 to use the existing builds  BENCH_KEEP=1 to keep the temp dir (logs)
 #   BENCH_PROFILE=1 records the drain with perf (cpu-clock, call graphs) and prints its top costs
 set -euo pipefail
@@ -31,7 +32,7 @@ root=$PWD
 
 N="${BENCH_N:-50000}"
 LIVE_SECONDS="${BENCH_LIVE_SECONDS:-15}"
-PREFETCH="${BENCH_PREFETCH:-200}"
+PREFETCH="${BENCH_PREFETCH:-1000}"
 ACK_EVERY=$((PREFETCH / 2))   # batched ceiling: multiple=true every prefetch/2 deliveries
 FILL_WINDOW=4096         # unconfirmed publishes at most, for the C fill and mts-sim alike
 FILL_BODY=390            # bytes: mts-sim's mean message (requests ~432, replies ~350)

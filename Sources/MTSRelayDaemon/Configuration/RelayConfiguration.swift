@@ -52,7 +52,10 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var queue: String = "mts-relay.intake"
         /// Defaults to `broker.url`; `MTS_RELAY_INTAKE_URL` wins.
         public var url: String?
-        public var prefetch: Int = 200
+        /// Unacknowledged messages at most. A message stays unacknowledged until its commit, so
+        /// the window must cover the deliveries of a few commits: 1 000 drained ~30 % faster
+        /// than 200 (docs/performance.md) for ~10 MiB more at full drain.
+        public var prefetch: Int = 1000
         /// How long a message may be on its way from the broker: a caught-up consumer's
         /// watermark is the clock minus this.
         public var transitAllowanceMs: Int = 100
@@ -64,7 +67,8 @@ public struct RelayConfiguration: Sendable, Equatable {
     public struct Replies: Sendable, Equatable {
         /// MTS reply queues, consumed as they are (declared only when missing).
         public var queues: [String] = ["mts-relay.replies"]
-        public var prefetch: Int = 200
+        /// As the intake's: a reply is unacknowledged until its record commits.
+        public var prefetch: Int = 1000
         /// An unknown reply is `unmatched` once the intake watermark passes its timestamp plus this.
         public var unmatchedGraceMs: Int = 2000
         /// How long a reply may be on its way from the broker: a caught-up consumer's

@@ -103,21 +103,12 @@ import Testing
     func aSubmittedRegistrationMatchesAtOnceAndIsDurableWhenDurableReturns(_ kind: StoreKind) async throws {
         let store = try TestStore(kind)
         let killed = store.sibling()
-        let holding = Mutex(false)
-        let release = DispatchSemaphore(value: 0)
-        let heldTooLong = Mutex(false)
-        let engine = try await store.engine(
-            clock: ManualCorrelationClock(now: t0),
-            beforeCommit: {
-                guard holding.withLock({ $0 }) else { return }
-                // Held until the test releases it; 10 s at most, after which `submit` must
-                // have waited for this commit (the failure this test looks for).
-                if release.wait(timeout: .now() + 10) == .timedOut { heldTooLong.withLock { $0 = true } }
-            })
+        let gate = CommitGate()
+        let engine = try await store.engine(clock: ManualCorrelationClock(now: t0), beforeCommit: gate.hook)
         var reader = ResultReader(engine)
-        holding.withLock { $0 = true }
+        gate.arm()
         let submitted = try await engine.submit(contentsOf: [Fixtures.request("a")])
-        #expect(!heldTooLong.withLock { $0 }, "submit returned only after its commit")
+        #expect(!gate.heldTooLong, "submit returned only after its commit")
         guard case .success(.registered) = submitted.outcomes.first else {
             Issue.record("submitted: \(submitted.outcomes)")
             return
@@ -126,8 +117,7 @@ import Testing
         await engine.receive(Fixtures.reply("a", token: 1))
         #expect(await engine.outstandingCount == 0)
 
-        holding.withLock { $0 = false }
-        release.signal()
+        gate.release()
         let outcomes = try await engine.durable([submitted])
         guard case .success(.registered) = outcomes.first?.first else {
             Issue.record("durable: \(outcomes)")
@@ -284,26 +274,15 @@ import Testing
     func aResultGoesOutBeforeItsDecisionCommitsAndACrashLosesBothTogether(_ kind: StoreKind) async throws {
         let store = try TestStore(kind)
         let killed = store.sibling()
-        let armed = Mutex(false)
-        let release = DispatchSemaphore(value: 0)
-        let heldTooLong = Mutex(false)
-        let engine = try await store.engine(
-            clock: ManualCorrelationClock(now: t0),
-            beforeCommit: {
-                guard armed.withLock({ $0 }) else { return }
-                armed.withLock { $0 = false }
-                store.captureBlocking(into: killed)
-                // Held until the test has the result; 10 s at most, after which the result
-                // must have waited for this commit (the failure this test looks for).
-                if release.wait(timeout: .now() + 10) == .timedOut { heldTooLong.withLock { $0 = true } }
-            })
+        let gate = CommitGate { store.captureBlocking(into: killed) }
+        let engine = try await store.engine(clock: ManualCorrelationClock(now: t0), beforeCommit: gate.hook)
         var reader = ResultReader(engine)
         try await engine.register(Fixtures.request("a"))
-        armed.withLock { $0 = true }
+        gate.arm()
         await engine.receive(Fixtures.reply("a", token: 1, body: "r1"))
         let results = await reader.drain(engine)
-        #expect(!heldTooLong.withLock { $0 }, "the result waited for its decision's commit")
-        release.signal()
+        #expect(!gate.heldTooLong, "the result waited for its decision's commit")
+        gate.release()
         #expect(results.map(\.outcome) == [.matched])
         try #require(results.count == 1)
         let draft = ResultLogDraft(

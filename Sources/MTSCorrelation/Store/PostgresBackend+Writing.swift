@@ -294,6 +294,8 @@ extension PostgresBackend {
                         """, binds: binds))
         }
         if let purge = log.purge {
+            // What is old enough is a prefix of the log (see SQLiteBackend's purge): found from
+            // the oldest entry, not by reading every entry up to the cursor.
             var binds = PostgresBindings()
             binds.append(group)
             binds.append(purge.throughSeq)
@@ -301,7 +303,10 @@ extension PostgresBackend {
             queries.append(
                 PostgresQuery(
                     unsafeSQL: """
-                        DELETE FROM \(PostgresSchema.logTable) WHERE group_name = $1 AND seq <= $2 AND appended_at < $3
+                        DELETE FROM \(PostgresSchema.logTable) WHERE group_name = $1 AND seq <= LEAST($2, coalesce(
+                            (SELECT seq - 1 FROM \(PostgresSchema.logTable)
+                             WHERE group_name = $1 AND seq <= $2 AND appended_at >= $3 ORDER BY seq LIMIT 1),
+                            $2))
                         """, binds: binds))
         }
         return queries

@@ -111,8 +111,18 @@ final class SQLiteBackend: StoreBackend {
                 ON CONFLICT(sink) DO UPDATE SET seq = excluded.seq
                 WHERE sink_cursor.generation = excluded.generation
                 """)
+            // Entries are appended in seq order at a clock that moves forward, so what is old
+            // enough is a prefix: it ends before the first entry appended at or after the bound,
+            // found by reading from the oldest. One upper bound, so that SQLite searches the
+            // rowid range: `seq <= ?1 AND appended_at < ?2` (or two bounds) read every entry up
+            // to the cursor, ~1 KB each, every 10 s: 115 ms for 200 000 entries, and a
+            // 200 ms stall of every reply waiting for that commit.
             purgeLogStatement = try connection.prepare(
-                "DELETE FROM result_log WHERE seq <= ? AND appended_at < ?")
+                """
+                DELETE FROM result_log WHERE seq <= min(?1, coalesce(
+                    (SELECT seq - 1 FROM result_log WHERE seq <= ?1 AND appended_at >= ?2 ORDER BY seq LIMIT 1),
+                    ?1))
+                """)
             readLogStatement = try connection.prepare(
                 """
                 SELECT seq, appended_at, outcome, operation, correlation_id, record FROM result_log

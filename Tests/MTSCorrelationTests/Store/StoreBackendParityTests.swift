@@ -94,7 +94,7 @@ import Testing
         let (appends, staleMove) = (first, stale)
         let directory = try TemporaryDirectory()
         let group = TestPostgres.uniqueGroup("log-parity")
-        let (sqlite, postgres) = try await TestPostgres.onOwnThread {
+        let (sqlite, postgres, oldest) = try await TestPostgres.onOwnThread {
             let sqlite = try SQLiteBackend(path: directory.file("log.sqlite"))
             let postgres = try PostgresBackend(url: TestPostgres.url, group: group)
             defer {
@@ -115,8 +115,20 @@ import Testing
                 state.cursors.sort { $0.sink < $1.sink }
                 return (state, try backend.readLog(after: 2, limit: 3))
             }
-            return (try read(sqlite), try read(postgres))
+            let (readSQLite, readPostgres) = (try read(sqlite), try read(postgres))
+            // Through the end but only what was appended before 4.5 s: seqs 3 and 4 go, the
+            // time bound stopping the purge short of the cursor.
+            var timeBound = LogChanges()
+            timeBound.purge = (throughSeq: 6, before: 4_500)
+            for backend in [sqlite, postgres] as [any StoreBackend] {
+                try backend.write([], log: timeBound, beforeCommit: nil)
+            }
+            return (
+                readSQLite, readPostgres,
+                [try sqlite.readLogState().oldest?.seq, try postgres.readLogState().oldest?.seq]
+            )
         }
+        #expect(oldest == [5, 5])
         #expect(sqlite.0.lastSeq == 6)
         #expect(sqlite.0.oldest?.seq == 3)
         #expect(sqlite.0.oldest?.appendedAt == 3_000)

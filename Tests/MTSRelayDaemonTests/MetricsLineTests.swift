@@ -78,6 +78,10 @@ struct MetricsLineTests {
             means.contains { mean in ["consumed", "results", "sink"].allSatisfy { (mean[$0] ?? 0) >= 1 } },
             "\(means)")
         for mean in means { #expect((mean["results"] ?? 0) <= Double(ResultLoop.batchSize)) }
+        // The store's commit times: the longest of an interval is at least its mean.
+        let stores = lines.compactMap { $0["store"] as? [String: Double] }
+        #expect(stores.contains { ($0["meanCommitMs"] ?? 0) > 0 }, "\(stores)")
+        for store in stores { #expect((store["longestCommitMs"] ?? 0) >= (store["meanCommitMs"] ?? 0)) }
         #expect(try await harness.stop().status == 0)
         await harness.tearDown()
     }
@@ -97,7 +101,7 @@ struct MetricsLineTests {
             matchedPerSecond: 0.2, replyLatency: .init(count: 2, p50: 1, p90: 2, p99: 2, max: 2),
             relayLatency: .init(count: 2, p50: 0.5, p90: 0.75, p99: 0.75, max: 0.75),
             wait: .init(count: 1, p50: 300, p90: 300, p99: 300, max: 300),
-            meanBatch: ["consumed": 12.25, "sink": 40])
+            meanCommitMs: 1.234, longestCommitMs: 9.5, meanBatch: ["consumed": 12.25, "sink": 40])
         #expect(line.lagsBySource.map(\.name) == ["replies", "intake"])
         #expect(line.lagsBySource.map(\.lagMs) == [120, nil])
         let text = String(
@@ -109,7 +113,8 @@ struct MetricsLineTests {
             "sinks.file.failed=0",
             "pending=1", "oldestPendingAgeMs=1500", "relayLatencyMs.p99=0.75", "replyLatencyMs.count=2",
             "watermarkLagMs.replies.r=120", "watermarkLagMs.intake.i=unknown", "waitMs.p99=300",
-            "meanBatch.consumed=12.3", "meanBatch.sink=40.0",
+            "meanBatch.consumed=12.3", "meanBatch.sink=40.0", "store.meanCommitMs=1.23",
+            "store.longestCommitMs=9.5",
         ] {
             #expect(text.contains(expected), "\(expected) missing in \(text)")
         }

@@ -467,6 +467,9 @@ public actor CorrelationEngine {
     public var waitingRegistrationCount: Int { capacityWaiters.count }
     /// The store's batch figures, when the store is on.
     public var storeStatistics: CorrelationStoreStatistics? { store?.currentStatistics }
+    /// As ``storeStatistics``; the longest recent transaction is the longest since the previous
+    /// call (one reader: the metrics line).
+    public func takeStoreStatistics() -> CorrelationStoreStatistics? { store?.takeStatistics() }
 
     // MARK: Internals
 

@@ -246,6 +246,16 @@ final class CorrelationStore: @unchecked Sendable {
         return statistics
     }
 
+    /// The figures, and a new start for the longest recent transaction.
+    func takeStatistics() -> CorrelationStoreStatistics {
+        condition.lock()
+        defer {
+            statistics.longestRecentTransactionNanoseconds = 0
+            condition.unlock()
+        }
+        return statistics
+    }
+
     /// Commits what is queued, stops the writer thread and closes the database; returns once
     /// done (at most one transaction's time), suspending, never blocking the caller's thread.
     /// Safe to call more than once.

@@ -8,6 +8,9 @@ public struct CorrelationStoreStatistics: Sendable, Hashable {
     public var largestTransaction = 0
     /// The longest transaction, in nanoseconds.
     public var longestTransactionNanoseconds: UInt64 = 0
+    /// The longest transaction since the figures were last taken
+    /// (``CorrelationEngine/takeStoreStatistics()``), in nanoseconds.
+    public var longestRecentTransactionNanoseconds: UInt64 = 0
     /// All transactions' time together, in nanoseconds.
     public var totalNanoseconds: UInt64 = 0
     /// Effects the database refused for their values (data errors), left out of their batch.
@@ -21,6 +24,7 @@ public struct CorrelationStoreStatistics: Sendable, Hashable {
         effects += count
         largestTransaction = max(largestTransaction, count)
         longestTransactionNanoseconds = max(longestTransactionNanoseconds, nanoseconds)
+        longestRecentTransactionNanoseconds = max(longestRecentTransactionNanoseconds, nanoseconds)
         totalNanoseconds += nanoseconds
     }
 }

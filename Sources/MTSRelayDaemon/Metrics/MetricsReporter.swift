@@ -57,12 +57,15 @@ struct MetricsReporter: Service {
         let matchedBefore = previous?.counters.results["matched"] ?? 0
         let seconds = max(Double(elapsed.nanoseconds) / 1e9, 0.001)
         // The store's figures are the term's since it opened: a smaller count is a new term.
-        let statistics = await engine?.storeStatistics ?? CorrelationStoreStatistics()
-        let before = previous?.storeTotals ?? (commits: 0, rows: 0)
+        let statistics = await engine?.takeStoreStatistics() ?? CorrelationStoreStatistics()
+        let before = previous?.storeTotals ?? (commits: 0, rows: 0, nanoseconds: 0)
         let commits =
             statistics.transactions >= before.commits
             ? statistics.transactions - before.commits : statistics.transactions
         let rows = statistics.effects >= before.rows ? statistics.effects - before.rows : statistics.effects
+        let nanoseconds =
+            statistics.transactions >= before.commits
+            ? statistics.totalNanoseconds &- before.nanoseconds : statistics.totalNanoseconds
         if previous != nil { metrics.recordStoreCommits(commits, rows: rows) }
         return MetricsLine(
             role: term.role, epoch: term.epoch,
@@ -79,9 +82,11 @@ struct MetricsReporter: Service {
                 let (counters, latency) = upstream.takeInterval()
                 return UpstreamLine(name: upstream.name, counters: counters, latency: latency)
             },
-            storeTotals: (statistics.transactions, statistics.effects),
+            storeTotals: (statistics.transactions, statistics.effects, statistics.totalNanoseconds),
             commitsPerSecond: previous == nil ? 0 : Double(commits) / seconds,
             rowsPerCommit: commits > 0 ? Double(rows) / Double(commits) : 0,
+            meanCommitMs: commits > 0 ? Double(nanoseconds) / Double(commits) / 1e6 : 0,
+            longestCommitMs: Double(statistics.longestRecentTransactionNanoseconds) / 1e6,
             meanBatch: Dictionary(
                 uniqueKeysWithValues: RelayMetrics.BatchStage.allCases.map { stage in
                     let key = stage.rawValue
@@ -130,11 +135,15 @@ struct MetricsLine: Sendable {
     var wait = RelayMetrics.Quantiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0)
     /// The active upstreams' figures.
     var upstreams: [UpstreamLine] = []
-    /// The current term's store transactions and rows since it opened.
-    var storeTotals: (commits: Int, rows: Int) = (0, 0)
+    /// The current term's store transactions, rows and time in them since it opened.
+    var storeTotals: (commits: Int, rows: Int, nanoseconds: UInt64) = (0, 0, 0)
     /// Store transactions a second in the interval, and their mean size in rows.
     var commitsPerSecond: Double = 0
     var rowsPerCommit: Double = 0
+    /// The interval's transactions' mean and longest time, write to commit (the disk's fsync
+    /// or PostgreSQL's round trips).
+    var meanCommitMs: Double = 0
+    var longestCommitMs: Double = 0
     /// The mean batch of each ``RelayMetrics/BatchStage`` in the interval, by its name.
     var meanBatch: [String: Double] = [:]
 
@@ -202,6 +211,8 @@ struct MetricsLine: Sendable {
             "store": .dictionary([
                 "commitsPerSecond": .stringConvertible((commitsPerSecond * 10).rounded() / 10),
                 "rowsPerCommit": .stringConvertible((rowsPerCommit * 10).rounded() / 10),
+                "meanCommitMs": .stringConvertible((meanCommitMs * 100).rounded() / 100),
+                "longestCommitMs": .stringConvertible((longestCommitMs * 100).rounded() / 100),
             ]),
             "meanBatch": .dictionary(meanBatch.mapValues { .stringConvertible(($0 * 10).rounded() / 10) }),
         ]

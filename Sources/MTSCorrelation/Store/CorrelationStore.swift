@@ -39,6 +39,12 @@ final class CorrelationStore: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var pending: [Job] = []
+    /// Cursor moves waiting to ride with the next transaction, by sink, since `deferredSince`.
+    private var deferredCursors: [String: SinkCursor] = [:]
+    private var deferredSince = DispatchTime.now()
+    /// The longest a cursor move waits for company: what a kill -9 may repeat, at most, on top
+    /// of the batch a sink was delivering.
+    static let cursorDelay = DispatchTimeInterval.milliseconds(5)
     private var failure: CorrelationStoreError?
     private var closing = false
     private var writerFinished = false
@@ -150,9 +156,19 @@ final class CorrelationStore: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Queues a move of a sink's cursor (made only at its generation). Does not wait.
+    /// Queues a move of a sink's cursor (made only at its generation). Does not wait, and does
+    /// not wake the writer: the move rides with the next transaction, or commits alone after
+    /// ``cursorDelay`` (a sink moves its cursor after every batch it delivers; alone, each move
+    /// would be a commit and an fsync of its own). A later move of the same sink replaces it.
     func enqueue(cursor: SinkCursor) {
-        enqueueJob(.moveCursor(cursor))
+        condition.lock()
+        if deferredCursors.isEmpty {
+            deferredSince = DispatchTime.now()
+            // A writer waiting for work must now also wait for the delay.
+            condition.signal()
+        }
+        deferredCursors[cursor.sink] = cursor
+        condition.unlock()
     }
 
     /// Queues the purge of the log's entries up to `throughSeq` appended before `before`.
@@ -330,7 +346,19 @@ final class CorrelationStore: @unchecked Sendable {
     private func writerLoop() {
         while true {
             condition.lock()
-            while pending.isEmpty && !closing { condition.wait() }
+            while pending.isEmpty && !closing {
+                if deferredCursors.isEmpty {
+                    condition.wait()
+                } else {
+                    let due = deferredSince + Self.cursorDelay
+                    let left = Double(due.uptimeNanoseconds &- DispatchTime.now().uptimeNanoseconds) / 1e9
+                    if due <= DispatchTime.now() || !condition.wait(until: Date(timeIntervalSinceNow: left)) {
+                        break
+                    }
+                }
+            }
+            for cursor in deferredCursors.values { pending.append(.moveCursor(cursor)) }
+            deferredCursors.removeAll(keepingCapacity: true)
             if pending.isEmpty {
                 condition.unlock()
                 backend?.close()

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import MTSCorrelation
@@ -304,6 +305,39 @@ import Testing
         await recovered.shutdown()
         await store.remove()
         await killed.remove()
+    }
+
+    /// A sink's cursor move rides with the next transaction instead of committing (and
+    /// fsyncing) alone; with nothing else to write it still commits, after a few milliseconds.
+    @Test(arguments: StoreKind.allCases)
+    func aCursorMoveRidesWithTheNextTransactionOrCommitsAloneSoon(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
+        let gate = CommitGate()
+        let engine = try await store.engine(clock: ManualCorrelationClock(now: t0), beforeCommit: gate.hook)
+        let draft = ResultLogDraft(
+            outcome: "matched", operation: "ticket", correlationId: "a", json: Array("{}".utf8))
+        func transactions() async -> Int { await engine.storeStatistics?.transactions ?? -1 }
+
+        // Alone: committed by itself, without any other work or wait to push it.
+        let before = await transactions()
+        engine.log.move(SinkCursor(sink: "file", seq: 0))
+        try await waitUntil("the lone cursor move committed", timeout: .seconds(5)) {
+            await transactions() == before + 1
+        }
+        // With company: while one transaction is held, a cursor move and an append queue up;
+        // they commit together in the next one.
+        gate.arm()
+        try await engine.appendToLog([draft], confirming: [])
+        try await waitUntil("the held transaction under way", timeout: .seconds(5)) { gate.isHolding }
+        engine.log.move(SinkCursor(sink: "file", seq: 1))
+        try await engine.appendToLog([draft], confirming: [])
+        gate.release()
+        try await engine.log.waitDurable()
+        #expect(await transactions() == before + 3)
+        #expect(try await engine.log.state().cursors == [SinkCursor(sink: "file", seq: 1)])
+        #expect(!gate.heldTooLong)
+        await engine.shutdown()
+        await store.remove()
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -9,6 +9,7 @@ final class CommitGate: Sendable {
     private let armed = Mutex(false)
     private let released = DispatchSemaphore(value: 0)
     private let timedOut = Mutex(false)
+    private let holding = Mutex(false)
     private let onHold: @Sendable () -> Void
 
     init(onHold: @escaping @Sendable () -> Void = {}) {
@@ -21,6 +22,9 @@ final class CommitGate: Sendable {
     /// Lets the held transaction commit.
     func release() { released.signal() }
 
+    /// Whether a transaction is held now.
+    var isHolding: Bool { holding.withLock { $0 } }
+
     /// Whether the held transaction waited out its 10 s bound.
     var heldTooLong: Bool { timedOut.withLock { $0 } }
 
@@ -32,7 +36,9 @@ final class CommitGate: Sendable {
                 })
             else { return }
             onHold()
+            holding.withLock { $0 = true }
             if released.wait(timeout: .now() + 10) == .timedOut { timedOut.withLock { $0 = true } }
+            holding.withLock { $0 = false }
         }
     }
 }

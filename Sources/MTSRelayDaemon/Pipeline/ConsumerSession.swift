@@ -5,9 +5,11 @@ import MTSProtocol
 import ServiceLifecycle
 
 /// The one consume loop of the daemon, a `Service` generic over what it consumes (the intake,
-/// the reply queues, the jackpot queue): it connects and reconnects, declares the topology, sets the prefetch,
-/// reads batches, classifies them, beats the watchdog, reports the queues' watermarks and
-/// drains on shutdown. Where the messages go is ``ConsumedQueues``'s business.
+/// the reply queues, the jackpot queue): it connects and reconnects, declares the topology, sets
+/// the prefetch, reads batches, classifies them, beats the watchdog, reports the queues'
+/// watermarks and drains on shutdown. Where the messages go is ``ConsumedQueues``'s business:
+/// what `accept` leaves to finish (the intake's batches waiting for their commit) is settled by
+/// a task beside the consumers, so that a consumer reads its next batch meanwhile.
 ///
 /// Watermarks (``QueueProgress``): after each batch, the highest timestamp read from the queue
 /// (handed over with the batch); on an idle tick, the clock minus the transit allowance once the

@@ -324,10 +324,18 @@ final class CorrelationStore: @unchecked Sendable {
             guard case .refused(_, let reason) = error else { throw error }
             if !log.isEmpty {
                 // The log's rows are the relay's own (numbers and encoded records): the refusal
-                // is an effect's. The log first, in its own transaction: a record logged twice
-                // after a crash is a repeat with its own seq, a record lost is not recoverable.
-                try backend.write([], log: log, beforeCommit: nil)
-                return try write(effects, to: backend)
+                // is an effect's. A decision must not commit after the record that tells it,
+                // and a confirm not before its record: everything but the confirms first (the
+                // refused effect is found there), then the confirms with the log, in one
+                // transaction. A crash in between leaves decisions unconfirmed, which are made
+                // into records again (a timeout at startup, a match on the reply's redelivery).
+                var confirms: [PersistenceEffect] = []
+                var others: [PersistenceEffect] = []
+                for effect in effects {
+                    if case .confirm = effect { confirms.append(effect) } else { others.append(effect) }
+                }
+                try write(others[...], to: backend)
+                return try backend.write(confirms, log: log, beforeCommit: nil)
             }
             guard effects.count > 1 else {
                 let id = effects.first!.correlationId

@@ -64,8 +64,8 @@ struct MetricsReporter: Service {
             ? statistics.transactions - before.commits : statistics.transactions
         let rows = statistics.effects >= before.rows ? statistics.effects - before.rows : statistics.effects
         let nanoseconds =
-            statistics.transactions >= before.commits
-            ? statistics.totalNanoseconds &- before.nanoseconds : statistics.totalNanoseconds
+            statistics.transactions >= before.commits && statistics.totalNanoseconds >= before.nanoseconds
+            ? statistics.totalNanoseconds - before.nanoseconds : statistics.totalNanoseconds
         if previous != nil { metrics.recordStoreCommits(commits, rows: rows) }
         return MetricsLine(
             role: term.role, epoch: term.epoch,

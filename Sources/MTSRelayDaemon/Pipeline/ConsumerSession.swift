@@ -69,18 +69,27 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
         // they are cancelled; what it holds then is still settled (acknowledged), and a
         // delivery of a closed connection is given back by the broker anyway.
         let unsettled = BatchingQueue<Queues.Unsettled>()
+        // A place per consumer for the batch it reads, and one more: one batch settles while the
+        // next is read. A consumer waits here, and stops beating the watchdog, while the store
+        // does not commit (its window is full then, and idle ticks would beat on regardless).
+        let places = AsyncLimiter(limit: queues.queues.count + 1)
         do {
             try await cancelWhenGracefulShutdown { [consumers] in
                 try await withThrowingTaskGroup(of: Bool.self) { group in
                     for (queue, consumer) in consumers {
                         group.addTask {
-                            try await consume(consumer, queue: queue, context: context, unsettled: unsettled)
+                            try await consume(
+                                consumer, queue: queue, context: context, unsettled: unsettled, places: places
+                            )
                             return true
                         }
                     }
                     group.addTask {
                         try await withTaskCancellationHandler {
-                            while let items = await unsettled.next() { try await queues.settle(items) }
+                            while let items = await unsettled.next() {
+                                try await queues.settle(items)
+                                places.release(items.count)
+                            }
                         } onCancel: {
                             unsettled.finish()
                         }
@@ -100,10 +109,14 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
 
     private func consume(
         _ consumer: AMQPConsumer, queue: String, context: ConsumerSessionContext,
-        unsettled: BatchingQueue<Queues.Unsettled>
+        unsettled: BatchingQueue<Queues.Unsettled>, places: AsyncLimiter
     ) async throws {
         var progress = QueueProgress(transitAllowanceMs: queues.transitAllowanceMs)
         while true {
+            // A place for the batch about to be read, given back unless it is left unsettled.
+            try await places.acquireUnlessCancelled()
+            var placeHeld = true
+            defer { if placeHeld { places.release() } }
             watchdog.beat(queues.loop)
             guard let batch = try await consumer.nextBatch(max: queues.prefetch, timeout: QueueProgress.tick)
             else { return }
@@ -127,6 +140,7 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
             if let left = try await queues.accept(
                 classified, from: queue, watermark: progress.highestTimestamp, session: context)
             {
+                placeHeld = false
                 unsettled.append(contentsOf: [left])
             }
         }

@@ -21,6 +21,11 @@ struct ResultLoop: Service {
     let logger: Logger
     /// The most results taken from the engine at once.
     static let batchSize = 256
+    /// The most results appended and not known to be committed: past it the loop waits for the
+    /// store. Results reach this loop when decided, before their commit, so this is what keeps
+    /// a burst (every request of an outage timing out at once) from piling into one huge
+    /// transaction while the engine's result buffer keeps being emptied.
+    static let maxUncommitted = 4096
 
     func run() async throws {
         let acknowledgements = AcknowledgementQueue()
@@ -29,11 +34,18 @@ struct ResultLoop: Service {
             // Ends when the engine's buffer finishes (engine shut down) or on graceful shutdown;
             // replies whose records were not committed stay unacknowledged and come again.
             await cancelWhenGracefulShutdown {
+                var uncommitted = 0
                 while await backlog.waitWhileRequiredSinkBehind(),
                     let batch = await engine.results.next(max: Self.batchSize)
                 {
                     metrics.recordBatch(.results, size: batch.count)
                     await append(batch, acknowledgements: acknowledgements)
+                    uncommitted += batch.count
+                    if uncommitted >= Self.maxUncommitted {
+                        // A failure shows in the acknowledger; this wait only bounds the queue.
+                        try? await engine.log.waitDurable()
+                        uncommitted = 0
+                    }
                 }
             }
             acknowledgements.finish()

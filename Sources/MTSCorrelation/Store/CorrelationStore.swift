@@ -138,11 +138,7 @@ final class CorrelationStore: @unchecked Sendable {
 
     /// Queues effects for the next transaction. Does not wait.
     func enqueue(_ effects: [PersistenceEffect]) {
-        guard !effects.isEmpty else { return }
-        condition.lock()
-        for effect in effects { pending.append(.effect(effect)) }
-        condition.signal()
-        condition.unlock()
+        enqueue(effects, append: [])
     }
 
     /// Queues records to append to the log in the next transaction, with `effects` (the

@@ -58,14 +58,15 @@ struct MetricsReporter: Service {
         let seconds = max(Double(elapsed.nanoseconds) / 1e9, 0.001)
         // The store's figures are the term's since it opened: a smaller count is a new term.
         let statistics = await engine?.takeStoreStatistics() ?? CorrelationStoreStatistics()
-        let before = previous?.storeTotals ?? (commits: 0, rows: 0, nanoseconds: 0)
-        let commits =
-            statistics.transactions >= before.commits
-            ? statistics.transactions - before.commits : statistics.transactions
-        let rows = statistics.effects >= before.rows ? statistics.effects - before.rows : statistics.effects
-        let nanoseconds =
-            statistics.transactions >= before.commits && statistics.totalNanoseconds >= before.nanoseconds
-            ? statistics.totalNanoseconds - before.nanoseconds : statistics.totalNanoseconds
+        var before = previous?.storeTotals ?? CorrelationStoreStatistics()
+        if statistics.transactions < before.transactions || statistics.effects < before.effects
+            || statistics.totalNanoseconds < before.totalNanoseconds
+        {
+            before = CorrelationStoreStatistics()
+        }
+        let commits = statistics.transactions - before.transactions
+        let rows = statistics.effects - before.effects
+        let nanoseconds = statistics.totalNanoseconds - before.totalNanoseconds
         if previous != nil { metrics.recordStoreCommits(commits, rows: rows) }
         return MetricsLine(
             role: term.role, epoch: term.epoch,
@@ -82,7 +83,7 @@ struct MetricsReporter: Service {
                 let (counters, latency) = upstream.takeInterval()
                 return UpstreamLine(name: upstream.name, counters: counters, latency: latency)
             },
-            storeTotals: (statistics.transactions, statistics.effects, statistics.totalNanoseconds),
+            storeTotals: statistics,
             commitsPerSecond: previous == nil ? 0 : Double(commits) / seconds,
             rowsPerCommit: commits > 0 ? Double(rows) / Double(commits) : 0,
             meanCommitMs: commits > 0 ? Double(nanoseconds) / Double(commits) / 1e6 : 0,
@@ -135,8 +136,8 @@ struct MetricsLine: Sendable {
     var wait = RelayMetrics.Quantiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0)
     /// The active upstreams' figures.
     var upstreams: [UpstreamLine] = []
-    /// The current term's store transactions, rows and time in them since it opened.
-    var storeTotals: (commits: Int, rows: Int, nanoseconds: UInt64) = (0, 0, 0)
+    /// The current term's store figures since it opened (transactions, rows, time in them).
+    var storeTotals = CorrelationStoreStatistics()
     /// Store transactions a second in the interval, and their mean size in rows.
     var commitsPerSecond: Double = 0
     var rowsPerCommit: Double = 0

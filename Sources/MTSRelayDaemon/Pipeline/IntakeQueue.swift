@@ -96,10 +96,9 @@ struct IntakeQueue: ConsumedQueues {
     func settle(_ unsettled: [SubmittedIntake]) async throws {
         let count = unsettled.reduce(0) { $0 + $1.valid.count + $1.rejected.count }
         defer { metrics.intakeInFlight(-count) }
-        let registered = unsettled.filter { $0.registrations != nil }
         let outcomes: [[Result<RegistrationStatus, CorrelationError>]]
         do {
-            outcomes = try await engine.durable(registered.map { $0.registrations! })
+            outcomes = try await engine.durable(unsettled.compactMap(\.registrations))
         } catch {
             logger.critical("Cannot register requests", metadata: ["error": "\(error)"])
             throw AMQPError(
@@ -108,24 +107,25 @@ struct IntakeQueue: ConsumedQueues {
                     "intake messages could not be registered or dead-lettered; reconnecting so that the broker delivers them again"
             )
         }
+        // One outcome list per batch that had valid requests, in order.
+        var batchOutcomes = outcomes.makeIterator()
         var allSettled = true
-        for (batch, batchOutcomes) in zip(registered, outcomes) {
-            var refused: [SubmittedIntake.Rejected] = []
-            for (index, outcome) in batchOutcomes.enumerated() {
-                switch outcome {
-                case .success: batch.valid[index].delivery.ack()
-                case .failure(let error):
-                    // The table or the database refusing the values is this message's fault.
-                    refused.append(
-                        .init(
-                            delivery: batch.valid[index].delivery, reason: "\(error)",
-                            summary: batch.valid[index].summary, isJSONObject: true, kind: .init(error)))
+        for batch in unsettled {
+            var rejected = batch.rejected
+            if batch.registrations != nil, let outcomes = batchOutcomes.next() {
+                for (index, outcome) in outcomes.enumerated() {
+                    switch outcome {
+                    case .success: batch.valid[index].delivery.ack()
+                    case .failure(let error):
+                        // The table or the database refusing the values is this message's fault.
+                        rejected.append(
+                            .init(
+                                delivery: batch.valid[index].delivery, reason: "\(error)",
+                                summary: batch.valid[index].summary, isJSONObject: true, kind: .init(error)))
+                    }
                 }
             }
-            if !(await deadLetter(batch.rejected + refused, of: batch)) { allSettled = false }
-        }
-        for batch in unsettled where batch.registrations == nil {
-            if !(await deadLetter(batch.rejected, of: batch)) { allSettled = false }
+            if !(await deadLetter(rejected, of: batch)) { allSettled = false }
         }
         guard allSettled else {
             throw AMQPError(

@@ -307,8 +307,9 @@ import Testing
         await killed.remove()
     }
 
-    /// A sink's cursor move rides with the next transaction instead of committing (and
-    /// fsyncing) alone; with nothing else to write it still commits, after a few milliseconds.
+    /// A sink's cursor move, which no longer wakes the writer, still commits when nothing else
+    /// is written, and commits with work queued beside it. (That a lone move waits a few
+    /// milliseconds for company is a timing property: the demo's commits per second show it.)
     @Test(arguments: StoreKind.allCases)
     func aCursorMoveRidesWithTheNextTransactionOrCommitsAloneSoon(_ kind: StoreKind) async throws {
         let store = try TestStore(kind)

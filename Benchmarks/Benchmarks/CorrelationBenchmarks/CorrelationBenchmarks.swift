@@ -161,7 +161,7 @@ func durableRun(
         "\(statistics.transactions) transactions, mean \(meanBatch) rows and "
         + "\(String(format: "%.2f", meanMilliseconds)) ms each, longest "
         + "\(String(format: "%.2f", Double(statistics.longestTransactionNanoseconds) / 1e6)) ms "
-        + "(\(statistics.largestTransaction) rows)"
+        + "(\(statistics.largestTransaction) rows), \(statistics.foldedEffects) effects folded into another"
     recordRate(name, rate, iterations: iterations) {
         "register+match+log with \(what): \($0) pairs/s (\(pairs) pairs per run; last run: \(batches))"
     }

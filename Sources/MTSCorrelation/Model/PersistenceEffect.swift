@@ -4,8 +4,12 @@ public enum PersistenceEffect: Sendable, Hashable {
     case insert(PersistedRequest)
     /// A request became a tombstone. Made durable in the same transaction as its result's
     /// record or an earlier one; the request body stays in the store until the result is
-    /// confirmed.
-    case resolve(correlationId: String, state: PersistedRequest.State, resolvedAt: Int64, replyHash: UInt64?)
+    /// confirmed. `confirmed` says the confirm is written with it: the core never sets it; the
+    /// engine does for a decision it writes with its record, and the store when a resolve and
+    /// its confirm share a transaction (see ``folded(_:)``).
+    case resolve(
+        correlationId: String, state: PersistedRequest.State, resolvedAt: Int64, replyHash: UInt64?,
+        confirmed: Bool = false)
     /// The resolving result's record is durable (in the log of results): the body is dropped,
     /// and a timeout is not emitted again after a restart. Made durable before ``CorrelationEngine/confirm(_:)`` returns.
     case confirm(correlationId: String)
@@ -24,7 +28,7 @@ extension PersistenceEffect {
     public var correlationId: String {
         switch self {
         case .insert(let row): row.request.correlationId
-        case .resolve(let id, _, _, _), .confirm(let id), .markSent(let id), .recordAnswer(let id, _),
+        case .resolve(let id, _, _, _, _), .confirm(let id), .markSent(let id), .recordAnswer(let id, _),
             .purge(let id):
             id
         }

@@ -315,7 +315,7 @@ final class CorrelationStore: @unchecked Sendable {
         _ effects: ArraySlice<PersistenceEffect>, log: LogChanges = LogChanges(), to backend: any StoreBackend
     ) throws(CorrelationStoreError) {
         do throws(CorrelationStoreError) {
-            try backend.write(Array(effects), log: log, beforeCommit: beforeCommit)
+            try write(Array(effects), log: log, beforeCommit: beforeCommit, to: backend)
         } catch {
             guard case .refused(_, let reason) = error else { throw error }
             if !log.isEmpty {
@@ -331,7 +331,7 @@ final class CorrelationStore: @unchecked Sendable {
                     if case .confirm = effect { confirms.append(effect) } else { others.append(effect) }
                 }
                 try write(others[...], to: backend)
-                return try backend.write(confirms, log: log, beforeCommit: nil)
+                return try write(confirms, log: log, beforeCommit: nil, to: backend)
             }
             guard effects.count > 1 else {
                 let id = effects.first!.correlationId
@@ -345,6 +345,18 @@ final class CorrelationStore: @unchecked Sendable {
             try write(effects[..<middle], to: backend)
             try write(effects[middle...], to: backend)
         }
+    }
+
+    /// One transaction of `effects` (folded: see ``PersistenceEffect/folded(_:)``) and `log`.
+    private func write(
+        _ effects: [PersistenceEffect], log: LogChanges, beforeCommit: (() -> Void)?,
+        to backend: any StoreBackend
+    ) throws(CorrelationStoreError) {
+        let folded = PersistenceEffect.folded(effects)
+        try backend.write(folded, log: log, beforeCommit: beforeCommit)
+        condition.lock()
+        statistics.foldedEffects += effects.count - folded.count
+        condition.unlock()
     }
 
     private func writerLoop() {

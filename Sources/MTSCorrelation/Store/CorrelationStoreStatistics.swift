@@ -13,6 +13,9 @@ public struct CorrelationStoreStatistics: Sendable, Hashable {
     public var longestRecentTransactionNanoseconds: UInt64 = 0
     /// All transactions' time together, in nanoseconds.
     public var totalNanoseconds: UInt64 = 0
+    /// Effects written as part of an earlier change of the same request in their transaction
+    /// (a resolve with its insert, a confirm with its resolve): rows not written twice.
+    public var foldedEffects = 0
     /// Effects the database refused for their values (data errors), left out of their batch.
     public var refusedEffects = 0
 

@@ -105,7 +105,7 @@ extension PostgresBackend {
     private static func classify(_ effect: PersistenceEffect) -> (Run.Kind, String) {
         switch effect {
         case .insert(let row): (.insert, row.request.correlationId)
-        case .resolve(let id, _, _, _): (.resolve, id)
+        case .resolve(let id, _, _, _, _): (.resolve, id)
         case .confirm(let id): (.confirm, id)
         case .markSent(let id): (.markSent, id)
         case .recordAnswer(let id, _): (.recordAnswer, id)
@@ -132,6 +132,8 @@ extension PostgresBackend {
             var ids: [String] = [], operations: [String] = [], contentTypes: [String] = []
             var timestamps: [Int64] = [], tickets: [String] = [], hasTicket: [Bool] = []
             var bodies: [ByteBuffer] = [], hashes: [Int64] = [], deadlines: [Int64] = []
+            var states: [Int64] = [], resolvedAts: [Int64] = [], isResolved: [Bool] = []
+            var replyHashes: [Int64] = [], hasReplyHash: [Bool] = [], confirmed: [Bool] = []
             for case .insert(let row) in run.effects {
                 ids.append(row.request.correlationId)
                 operations.append(row.request.operation)
@@ -142,6 +144,12 @@ extension PostgresBackend {
                 bodies.append(ByteBuffer(bytes: row.request.body))
                 hashes.append(Int64(bitPattern: row.bodyHash))
                 deadlines.append(row.deadline)
+                states.append(row.state.rawValue)
+                resolvedAts.append(row.resolvedAt ?? 0)
+                isResolved.append(row.resolvedAt != nil)
+                replyHashes.append(row.replyHash.map { Int64(bitPattern: $0) } ?? 0)
+                hasReplyHash.append(row.replyHash != nil)
+                confirmed.append(row.confirmed)
             }
             binds.append(ids)
             binds.append(operations)
@@ -152,44 +160,63 @@ extension PostgresBackend {
             binds.append(bodies)
             binds.append(hashes)
             binds.append(deadlines)
+            binds.append(states)
+            binds.append(resolvedAts)
+            binds.append(isResolved)
+            binds.append(replyHashes)
+            binds.append(hasReplyHash)
+            binds.append(confirmed)
             // As SQLite's INSERT OR REPLACE: a row that is there is replaced whole.
             sql = """
                 INSERT INTO \(table) AS r (group_name, correlation_id, operation, content_type, timestamp_utc,
-                    ticket_id, body, body_hash, deadline, state)
+                    ticket_id, body, body_hash, deadline, state, resolved_at, reply_hash, confirmed)
                 SELECT $1, t.id, t.operation, t.content_type, t.ts, CASE WHEN t.has_ticket THEN t.ticket END,
-                    NULLIF(t.body, ''::bytea), t.hash, t.deadline, 0
+                    NULLIF(t.body, ''::bytea), t.hash, t.deadline, t.state,
+                    CASE WHEN t.is_resolved THEN t.resolved_at END, CASE WHEN t.has_reply_hash THEN t.reply_hash END,
+                    t.confirmed
                 FROM unnest($2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::bool[], $8::bytea[],
-                    $9::int8[], $10::int8[])
-                    AS t(id, operation, content_type, ts, ticket, has_ticket, body, hash, deadline)
+                    $9::int8[], $10::int8[], $11::int8[], $12::int8[], $13::bool[], $14::int8[], $15::bool[],
+                    $16::bool[])
+                    AS t(id, operation, content_type, ts, ticket, has_ticket, body, hash, deadline, state,
+                        resolved_at, is_resolved, reply_hash, has_reply_hash, confirmed)
                 ON CONFLICT (correlation_id, group_name) DO UPDATE SET
                     operation = EXCLUDED.operation, content_type = EXCLUDED.content_type,
                     timestamp_utc = EXCLUDED.timestamp_utc, ticket_id = EXCLUDED.ticket_id, body = EXCLUDED.body,
-                    body_hash = EXCLUDED.body_hash, deadline = EXCLUDED.deadline, state = 0, resolved_at = NULL,
-                    reply_hash = NULL, confirmed = false, sent = false, answer = NULL, answer_status = NULL,
+                    body_hash = EXCLUDED.body_hash, deadline = EXCLUDED.deadline, state = EXCLUDED.state,
+                    resolved_at = EXCLUDED.resolved_at, reply_hash = EXCLUDED.reply_hash,
+                    confirmed = EXCLUDED.confirmed, sent = false, answer = NULL, answer_status = NULL,
                     answered_at = NULL
                 """
         case .resolve:
             var ids: [String] = [], states: [Int64] = [], resolvedAts: [Int64] = []
-            var hashes: [Int64] = [], hasHash: [Bool] = []
-            for case .resolve(let id, let state, let resolvedAt, let replyHash) in run.effects {
+            var hashes: [Int64] = [], hasHash: [Bool] = [], confirmed: [Bool] = []
+            for case .resolve(let id, let state, let resolvedAt, let replyHash, let isConfirmed) in run
+                .effects
+            {
                 ids.append(id)
                 states.append(state.rawValue)
                 resolvedAts.append(resolvedAt)
                 hashes.append(replyHash.map { Int64(bitPattern: $0) } ?? 0)
                 hasHash.append(replyHash != nil)
+                confirmed.append(isConfirmed)
             }
             binds.append(ids)
             binds.append(states)
             binds.append(resolvedAts)
             binds.append(hashes)
             binds.append(hasHash)
+            binds.append(confirmed)
             // The body stays until the result is confirmed: an unconfirmed result may be emitted
             // again after a restart, and then carries the request in full.
             sql = """
                 UPDATE \(table) AS r SET state = t.state, resolved_at = t.resolved_at,
-                    reply_hash = CASE WHEN t.has_hash THEN t.hash END, confirmed = false
-                FROM unnest($2::text[], $3::int8[], $4::int8[], $5::int8[], $6::bool[])
-                    AS t(id, state, resolved_at, hash, has_hash)
+                    reply_hash = CASE WHEN t.has_hash THEN t.hash END, confirmed = t.confirmed,
+                    body = CASE WHEN t.confirmed THEN NULL ELSE r.body END,
+                    answer = CASE WHEN t.confirmed THEN NULL ELSE r.answer END,
+                    answer_status = CASE WHEN t.confirmed THEN NULL ELSE r.answer_status END,
+                    answered_at = CASE WHEN t.confirmed THEN NULL ELSE r.answered_at END
+                FROM unnest($2::text[], $3::int8[], $4::int8[], $5::int8[], $6::bool[], $7::bool[])
+                    AS t(id, state, resolved_at, hash, has_hash, confirmed)
                 WHERE r.group_name = $1 AND r.correlation_id = ANY($2::text[]) AND r.correlation_id = t.id
                 """
         case .confirm, .markSent, .purge:
@@ -204,7 +231,8 @@ extension PostgresBackend {
             switch run.kind {
             case .confirm:
                 sql = """
-                    UPDATE \(table) SET confirmed = true, body = NULL, answer = NULL
+                    UPDATE \(table) SET confirmed = true, body = NULL, answer = NULL, answer_status = NULL,
+                        answered_at = NULL
                     WHERE group_name = $1 AND correlation_id = ANY($2::text[]) AND state <> 0
                     """
             case .markSent:

@@ -131,17 +131,22 @@ final class SQLiteBackend: StoreBackend {
             insertStatement = try connection.prepare(
                 """
                 INSERT OR REPLACE INTO request(correlation_id, operation, content_type, timestamp_utc, ticket_id,
-                    body, body_hash, deadline, state, resolved_at, reply_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL)
+                    body, body_hash, deadline, state, resolved_at, reply_hash, confirmed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             // The body stays until the result is confirmed: an unconfirmed result may be emitted
             // again after a restart, and then carries the request in full.
             resolveStatement = try connection.prepare(
-                "UPDATE request SET state = ?, resolved_at = ?, reply_hash = ?, confirmed = 0 WHERE correlation_id = ?"
-            )
+                """
+                UPDATE request SET state = ?1, resolved_at = ?2, reply_hash = ?3, confirmed = ?5,
+                    body = CASE WHEN ?5 THEN NULL ELSE body END, answer = CASE WHEN ?5 THEN NULL ELSE answer END,
+                    answer_status = CASE WHEN ?5 THEN NULL ELSE answer_status END,
+                    answered_at = CASE WHEN ?5 THEN NULL ELSE answered_at END
+                WHERE correlation_id = ?4
+                """)
             confirmStatement = try connection.prepare(
                 """
-                UPDATE request SET confirmed = 1, body = NULL, answer = NULL
+                UPDATE request SET confirmed = 1, body = NULL, answer = NULL, answer_status = NULL, answered_at = NULL
                 WHERE correlation_id = ? AND state <> 0
                 """)
             markSentStatement = try connection.prepare("UPDATE request SET sent = 1 WHERE correlation_id = ?")
@@ -430,13 +435,18 @@ final class SQLiteBackend: StoreBackend {
             connection.bind(statement, 6, blob: row.request.body)
             connection.bind(statement, 7, Int64(bitPattern: row.bodyHash))
             connection.bind(statement, 8, row.deadline)
+            connection.bind(statement, 9, row.state.rawValue)
+            connection.bind(statement, 10, row.resolvedAt)
+            connection.bind(statement, 11, row.replyHash.map { Int64(bitPattern: $0) })
+            connection.bind(statement, 12, Int64(row.confirmed ? 1 : 0))
             try connection.run(statement)
-        case .resolve(let correlationId, let state, let resolvedAt, let replyHash):
+        case .resolve(let correlationId, let state, let resolvedAt, let replyHash, let confirmed):
             let statement = resolveStatement
             connection.bind(statement, 1, state.rawValue)
             connection.bind(statement, 2, resolvedAt)
             connection.bind(statement, 3, replyHash.map { Int64(bitPattern: $0) })
             connection.bind(statement, 4, correlationId)
+            connection.bind(statement, 5, Int64(confirmed ? 1 : 0))
             try connection.run(statement)
         case .purge(let correlationId):
             connection.bind(purgeStatement, 1, correlationId)

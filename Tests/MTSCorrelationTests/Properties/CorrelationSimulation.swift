@@ -227,29 +227,7 @@ struct CorrelationSimulation {
     }
 
     mutating func apply(_ effect: PersistenceEffect) {
-        switch effect {
-        case .insert(let row):
-            store[row.request.correlationId] = row
-        case .resolve(let id, let state, let resolvedAt, let replyHash):
-            guard var row = store[id] else { return }
-            row.state = state
-            row.resolvedAt = resolvedAt
-            row.replyHash = replyHash
-            row.confirmed = false
-            store[id] = row
-        case .confirm(let id):
-            guard var row = store[id], row.state != .outstanding else { return }
-            row.confirmed = true
-            row.request.body = []
-            row.answer = nil
-            store[id] = row
-        case .purge(let id):
-            store[id] = nil
-        case .markSent(let id):
-            store[id]?.sent = true
-        case .recordAnswer(let id, let answer):
-            store[id]?.answer = answer
-        }
+        ModelStore.apply(effect, to: &store)
     }
 
     /// The invariants; returns the violations in words.

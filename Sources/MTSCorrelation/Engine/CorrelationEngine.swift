@@ -27,23 +27,25 @@
 /// ## At-least-once: durable decisions, confirmed results
 /// The store holds outstanding requests and the tombstones of resolved ones.
 /// - A registration is written before ``register(_:)`` returns.
-/// - With the store on, a decision (`matched`, `timeout`) is queued for the store as its result
-///   appears on ``results``, and its record, appended after it, commits in the same transaction
-///   or a later one (the store's writer thread keeps the order). Nothing outside sees a result
-///   before its record commits (sinks read committed records, deliveries are acknowledged after
-///   that commit), so a result is never taken back, and a restart never decides a request
-///   differently from what a sink may already have seen. A reply thus waits for one commit,
-///   its decision's and its record's together, not for two in a row.
-/// - ``appendToLog(_:confirming:)`` (or ``confirm(_:)``) records that the results' records are
-///   durable (in the log of results). Until then a tombstone keeps its request body.
+/// - With the store on, a decision (`matched`, `timeout`) goes out on ``results`` at once and is
+///   written with its record: ``appendToLog(_:confirming:)`` (or ``confirm(_:)``) writes the
+///   request resolved and confirmed, in one change of its row, in the record's transaction.
+///   Nothing outside sees a result before its record commits (sinks read committed records,
+///   deliveries are acknowledged after that commit), so a result is never taken back, and a
+///   restart never decides a request differently from what a sink may already have seen. A
+///   reply thus waits for one commit. (A tombstone purged before its record comes has its
+///   decision written first, so the purge keeps its place.)
 ///
-/// After a crash between emitting a result and confirming it:
-/// - an unconfirmed `timeout` is emitted again at startup, flagged ``CorrelationResult/afterRecovery``;
-/// - the reply behind a `matched` result was never acked, so the broker redelivers it; it hits the
-///   matched tombstone and, being flagged redelivered with the matching reply's body, yields
-///   `matched` again (with the full request), not `duplicate`. After a crash between the
-///   confirm and the ack, it yields `matched` flagged ``CorrelationResult/alreadyRecorded``:
-///   acknowledge it, its record is in the log already;
+/// After a crash before a result's record committed, its request is outstanding again:
+/// - a `timeout` is made again once the reply queue's watermark passes the deadline, flagged
+///   ``CorrelationResult/afterRecovery``;
+/// - the reply behind a `matched` result was never acked, so the broker redelivers it and it
+///   matches again (with the full request). After a crash between the record's commit and the
+///   ack, the redelivered reply hits the matched tombstone and yields `matched` flagged
+///   ``CorrelationResult/alreadyRecorded``: acknowledge it, its record is in the log already;
+/// - a tombstone recovered unconfirmed (a store an earlier version wrote, which committed
+///   decisions before their records) keeps its request body, and a `timeout` one is emitted
+///   again at startup;
 /// - `late`, `duplicate`, `unmatched` and `invalid` persist nothing: the redelivered reply yields
 ///   the same outcome again. Replies waiting in their unmatched grace are not stored either: they
 ///   are unacked deliveries, which the broker redelivers.
@@ -67,8 +69,11 @@ public actor CorrelationEngine {
     private var core: CorrelationCore
     private let clock: any CorrelationClock
     private let store: CorrelationStore?
-    /// Resolutions waiting for their result's confirm (store on only).
+    /// What each result needing a record writes with it (store on only): its decision, resolved
+    /// and confirmed in one change, or a confirm when the store holds the decision already.
     private var unconfirmed: [CorrelationResult.ID: PersistenceEffect] = [:]
+    /// The requests whose decision waits in ``unconfirmed`` for its record, and that result.
+    private var decisionsAwaitingRecord: [String: CorrelationResult.ID] = [:]
     private let capacityWaiters = CapacityWaiters()
     private var nextWaiterID: UInt64 = 0
 
@@ -143,11 +148,13 @@ public actor CorrelationEngine {
                 store.beginClose()
                 throw error
             }
-            store.enqueue(recovered.step.effects)
+            var unconfirmed: [CorrelationResult.ID: PersistenceEffect] = [:]
+            var awaiting: [String: CorrelationResult.ID] = [:]
+            store.enqueue(
+                Self.deferDecisions(of: recovered.step, unconfirmed: &unconfirmed, awaiting: &awaiting))
+            self.unconfirmed = unconfirmed
+            decisionsAwaitingRecord = awaiting
             results.append(recovered.step.results)
-            for result in recovered.step.results {
-                if let effect = result.persistOnConfirm { unconfirmed[result.id] = effect }
-            }
             self.store = store
             core = recovered.core
         } else {
@@ -333,15 +340,69 @@ public actor CorrelationEngine {
         store.enqueue(effects, append: drafts)
     }
 
-    /// The confirms of those of `ids` not confirmed yet; their tombstones count as recorded.
+    /// What those of `ids` not confirmed yet write with their records; their tombstones count
+    /// as recorded.
     private func takeConfirms(_ ids: [CorrelationResult.ID]) -> [PersistenceEffect] {
         var effects: [PersistenceEffect] = []
         for id in ids {
             guard let effect = unconfirmed.removeValue(forKey: id) else { continue }
             effects.append(effect)
+            if case .resolve = effect { decisionsAwaitingRecord[effect.correlationId] = nil }
             core.markRecorded(effect.correlationId)
         }
         return effects
+    }
+
+    /// The step's effects to queue now. A decision whose result needs a record (`matched`,
+    /// `timeout`) is not among them: it waits in `unconfirmed`, resolved and confirmed, and is
+    /// written with that record (``appendToLog(_:confirming:)``), one change of the row where
+    /// a resolve now and a confirm later were two. Nothing outside sees a result before its
+    /// record commits, so the decision is as durable as before where it matters: a crash before
+    /// that commit loses both, and the request is decided again, as when the crash came before
+    /// the decision's own commit. A purge of a request whose decision still waits writes the
+    /// decision first, so the purge, and a registration of the same id after it, stay in order.
+    private static func deferDecisions(
+        of step: CorrelationStep, unconfirmed: inout [CorrelationResult.ID: PersistenceEffect],
+        awaiting: inout [String: CorrelationResult.ID]
+    ) -> [PersistenceEffect] {
+        // The core appends a decision's resolve and its result in the same order; results that
+        // confirm a decision made earlier (a redelivered match, a recovered tombstone) have no
+        // resolve in the step and are passed over.
+        var needing = step.results.lazy.filter { $0.persistOnConfirm != nil }.makeIterator()
+        var now: [PersistenceEffect] = []
+        now.reserveCapacity(step.effects.count)
+        for effect in step.effects {
+            switch effect {
+            case .resolve(let id, let state, let resolvedAt, let replyHash, _):
+                var deferred = false
+                while !deferred, let result = needing.next() {
+                    if result.correlationId == id {
+                        unconfirmed[result.id] = .resolve(
+                            correlationId: id, state: state, resolvedAt: resolvedAt, replyHash: replyHash,
+                            confirmed: true)
+                        awaiting[id] = result.id
+                        deferred = true
+                    } else {
+                        unconfirmed[result.id] = result.persistOnConfirm
+                    }
+                }
+                if deferred { continue }
+            case .purge(let id):
+                if let resultID = awaiting.removeValue(forKey: id),
+                    case .resolve(_, let state, let resolvedAt, let replyHash, _)? = unconfirmed[resultID]
+                {
+                    now.append(
+                        .resolve(
+                            correlationId: id, state: state, resolvedAt: resolvedAt, replyHash: replyHash))
+                    unconfirmed[resultID] = .confirm(correlationId: id)
+                }
+            default:
+                break
+            }
+            now.append(effect)
+        }
+        while let result = needing.next() { unconfirmed[result.id] = result.persistOnConfirm }
+        return now
     }
 
     // MARK: Active upstreams
@@ -491,11 +552,8 @@ public actor CorrelationEngine {
 
     private func apply(_ step: CorrelationStep) {
         if let store {
-            for result in step.results {
-                if let effect = result.persistOnConfirm { unconfirmed[result.id] = effect }
-            }
-            // The results go out now: their records follow their effects into the store.
-            store.enqueue(step.effects)
+            store.enqueue(
+                Self.deferDecisions(of: step, unconfirmed: &unconfirmed, awaiting: &decisionsAwaitingRecord))
         }
         results.append(step.results)
         let free = configuration.capacity - core.outstandingCount

@@ -178,36 +178,37 @@ import Testing
         await engine.shutdown()
     }
 
+    /// With the store on, a decision is written with its record, not before: results waiting
+    /// in the buffer have written nothing yet, and they count toward its capacity all the same.
     @Test(.timeLimit(.minutes(1)), arguments: StoreKind.allCases)
-    func resultsWaitingForTheirCommitCountTowardTheCapacity(_ kind: StoreKind) async throws {
+    func decisionsWaitForTheirRecordsAndCountTowardTheCapacity(_ kind: StoreKind) async throws {
         let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
-        let armed = Atomic(false)
-        let entered = Atomic(false)
-        let release = DispatchSemaphore(value: 0)
-        // Holds the writer thread inside the armed transaction, before COMMIT.
-        let engine = try await store.engine(
-            configuration(), clock: clock,
-            beforeCommit: {
-                guard armed.exchange(false, ordering: .sequentiallyConsistent) else { return }
-                entered.store(true, ordering: .sequentiallyConsistent)
-                release.wait()
-            })
+        let engine = try await store.engine(configuration(), clock: clock)
         try await registerTen(engine)
         clock.advance(to: t0 + 1_010)
+        try await engine.log.waitDurable()
+        let registered = try #require(await engine.storeStatistics).effects
 
-        armed.store(true, ordering: .sequentiallyConsistent)
         #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 4)
-        let held = await eventually { entered.load(ordering: .sequentiallyConsistent) }
-        #expect(held, "the writer is inside the transaction of the four timeouts")
-        // None is committed, so none is in the buffer yet; they count all the same.
+        try await engine.log.waitDurable()
+        #expect(await engine.storeStatistics?.effects == registered, "no decision written before its record")
         #expect(engine.results.count == 4)
         #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 0)
         #expect(await engine.outstandingCount == 6)
-        if held { release.signal() }
 
         let timeouts = await take(4, from: engine, max: 10)
         #expect(timeouts.map(\.correlationId) == Array(ids.prefix(4)))
+        let drafts = timeouts.map {
+            ResultLogDraft(
+                outcome: "timeout", operation: "ticket", correlationId: $0.correlationId, json: [1])
+        }
+        try await engine.appendToLog(drafts, confirming: timeouts.map(\.id))
+        try await engine.log.waitDurable()
+        // Each decision is one change (resolved and confirmed), beside its record.
+        #expect(await engine.storeStatistics?.effects == registered + 4 + 4)
+        #expect(await engine.unconfirmedCount == 0)
+
         #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 4)
         #expect(engine.results.count == 4)
         #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 0)
@@ -215,7 +216,7 @@ import Testing
         #expect(await engine.processDueTimers(watermarksAt: clock.now()) == 2)
         let last = await take(2, from: engine, max: 10)
         #expect((timeouts + more + last).map(\.correlationId) == ids)
-        #expect(await engine.unconfirmedCount == 10)
+        #expect(await engine.unconfirmedCount == 6)
         await engine.shutdown()
         await store.remove()
     }

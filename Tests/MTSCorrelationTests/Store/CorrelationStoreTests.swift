@@ -180,7 +180,8 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
-    func decisionsAreDurableAndUnconfirmedOnesAreRepeatedOnRedelivery(_ kind: StoreKind) async throws {
+    func recordedDecisionsAreDurableAndUnrecordedOnesAreMadeAgainOnRedelivery(_ kind: StoreKind) async throws
+    {
         let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
         let engine = try await store.engine(clock: clock)
@@ -201,9 +202,10 @@ import Testing
         clock.advance(to: t0 + 5_000)
         let restarted = try await store.engine(clock: clock)
         reader = ResultReader(restarted)
-        // Both matches were durable before they were emitted, confirmed or not.
-        #expect(await restarted.outstandingCount == 1)
-        #expect(await restarted.tombstoneCount == 2)
+        // The confirmed match is durable; the other one was written with its record, which never
+        // committed, so its request is outstanding again.
+        #expect(await restarted.outstandingCount == 2)
+        #expect(await restarted.tombstoneCount == 1)
         // The broker redelivers the replies that were not acked (both; the daemon acks after confirm,
         // and a crash between confirm and ack redelivers a confirmed one too).
         await restarted.receive(Fixtures.reply("confirmed", token: 11, redelivered: true, body: "r1"))
@@ -342,7 +344,7 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
-    func anUnconfirmedTimeoutIsEmittedAgainAfterRestartAndAConfirmedOneIsNot(_ kind: StoreKind) async throws {
+    func anUnrecordedTimeoutIsDecidedAgainAfterRestartAndARecordedOneIsNot(_ kind: StoreKind) async throws {
         let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
         let engine = try await store.engine(clock: clock)
@@ -361,7 +363,12 @@ import Testing
 
         let restarted = try await store.engine(clock: clock)
         reader = ResultReader(restarted)
-        // Emitted again at startup, without waiting for any grace: it was decided before the crash.
+        // Its decision was to be written with its record, which never committed: the request is
+        // outstanding again and times out again once the reply queue's watermark passes its
+        // deadline, as after any restart.
+        #expect(await restarted.outstandingCount == 1)
+        #expect(await restarted.processDueTimers() == 0)
+        #expect(await restarted.advanceWatermark(.replies, queue: "replies", to: t0 + 1_002) == 1)
         let results = await reader.drain(restarted)
         #expect(results.map(\.correlationId) == ["unconfirmed"])
         #expect(results.first?.afterRecovery == true)
@@ -388,6 +395,40 @@ import Testing
         let restarted = try await store.engine(clock: clock)
         #expect(await restarted.tombstoneCount == 0)
         #expect(await restarted.outstandingCount == 0)
+        await restarted.shutdown()
+        await store.remove()
+    }
+
+    /// A decision waits for its record; when retention purges the tombstone first, the decision
+    /// is written before the purge, so a later registration of the same id is not resolved by
+    /// the old decision when its record finally comes.
+    @Test(arguments: StoreKind.allCases)
+    func aDecisionStillWaitingForItsRecordWhenPurgedLeavesANewRegistrationAlone(
+        _ kind: StoreKind
+    ) async throws {
+        let store = try TestStore(kind)
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try await store.engine(clock: clock)
+        var reader = ResultReader(engine)
+        try await engine.register(Fixtures.request("a", body: "first"))
+        await engine.receive(Fixtures.reply("a"))
+        let matched = try #require(await reader.drain(engine).first)
+        #expect(matched.outcome == .matched)
+        clock.advance(by: 10_000)
+        await engine.processDueTimers(watermarksAt: clock.now())
+        #expect(await engine.tombstoneCount == 0)
+        #expect(
+            try await engine.register(Fixtures.request("a", at: clock.now(), body: "second")) == .registered)
+        let draft = ResultLogDraft(outcome: "matched", operation: "ticket", correlationId: "a", json: [1])
+        try await engine.appendToLog([draft], confirming: [matched.id])
+        try await engine.log.waitDurable()
+        await engine.shutdown()
+
+        let restarted = try await store.engine(clock: clock)
+        let rows = restarted.recoveredRequests
+        #expect(rows.map(\.request.correlationId) == ["a"])
+        #expect(rows.first?.state == .outstanding)
+        #expect(rows.first?.request.body == Fixtures.request("a", body: "second").body)
         await restarted.shutdown()
         await store.remove()
     }

@@ -60,7 +60,9 @@ import Testing
         let rows = restarted.recoveredRequests
         #expect(rows.map(\.request.correlationId) == ["unconfirmed"])
         let row = try #require(rows.first)
-        #expect(row.state == .matched && row.sent)
+        // Its decision was to be written with its record: the request is outstanding, sent, and
+        // keeps the answer.
+        #expect(row.state == .outstanding && row.sent)
         let answer = try #require(row.answer)
         #expect(
             answer

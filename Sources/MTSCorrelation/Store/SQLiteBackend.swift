@@ -406,7 +406,7 @@ final class SQLiteBackend: StoreBackend {
             connection.bind(statement, 3, entry.outcome)
             connection.bind(statement, 4, entry.operation)
             connection.bind(statement, 5, entry.correlationId)
-            connection.bind(statement, 6, blob: entry.json)
+            connection.bind(statement, 6, bytes: entry.json)
             try connection.run(statement)
         }
         for cursor in log.cursors.values {

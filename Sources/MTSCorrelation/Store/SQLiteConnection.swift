@@ -105,13 +105,25 @@ final class SQLiteConnection {
         }
     }
 
+    /// Binds `blob`; an empty or absent one as NULL (a nullable column's "none", as the
+    /// PostgreSQL backend's `NULLIF(..., '')`).
     func bind(_ statement: OpaquePointer, _ index: Int32, blob: [UInt8]?) {
         guard let blob, !blob.isEmpty else {
             sqlite3_bind_null(statement, index)
             return
         }
-        blob.withUnsafeBytes { bytes in
-            _ = mts_sqlite3_bind_blob_transient(statement, index, bytes.baseAddress, Int32(bytes.count))
+        bind(statement, index, bytes: blob)
+    }
+
+    /// Binds `bytes` for a NOT NULL column: an empty one as a zero-length blob. (An empty
+    /// array's base address may be nil, which `sqlite3_bind_blob` would bind as NULL.)
+    func bind(_ statement: OpaquePointer, _ index: Int32, bytes: [UInt8]) {
+        guard !bytes.isEmpty else {
+            sqlite3_bind_zeroblob(statement, index, 0)
+            return
+        }
+        bytes.withUnsafeBytes { buffer in
+            _ = mts_sqlite3_bind_blob_transient(statement, index, buffer.baseAddress, Int32(buffer.count))
         }
     }
 

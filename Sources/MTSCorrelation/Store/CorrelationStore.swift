@@ -320,18 +320,21 @@ final class CorrelationStore: @unchecked Sendable {
             guard case .refused(_, let reason) = error else { throw error }
             if !log.isEmpty {
                 // The log's rows are the relay's own (numbers and encoded records): the refusal
-                // is an effect's. A decision must not commit after the record that tells it,
-                // and a confirm not before its record: everything but the confirms first (the
-                // refused effect is found there), then the confirms with the log, in one
-                // transaction. A crash in between leaves decisions unconfirmed, which are made
-                // into records again (a timeout at startup, a match on the reply's redelivery).
+                // is an effect's. What says a record is durable (a confirm, a decision written
+                // with its record) must not commit before the record, and nothing may commit
+                // after it: everything else first (the refused effect is found there), then
+                // those with the log, in one transaction. A crash in between leaves decisions
+                // unwritten or unconfirmed, which are made into records again.
                 var confirms: [PersistenceEffect] = []
                 var others: [PersistenceEffect] = []
                 for effect in effects {
-                    if case .confirm = effect { confirms.append(effect) } else { others.append(effect) }
+                    switch effect {
+                    case .confirm, .resolve(_, _, _, _, confirmed: true): confirms.append(effect)
+                    default: others.append(effect)
+                    }
                 }
                 try write(others[...], to: backend)
-                return try write(confirms, log: log, beforeCommit: nil, to: backend)
+                return try write(confirms, log: log, beforeCommit: beforeCommit, to: backend)
             }
             guard effects.count > 1 else {
                 let id = effects.first!.correlationId

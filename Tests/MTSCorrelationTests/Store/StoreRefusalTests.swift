@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import TestSupport
 import Testing
 
 @testable import MTSCorrelation
@@ -42,6 +44,62 @@ import Testing
         let reopened = try await store.engine(clock: clock)
         #expect(await reopened.outstandingCount == 5)
         await reopened.shutdown()
+        await store.remove()
+    }
+
+    /// A refused value in a transaction that also holds a decision and its record: the decision
+    /// never commits without the record (it would be a confirmed tombstone whose record is
+    /// missing, and its redelivered reply acknowledged as already recorded). A copy is taken at
+    /// every commit after the refusal; PostgreSQL's copy shows what was committed before it, so
+    /// the copies together show every state a crash could leave.
+    @Test func aRefusalNeverCommitsADecisionWithoutItsRecord() async throws {
+        let store = try TestStore(.postgres)
+        let copies = Mutex<[TestStore]>([])
+        let capturing = Atomic(false)
+        let gate = CommitGate()
+        let engine = try await store.engine(
+            clock: ManualCorrelationClock(now: t0),
+            beforeCommit: {
+                gate.hook()
+                guard capturing.load(ordering: .sequentiallyConsistent) else { return }
+                let copy = store.sibling("copy-\(copies.withLock { $0.count })")
+                store.captureBlocking(into: copy)
+                copies.withLock { $0.append(copy) }
+            })
+        var reader = ResultReader(engine)
+        try await engine.register(Fixtures.request("x"))
+        await engine.receive(Fixtures.reply("x", token: 1, body: "r1"))
+        let results = await reader.drain(engine)
+        try #require(results.map(\.outcome) == [.matched])
+        // Hold one transaction, so that what follows queues up into the next one together.
+        gate.arm()
+        let held = ResultLogDraft(outcome: "matched", operation: "ticket", correlationId: "held", json: [1])
+        try await engine.appendToLog([held], confirming: [])
+        try await waitUntil("the held transaction under way", timeout: .seconds(5)) { gate.isHolding }
+        // A refused insert, then x's decision with its record.
+        let refused = try await engine.submit(contentsOf: [Fixtures.request("nul-\u{0}-id")])
+        let record = ResultLogDraft(outcome: "matched", operation: "ticket", correlationId: "x", json: [2])
+        try await engine.appendToLog([record], confirming: [results[0].id])
+        capturing.store(true, ordering: .sequentiallyConsistent)
+        gate.release()
+        let outcome = try #require(try await engine.durable([refused]).first?.first)
+        if case .success = outcome { Issue.record("the request with U+0000 in its id was stored") }
+        try await engine.log.waitDurable()
+        capturing.store(false, ordering: .sequentiallyConsistent)
+        #expect(!gate.heldTooLong)
+        await engine.shutdown()
+
+        let taken = copies.withLock { $0 }
+        #expect(!taken.isEmpty)
+        for (index, copy) in (taken + [store]).enumerated() {
+            let recovered = try await copy.engine(clock: ManualCorrelationClock(now: t0))
+            // "held" is seq 1, x's record seq 2.
+            let recorded = recovered.log.lastSeq >= 2
+            let decided = await recovered.outstandingCount == 0
+            #expect(recorded || !decided, "state \(index): x decided and confirmed, its record missing")
+            await recovered.shutdown()
+        }
+        for copy in taken { await copy.remove() }
         await store.remove()
     }
 }

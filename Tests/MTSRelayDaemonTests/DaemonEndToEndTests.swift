@@ -72,9 +72,10 @@ struct DaemonEndToEndTests {
         let afterDeadline = emitted.timeIntervalSince(deadline) * 1000
         // About 115 ms on a quiet machine (transit allowance 100 + the 50 ms tick); the bound
         // here is loose because the suite runs in parallel on a shared 2-core VM (354 ms seen at
-        // load 10). What it guards: no grace or backlog rule delays a timeout by seconds.
+        // load 10, once 1 024 ms). What it guards: no grace or backlog rule delays a timeout by
+        // seconds (this daemon's unmatched grace is 5 s).
         print("steady state: timeout emitted \(Int(afterDeadline)) ms after its deadline")
-        #expect(afterDeadline > 0 && afterDeadline <= 1_000)
+        #expect(afterDeadline > 0 && afterDeadline <= 2_500)
         #expect(outcomes(duplicated) == ["matched", "duplicate"])
         #expect(outcomes(unknown) == ["unmatched"])
         #expect(outcomes(early) == ["matched"])

@@ -11,7 +11,9 @@ extension CorrelationCore {
     ///   decision, ``CorrelationResult/afterRecovery`` set), in the returned step.
     ///
     /// A matched tombstone that was not confirmed keeps its request body, so that the broker's
-    /// redelivery of the matching reply yields a complete `matched` result again.
+    /// redelivery of the matching reply yields a complete `matched` result again. (With the
+    /// store, ``CorrelationEngine`` writes a decision confirmed, with its record: unconfirmed
+    /// tombstones come from stores an earlier version wrote, or from a bare core's user.)
     public static func recovering(
         _ rows: some Sequence<PersistedRequest>, configuration: CorrelationConfiguration, now: Int64
     ) throws(CorrelationError) -> (core: CorrelationCore, step: CorrelationStep) {

@@ -34,7 +34,10 @@
 ///   deliveries are acknowledged after that commit), so a result is never taken back, and a
 ///   restart never decides a request differently from what a sink may already have seen. A
 ///   reply thus waits for one commit. (A tombstone purged before its record comes has its
-///   decision written first, so the purge keeps its place.)
+///   decision written first, so the purge, and a registration of the same id after it, keep
+///   their order; a crash before the record then leaves no tombstone, as before this was
+///   deferred: the redelivered reply is `unmatched`. It takes a record an hour late, by the
+///   default retention.)
 ///
 /// After a crash before a result's record committed, its request is outstanding again:
 /// - a `timeout` is made again once the reply queue's watermark passes the deadline, flagged
@@ -430,8 +433,10 @@ public actor CorrelationEngine {
     }
 
     /// What an active upstream's side needs after a restart: the requests found outstanding in
-    /// the store (with their ``PersistedRequest/sent`` flag and any recorded answer), and the
-    /// matched ones whose result was not confirmed (with their answer). Empty without a store.
+    /// the store (with their ``PersistedRequest/sent`` flag and any recorded answer; a request
+    /// whose decision's record never committed is outstanding again, with its answer), and the
+    /// matched ones whose result was not confirmed (an earlier version's store). Empty without
+    /// a store.
     public nonisolated var recoveredRequests: [PersistedRequest] {
         guard let store else { return [] }
         return store.recoveredRows.filter { row in

@@ -51,7 +51,8 @@ public final class CorrelationResult: Sendable {
     /// ``redelivered`` may repeat one too.
     public let afterRecovery: Bool
     /// What becomes durable when this result is confirmed (a `confirm` for `matched` and
-    /// `timeout`; nil otherwise). ``CorrelationEngine`` handles it; a user of the bare
+    /// `timeout`; nil otherwise). ``CorrelationEngine`` handles it (and writes a decision it
+    /// held back as a resolve that carries its confirm); a user of the bare
     /// ``CorrelationCore`` persists it when its sinks accepted the result.
     public var persistOnConfirm: PersistenceEffect? {
         needsConfirm ? correlationId.map { .confirm(correlationId: $0) } : nil

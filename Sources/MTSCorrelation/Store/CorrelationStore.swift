@@ -321,20 +321,13 @@ final class CorrelationStore: @unchecked Sendable {
             if !log.isEmpty {
                 // The log's rows are the relay's own (numbers and encoded records): the refusal
                 // is an effect's. What says a record is durable (a confirm, a decision written
-                // with its record) must not commit before the record, and nothing may commit
-                // after it: everything else first (the refused effect is found there), then
-                // those with the log, in one transaction. A crash in between leaves decisions
+                // with its record) must commit with the record, not before it: everything else
+                // first (the refused effect is found there), then those with the log, in one
+                // transaction (see splitAroundTheLog). A crash in between leaves decisions
                 // unwritten or unconfirmed, which are made into records again.
-                var confirms: [PersistenceEffect] = []
-                var others: [PersistenceEffect] = []
-                for effect in effects {
-                    switch effect {
-                    case .confirm, .resolve(_, _, _, _, confirmed: true): confirms.append(effect)
-                    default: others.append(effect)
-                    }
-                }
-                try write(others[...], to: backend)
-                return try write(confirms, log: log, beforeCommit: beforeCommit, to: backend)
+                let (first, withLog) = Self.splitAroundTheLog(effects)
+                try write(first[...], to: backend)
+                return try write(withLog, log: log, beforeCommit: beforeCommit, to: backend)
             }
             guard effects.count > 1 else {
                 let id = effects.first!.correlationId
@@ -348,6 +341,30 @@ final class CorrelationStore: @unchecked Sendable {
             try write(effects[..<middle], to: backend)
             try write(effects[middle...], to: backend)
         }
+    }
+
+    /// `effects` in two transactions around a log that must not commit apart from them: what
+    /// says a record is durable (a confirm, a decision written with its record) goes with the
+    /// log, and so does every later effect of the same request, so that each request's effects
+    /// keep their order (a purge and a new registration of the same id after a decision must
+    /// not be overwritten by it). The rest goes first.
+    static func splitAroundTheLog(
+        _ effects: some Sequence<PersistenceEffect>
+    ) -> (first: [PersistenceEffect], withLog: [PersistenceEffect]) {
+        var first: [PersistenceEffect] = []
+        var withLog: [PersistenceEffect] = []
+        var moved: Set<String> = []
+        for effect in effects {
+            let id = effect.correlationId
+            switch effect {
+            case .confirm, .resolve(_, _, _, _, confirmed: true):
+                withLog.append(effect)
+                moved.insert(id)
+            default:
+                if moved.contains(id) { withLog.append(effect) } else { first.append(effect) }
+            }
+        }
+        return (first, withLog)
     }
 
     /// One transaction of `effects` (folded: see ``PersistenceEffect/folded(_:)``) and `log`.

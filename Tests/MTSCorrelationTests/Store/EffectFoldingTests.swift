@@ -4,8 +4,9 @@ import Testing
 
 @testable import MTSCorrelation
 
-/// A transaction's effects folded per request (``PersistenceEffect/folded(_:)``) leave the rows
-/// the effects themselves leave: in the model store for any sequence, and in both real backends
+/// A transaction's effects folded per request (``PersistenceEffect/folded(_:)``), or split
+/// around a log after a refusal (``CorrelationStore/splitAroundTheLog(_:)``), leave the rows the
+/// effects themselves leave: in the model store for any sequence, and in both real backends
 /// for every kind of fold.
 @Suite struct EffectFoldingTests {
     static let t0 = Fixtures.epoch
@@ -27,7 +28,11 @@ import Testing
         case 2:
             return .resolve(
                 correlationId: id, state: .matched, resolvedAt: t0 + value, replyHash: UInt64(code))
-        case 3: return .resolve(correlationId: id, state: .timedOut, resolvedAt: t0 + value, replyHash: nil)
+        case 3:
+            // A decision written with its record comes resolved and confirmed.
+            return .resolve(
+                correlationId: id, state: .timedOut, resolvedAt: t0 + value, replyHash: nil,
+                confirmed: code % 2 == 0)
         case 4, 5: return .confirm(correlationId: id)
         case 6:
             return code % 2 == 0
@@ -52,6 +57,31 @@ import Testing
                 ModelStore.applying(folded, to: existing) == ModelStore.applying(effects, to: existing),
                 "\(effects) folded to \(folded)")
             #expect(folded.count <= effects.count)
+        }
+    }
+
+    /// After a refusal beside records, the store writes some effects first and the rest with
+    /// the log; each request's effects keep their order, so the rows end as the effects leave
+    /// them, and nothing that says a record is durable goes first.
+    @Test func theSplitAroundTheLogKeepsEachRequestsOrder() async {
+        await propertyCheck(
+            count: 2_000, input: Gen.int(in: 0...9_999).array(of: 0...12),
+            Gen.int(in: 0...9_999).array(of: 0...30)
+        ) { before, codes in
+            let existing = ModelStore.applying(before.map(Self.effect))
+            let effects = codes.map(Self.effect)
+            let (first, withLog) = CorrelationStore.splitAroundTheLog(effects)
+            #expect(
+                ModelStore.applying(withLog, to: ModelStore.applying(first, to: existing))
+                    == ModelStore.applying(effects, to: existing),
+                "\(effects) split into \(first) and \(withLog)")
+            let early = first.filter {
+                switch $0 {
+                case .confirm, .resolve(_, _, _, _, confirmed: true): true
+                default: false
+                }
+            }
+            #expect(early.isEmpty, "\(early) would commit before its record")
         }
     }
 

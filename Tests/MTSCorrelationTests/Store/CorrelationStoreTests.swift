@@ -273,29 +273,38 @@ import Testing
     /// its record follows the decision into the store. Killed before that commit, the decision
     /// and the record are lost together: the reply was never acknowledged, and its redelivery
     /// is decided again.
+    /// A result goes out as it is decided; its decision is written with its record, in one
+    /// transaction, so a crash inside that transaction loses both together.
     @Test(arguments: StoreKind.allCases)
-    func aResultGoesOutBeforeItsDecisionCommitsAndACrashLosesBothTogether(_ kind: StoreKind) async throws {
+    func aDecisionCommitsWithItsRecordAndACrashLosesBothTogether(_ kind: StoreKind) async throws {
         let store = try TestStore(kind)
         let killed = store.sibling()
         let gate = CommitGate { store.captureBlocking(into: killed) }
         let engine = try await store.engine(clock: ManualCorrelationClock(now: t0), beforeCommit: gate.hook)
         var reader = ResultReader(engine)
         try await engine.register(Fixtures.request("a"))
-        gate.arm()
+        try await engine.log.waitDurable()
+        let committed = try #require(await engine.storeStatistics).transactions
         await engine.receive(Fixtures.reply("a", token: 1, body: "r1"))
         let results = await reader.drain(engine)
-        #expect(!gate.heldTooLong, "the result waited for its decision's commit")
-        gate.release()
         #expect(results.map(\.outcome) == [.matched])
         try #require(results.count == 1)
+        try await engine.log.waitDurable()
+        #expect(await engine.storeStatistics?.transactions == committed, "the decision was written alone")
+        // The record's transaction is held, and copied before its COMMIT.
+        gate.arm()
         let draft = ResultLogDraft(
             outcome: "matched", operation: "ticket", correlationId: "a", json: Array("{}".utf8))
         try await engine.appendToLog([draft], confirming: [results[0].id])
+        try await waitUntil("the record's transaction under way", timeout: .seconds(5)) { gate.isHolding }
+        gate.release()
         try await engine.log.waitDurable()
+        #expect(!gate.heldTooLong)
         #expect(engine.log.lastSeq == 1)
+        #expect(await engine.tombstoneCount == 1)
         await engine.shutdown()
 
-        // The copy was taken inside the first transaction after the reply, before its COMMIT.
+        // The copy: neither the decision nor the record.
         let recovered = try await killed.engine(clock: ManualCorrelationClock(now: t0))
         #expect(await recovered.outstandingCount == 1)
         #expect(recovered.log.lastSeq == 0)
@@ -305,6 +314,12 @@ import Testing
         #expect(again.map(\.outcome) == [.matched])
         #expect(again.map(\.alreadyRecorded) == [false])
         await recovered.shutdown()
+        // The store itself: both.
+        let restarted = try await store.engine(clock: ManualCorrelationClock(now: t0))
+        #expect(await restarted.outstandingCount == 0)
+        #expect(await restarted.tombstoneCount == 1)
+        #expect(restarted.log.lastSeq == 1)
+        await restarted.shutdown()
         await store.remove()
         await killed.remove()
     }

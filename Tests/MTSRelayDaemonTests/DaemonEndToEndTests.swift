@@ -70,7 +70,8 @@ struct DaemonEndToEndTests {
         let emitted = try #require((timeoutRecord["emittedAt"] as? String).flatMap(formatter.date(from:)))
         let deadline = try #require((timeoutRecord["deadlineAt"] as? String).flatMap(formatter.date(from:)))
         let afterDeadline = emitted.timeIntervalSince(deadline) * 1000
-        // About 115 ms on a quiet machine (transit allowance 100 + the 50 ms tick); the bound
+        // About 140 ms on a quiet machine (transit allowance 100 + up to two 50 ms ticks: a
+        // queue is caught up on the second quiet tick in a row); the bound
         // here is loose because the suite runs in parallel on a shared 2-core VM (354 ms seen at
         // load 10, once 1 024 ms). What it guards: no grace or backlog rule delays a timeout by
         // seconds (this daemon's unmatched grace is 5 s).

@@ -126,6 +126,7 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
                 }
                 continue
             }
+            progress.readBatch()
             metrics.recordConsumed(queue: queue, count: batch.count)
             metrics.recordBatch(.consumed, size: batch.count)
             let readAt = Timestamp.nowMilliseconds()

@@ -22,6 +22,9 @@ struct QueueProgress: Sendable {
     let transitAllowance: Int64
     /// The highest timestamp read so far that was not in the future when read.
     private(set) var highestTimestamp: Int64?
+    /// The consumer's flow at the last idle tick that found no ready message, if nothing came
+    /// since (see ``idleWatermark(of:queue:)``).
+    private var quietFlow: AMQPConsumer.Flow?
 
     init(transitAllowanceMs: Int) {
         transitAllowance = Int64(transitAllowanceMs)
@@ -51,10 +54,30 @@ struct QueueProgress: Sendable {
     /// The watermark to report on an idle tick of `consumer` of `queue`. The clock is read
     /// before the consumer's flow and the broker's count, so a message that arrives in between
     /// only makes the value earlier.
-    func idleWatermark(of consumer: AMQPConsumer, queue: String) async throws -> Int64? {
+    ///
+    /// "No ready message" also holds while the broker's last deliveries are on their way (sent,
+    /// so no longer ready, and not yet handed to the consumer: librabbitmq keeps what arrives
+    /// during a synchronous call such as this count until its thread reads on). On a loaded
+    /// machine that outlasted the transit allowance, and the intake watermark passed requests
+    /// still in flight, declaring their early replies `unmatched`. So a queue is caught up only
+    /// on the second idle tick in a row that finds no ready message with the consumer's flow
+    /// unchanged, before, during and since: what was on its way has been handed over by then.
+    /// (A tick later: ~50 ms more before an unanswered request times out.)
+    mutating func idleWatermark(of consumer: AMQPConsumer, queue: String) async throws -> Int64? {
         let now = Timestamp.nowMilliseconds()
-        guard isCaughtUp(consumer.flow, at: .now) else { return highestTimestamp }
+        let flow = consumer.flow
+        let quietBefore = quietFlow
+        quietFlow = nil
+        guard isCaughtUp(flow, at: .now) else { return highestTimestamp }
         let ready = try await consumer.channel.inspectQueue(queue).messageCount
-        return watermark(caughtUp: ready == 0, now: now)
+        guard ready == 0, consumer.flow == flow else { return highestTimestamp }
+        quietFlow = flow
+        guard quietBefore == flow else { return highestTimestamp }
+        return watermark(caughtUp: true, now: now)
+    }
+
+    /// A batch came: an earlier quiet tick says nothing any more.
+    mutating func readBatch() {
+        quietFlow = nil
     }
 }

@@ -315,7 +315,7 @@ final class CorrelationStore: @unchecked Sendable {
         _ effects: ArraySlice<PersistenceEffect>, log: LogChanges = LogChanges(), to backend: any StoreBackend
     ) throws(CorrelationStoreError) {
         do throws(CorrelationStoreError) {
-            try write(Array(effects), log: log, beforeCommit: beforeCommit, to: backend)
+            try writeTransaction(Array(effects), log: log, beforeCommit: beforeCommit, to: backend)
         } catch {
             guard case .refused(_, let reason) = error else { throw error }
             if !log.isEmpty {
@@ -327,7 +327,7 @@ final class CorrelationStore: @unchecked Sendable {
                 // unwritten or unconfirmed, which are made into records again.
                 let (first, withLog) = Self.splitAroundTheLog(effects)
                 try write(first[...], to: backend)
-                return try write(withLog, log: log, beforeCommit: beforeCommit, to: backend)
+                return try writeTransaction(withLog, log: log, beforeCommit: beforeCommit, to: backend)
             }
             guard effects.count > 1 else {
                 let id = effects.first!.correlationId
@@ -368,7 +368,7 @@ final class CorrelationStore: @unchecked Sendable {
     }
 
     /// One transaction of `effects` (folded: see ``PersistenceEffect/folded(_:)``) and `log`.
-    private func write(
+    private func writeTransaction(
         _ effects: [PersistenceEffect], log: LogChanges, beforeCommit: (() -> Void)?,
         to backend: any StoreBackend
     ) throws(CorrelationStoreError) {

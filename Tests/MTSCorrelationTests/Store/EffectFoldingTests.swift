@@ -44,14 +44,23 @@ import Testing
         }
     }
 
-    @Test func foldedEffectsLeaveTheRowsTheEffectsLeave() async {
+    /// Checks `property` for any effects over a few requests, on top of any rows an earlier
+    /// transaction left (outstanding, resolved, confirmed, gone).
+    static func forAnyEffects(
+        _ property:
+            @escaping @Sendable (_ existing: [String: PersistedRequest], _ effects: [PersistenceEffect]) ->
+            Void
+    ) async {
         await propertyCheck(
             count: 2_000, input: Gen.int(in: 0...9_999).array(of: 0...12),
             Gen.int(in: 0...9_999).array(of: 0...30)
         ) { before, codes in
-            // Rows an earlier transaction left (outstanding, resolved, confirmed, gone).
-            let existing = ModelStore.applying(before.map(Self.effect))
-            let effects = codes.map(Self.effect)
+            property(ModelStore.applying(before.map(Self.effect)), codes.map(Self.effect))
+        }
+    }
+
+    @Test func foldedEffectsLeaveTheRowsTheEffectsLeave() async {
+        await Self.forAnyEffects { existing, effects in
             let folded = PersistenceEffect.folded(effects)
             #expect(
                 ModelStore.applying(folded, to: existing) == ModelStore.applying(effects, to: existing),
@@ -64,12 +73,7 @@ import Testing
     /// the log; each request's effects keep their order, so the rows end as the effects leave
     /// them, and nothing that says a record is durable goes first.
     @Test func theSplitAroundTheLogKeepsEachRequestsOrder() async {
-        await propertyCheck(
-            count: 2_000, input: Gen.int(in: 0...9_999).array(of: 0...12),
-            Gen.int(in: 0...9_999).array(of: 0...30)
-        ) { before, codes in
-            let existing = ModelStore.applying(before.map(Self.effect))
-            let effects = codes.map(Self.effect)
+        await Self.forAnyEffects { existing, effects in
             let (first, withLog) = CorrelationStore.splitAroundTheLog(effects)
             #expect(
                 ModelStore.applying(withLog, to: ModelStore.applying(first, to: existing))

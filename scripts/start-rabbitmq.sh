@@ -5,7 +5,9 @@
 # /etc/rabbitmq/rabbitmq.conf, starts the broker when nothing answers, restarts it once when a
 # plain broker runs without the TLS listener, and waits until both ports are ready. Safe to run
 # again: a broker that already has both listeners and the current certificates is left alone.
-# Exits non-zero with a clear message when the broker never comes up.
+# Queues the tests leave behind (a test that failed before its clean-up) expire after an hour
+# unused (the policy mts-relay-test-queues, on the tests' queue prefixes only).
+# Exits non-zero with a clear message and the broker's log when the broker never comes up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,9 +83,40 @@ wait_until_ready() {
     sleep 1
   done
   echo "start-rabbitmq: RabbitMQ did not answer on 127.0.0.1:$port and :$tls_port within ${wait_seconds}s" >&2
-  tail -n 30 /var/log/rabbitmq/*.log 2>/dev/null >&2 || true
+  for log in /var/log/rabbitmq/rabbit@*.log /var/log/rabbitmq/startup_err; do
+    [ -s "$log" ] || continue
+    echo "start-rabbitmq: the end of $log:" >&2
+    tail -n 30 "$log" >&2 || true
+  done
   return 1
 }
+
+# Started in the rabbitmq user's own shell with its open-file limit raised. The PAM session of
+# su and runuser gives that user a soft limit of 1 024, and RabbitMQ keeps files open while it
+# recovers each durable queue at boot: with about 900 queues on disk (the file handle cache
+# keeps the rest for sockets) the boot stalls for good with nothing in the log, as a machine
+# that ran the tests many times showed. The soft limit goes up to the hard one, at most 65 536,
+# which needs no privilege.
+start_broker() {
+  as_root runuser -u rabbitmq -- sh -c '
+    limit=$(ulimit -Hn)
+    if [ "$limit" = unlimited ] || [ "$limit" -gt 65536 ]; then limit=65536; fi
+    ulimit -n "$limit"
+    cd /var/lib/rabbitmq && exec /usr/lib/rabbitmq/bin/rabbitmq-server -detached' >/dev/null 2>&1 || true
+}
+
+# A node that runs but answers on neither port is still booting, or stalled: it gets the wait
+# time to finish; one that does not is killed, so that a fresh start is not refused for a node
+# of the same name.
+node_running() { pgrep -u rabbitmq -f 'beam.*-s rabbit boot' >/dev/null 2>&1; }
+if ! answers "$port" && node_running; then
+  echo "start-rabbitmq: a broker node is booting; waiting for it"
+  if ! as_root timeout "$wait_seconds" rabbitmqctl -q await_startup >/dev/null 2>&1 || ! answers "$port"; then
+    echo "start-rabbitmq: the booting node did not come up within ${wait_seconds}s; killing it" >&2
+    as_root pkill -9 -u rabbitmq -f 'beam.*-s rabbit boot' || true
+    for _ in $(seq 1 20); do node_running || break; sleep 0.5; done
+  fi
+fi
 
 if answers "$port"; then
   if answers "$tls_port" && [ "$config_changed" = 0 ]; then
@@ -102,8 +135,7 @@ fi
 
 if ! answers "$port"; then
   echo "start-rabbitmq: starting rabbitmq-server"
-  # The Debian wrapper switches to the rabbitmq user by itself; -detached returns at once.
-  as_root rabbitmq-server -detached >/dev/null 2>&1 || true
+  start_broker
 fi
 wait_until_ready
 
@@ -116,4 +148,9 @@ if ! grep -q "^$client_user[[:space:]]" <<<"$users"; then
   as_root rabbitmqctl -q clear_password "$client_user" >/dev/null
 fi
 as_root rabbitmqctl -q set_permissions -p / "$client_user" '.*' '.*' '.*' >/dev/null
+# The tests name their queues relay-test.*, mts-relay-test.* and mts-sim*; they delete them when
+# they finish, but a test that fails half-way cannot, and queues left over from many runs slow
+# every boot. Unused for an hour, the broker deletes them.
+as_root rabbitmqctl -q set_policy --apply-to queues mts-relay-test-queues \
+  '^(relay-test|mts-relay-test|mts-sim)[.-]' '{"expires":3600000}' >/dev/null
 echo "start-rabbitmq: broker ready on 127.0.0.1:$port and :$tls_port (TLS)"

@@ -334,23 +334,37 @@ final class DaemonHarness: @unchecked Sendable {
         return letters
     }
 
-    /// Deletes the queues and the directory; stops a daemon still running.
-    /// A test that failed before `stop` or `tearDown` leaves no daemon behind.
+    /// Kills a daemon still running, so that a test that failed before `tearDown` leaves no
+    /// daemon behind. Its queues stay; the broker deletes them after an hour unused (the
+    /// policy scripts/start-rabbitmq.sh sets on the tests' queue names).
     deinit {
         if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
+    /// Kills a daemon still running; deletes the queues and the dead-letter exchange, over a
+    /// connection of its own (the publisher's may never have opened, or died with a broker
+    /// restart), and the directory.
     func tearDown() async {
         if let process, process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        if let publisher, let cleanup = try? await publisher.openChannel() {
-            for queue in [intakeQueue, replyQueue, deadLetterQueue, jackpotQueue] {
-                _ = try? await cleanup.deleteQueue(queue)
+        await publisher?.close()
+        publisher = nil
+        publishChannel = nil
+        var logger = Logger(label: "harness")
+        logger.logLevel = .critical
+        if var configuration = try? AMQPConnectionConfiguration(url: Self.brokerURL) {
+            configuration.connectionName = "\(prefix)-cleanup"
+            if let connection = try? await AMQPConnection.connect(configuration, logger: logger) {
+                if let cleanup = try? await connection.openChannel() {
+                    for queue in [intakeQueue, replyQueue, deadLetterQueue, jackpotQueue] {
+                        _ = try? await cleanup.deleteQueue(queue)
+                    }
+                    try? await cleanup.deleteExchange(deadLetterExchange)
+                }
+                await connection.close()
             }
-            try? await cleanup.deleteExchange(deadLetterExchange)
-            await publisher.close()
         }
         try? FileManager.default.removeItem(at: directory)
     }

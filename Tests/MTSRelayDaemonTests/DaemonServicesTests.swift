@@ -64,6 +64,7 @@ struct DaemonServicesTests {
         let (status, _) = try await harness.stop()
         #expect(status == 0)
         #expect(!LoopbackPort.accepts(port), "the endpoint stops with the daemon")
+        await harness.tearDown()
     }
 
     /// `/metrics` as a Prometheus server reads it: every family has `# HELP` (from the one
@@ -132,6 +133,7 @@ struct DaemonServicesTests {
         let (status, _) = try await harness.stop()
         #expect(status == 0)
         await stub.stop()
+        await harness.tearDown()
     }
 
     @Test func aSecondStopSignalExitsAtOnce() async throws {
@@ -158,6 +160,7 @@ struct DaemonServicesTests {
         #expect(status == 1)
         #expect(took < .seconds(5))
         #expect(harness.log.contains("Second stop signal: exiting at once"))
+        await harness.tearDown()
     }
 }
 

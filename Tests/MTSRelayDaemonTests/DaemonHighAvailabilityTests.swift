@@ -401,15 +401,19 @@ extension DaemonHighAvailabilityTests {
 /// The test PostgreSQL server: its cluster (Debian's `pg_ctlcluster`), for the outage test,
 /// and clean-up.
 enum PostgresServer {
-    /// Deletes a group's requests and lease (and its jackpot store's), with `psql`.
+    /// Deletes a group's requests, lease, log of results and sink cursors (and its jackpot
+    /// store's), with `psql`.
     static func deleteRows(ofGroup group: String) async throws {
         let groups = "'\(group)', '\(group).jackpot'"
+        let statements = [
+            "mts_relay_request", "mts_relay_lease", "mts_relay_result_log", "mts_relay_sink_cursor",
+        ]
+        .map { "DELETE FROM \($0) WHERE group_name IN (\(groups));" }
         let finished = try await ChildProcess.run(
             "/usr/bin/env",
             [
                 "psql", DaemonHighAvailabilityTests.postgresURL, "-v", "ON_ERROR_STOP=1", "-qc",
-                "DELETE FROM mts_relay_request WHERE group_name IN (\(groups)); "
-                    + "DELETE FROM mts_relay_lease WHERE group_name IN (\(groups))",
+                statements.joined(separator: " "),
             ])
         guard finished.status == 0 else {
             throw HarnessError("psql could not delete group \(group)'s rows: \(finished.output)")

@@ -374,7 +374,11 @@ func temporaryDirectory() -> String {
 func deleteGroup(_ group: String, url: String) async {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["psql", url, "-qc", "DELETE FROM mts_relay_request WHERE group_name = '\(group)'"]
+    let statements = [
+        "mts_relay_request", "mts_relay_lease", "mts_relay_result_log", "mts_relay_sink_cursor",
+    ]
+    .map { "DELETE FROM \($0) WHERE group_name = '\(group)';" }
+    process.arguments = ["psql", url, "-qc", statements.joined(separator: " ")]
     do {
         try process.run()
         process.waitUntilExit()

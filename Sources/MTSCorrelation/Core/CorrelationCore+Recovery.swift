@@ -44,6 +44,8 @@ extension CorrelationCore {
                 }
                 let slot = try core.insertSlot(row, recovered: true)
                 if row.state == .timedOut { core.slots[Int(slot)].dropBody() }
+                // The timeout emitted again above waits for its record as a new one does.
+                core.slots[Int(slot)].awaitingRecord = row.state == .timedOut && !row.confirmed
                 purges.append(PurgeTimer(fireAt: purgeAt, slot: slot))
             }
         }

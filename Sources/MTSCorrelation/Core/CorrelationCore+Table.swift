@@ -17,6 +17,7 @@ extension CorrelationCore {
     public mutating func markRecorded(_ correlationId: String) {
         guard let slot = lookup(correlationId), slots[Int(slot)].state != .outstanding else { return }
         slots[Int(slot)].recorded = true
+        slots[Int(slot)].awaitingRecord = false
     }
 
     func lookup(_ correlationId: String) -> Int32? {

@@ -16,6 +16,13 @@ extension CorrelationCore {
         while purgeBudget > 0, let purge = purges.first, purge.fireAt <= now {
             purges.removeFirst()
             purgeBudget -= 1
+            if purgeWaitsForRecord && slots[Int(purge.slot)].awaitingRecord {
+                // Again a second from now at the earliest, and behind every purge queued, so
+                // that the queue stays in time order.
+                let again = max(now.addingReportingOverflow(1000).partialValue, purges.last?.fireAt ?? .min)
+                purges.append(PurgeTimer(fireAt: again, slot: purge.slot))
+                continue
+            }
             if recordsEffects {
                 step.effects.append(.purge(correlationId: slots[Int(purge.slot)].correlationId))
             }
@@ -97,8 +104,10 @@ extension CorrelationCore {
         purges.first.map { $0.fireAt <= now } ?? false
     }
 
-    /// Keeps a resolved request as a tombstone until its retention ends.
+    /// Keeps a resolved request as a tombstone until its retention ends, and until the record of
+    /// the result just decided is queued (``purgeWaitsForRecord``).
     mutating func schedulePurge(slot: Int32, resolvedAt: Int64) {
+        slots[Int(slot)].awaitingRecord = true
         purges.append(
             PurgeTimer(
                 fireAt: resolvedAt.addingReportingOverflow(configuration.retention).partialValue, slot: slot))

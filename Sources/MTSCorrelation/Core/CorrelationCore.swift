@@ -62,6 +62,15 @@ public struct CorrelationCore: Sendable {
     /// Replies waiting through their unmatched grace.
     public internal(set) var heldReplyCount = 0
 
+    /// Whether a tombstone's purge waits until the record of its decision's result is queued
+    /// for the log (``markRecorded(_:)``). The store writes in order, so the record, with the
+    /// decision, then reaches the store before the purge: otherwise a crash between the purge's
+    /// commit and the record's would lose the tombstone, and the broker's redelivery of its reply
+    /// would find nothing (`unmatched`). A tombstone whose record is late stays, looked at again
+    /// at every later purge. ``CorrelationEngine`` sets it when it has a store; off by default,
+    /// for users of the bare core that never mark records.
+    public var purgeWaitsForRecord = false
+
     /// Whether steps carry ``CorrelationStep/effects``. Without a store nobody reads them, and
     /// building them (a copy of every request) is wasted work.
     public let recordsEffects: Bool

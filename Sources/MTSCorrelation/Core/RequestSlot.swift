@@ -23,6 +23,9 @@ struct RequestSlot: Sendable {
     /// A tombstone whose record is in the log of results (confirmed): a redelivery of its
     /// reply needs no record again. Fits in the padding: the slot stays 64 bytes.
     var recorded: Bool = false
+    /// A tombstone whose decision's result has not had its record queued for the log yet (see
+    /// ``CorrelationCore/purgeWaitsForRecord``). Also in the padding.
+    var awaitingRecord: Bool = false
     var timestampUtc: Int64
     /// Inclusive: a reply received at or before this instant matches.
     var deadline: Int64

@@ -75,8 +75,6 @@ public actor CorrelationEngine {
     /// What each result needing a record writes with it (store on only): its decision, resolved
     /// and confirmed in one change, or a confirm when the store holds the decision already.
     private var unconfirmed: [CorrelationResult.ID: PersistenceEffect] = [:]
-    /// The requests whose decision waits in ``unconfirmed`` for its record, and that result.
-    private var decisionsAwaitingRecord: [String: CorrelationResult.ID] = [:]
     private let capacityWaiters = CapacityWaiters()
     private var nextWaiterID: UInt64 = 0
 
@@ -152,14 +150,12 @@ public actor CorrelationEngine {
                 throw error
             }
             var unconfirmed: [CorrelationResult.ID: PersistenceEffect] = [:]
-            var awaiting: [String: CorrelationResult.ID] = [:]
-            store.enqueue(
-                Self.deferDecisions(of: recovered.step, unconfirmed: &unconfirmed, awaiting: &awaiting))
+            store.enqueue(Self.deferDecisions(of: recovered.step, unconfirmed: &unconfirmed))
             self.unconfirmed = unconfirmed
-            decisionsAwaitingRecord = awaiting
             results.append(recovered.step.results)
             self.store = store
             core = recovered.core
+            core.purgeWaitsForRecord = true
         } else {
             self.store = nil
             core = CorrelationCore(configuration: configuration, now: now, recordsEffects: false)
@@ -350,7 +346,6 @@ public actor CorrelationEngine {
         for id in ids {
             guard let effect = unconfirmed.removeValue(forKey: id) else { continue }
             effects.append(effect)
-            if case .resolve = effect { decisionsAwaitingRecord[effect.correlationId] = nil }
             core.markRecorded(effect.correlationId)
         }
         return effects
@@ -362,11 +357,10 @@ public actor CorrelationEngine {
     /// a resolve now and a confirm later were two. Nothing outside sees a result before its
     /// record commits, so the decision is as durable as before where it matters: a crash before
     /// that commit loses both, and the request is decided again, as when the crash came before
-    /// the decision's own commit. A purge of a request whose decision still waits writes the
-    /// decision first, so the purge, and a registration of the same id after it, stay in order.
+    /// the decision's own commit. The core does not purge a tombstone before its record is
+    /// queued (``CorrelationCore/purgeWaitsForRecord``), so no purge overtakes a decision here.
     private static func deferDecisions(
-        of step: CorrelationStep, unconfirmed: inout [CorrelationResult.ID: PersistenceEffect],
-        awaiting: inout [String: CorrelationResult.ID]
+        of step: CorrelationStep, unconfirmed: inout [CorrelationResult.ID: PersistenceEffect]
     ) -> [PersistenceEffect] {
         // The core appends a decision's resolve and its result in the same order; results that
         // confirm a decision made earlier (a redelivered match, a recovered tombstone) have no
@@ -383,22 +377,12 @@ public actor CorrelationEngine {
                         unconfirmed[result.id] = .resolve(
                             correlationId: id, state: state, resolvedAt: resolvedAt, replyHash: replyHash,
                             confirmed: true)
-                        awaiting[id] = result.id
                         deferred = true
                     } else {
                         unconfirmed[result.id] = result.persistOnConfirm
                     }
                 }
                 if deferred { continue }
-            case .purge(let id):
-                if let resultID = awaiting.removeValue(forKey: id),
-                    case .resolve(_, let state, let resolvedAt, let replyHash, _)? = unconfirmed[resultID]
-                {
-                    now.append(
-                        .resolve(
-                            correlationId: id, state: state, resolvedAt: resolvedAt, replyHash: replyHash))
-                    unconfirmed[resultID] = .confirm(correlationId: id)
-                }
             default:
                 break
             }
@@ -557,8 +541,7 @@ public actor CorrelationEngine {
 
     private func apply(_ step: CorrelationStep) {
         if let store {
-            store.enqueue(
-                Self.deferDecisions(of: step, unconfirmed: &unconfirmed, awaiting: &decisionsAwaitingRecord))
+            store.enqueue(Self.deferDecisions(of: step, unconfirmed: &unconfirmed))
         }
         results.append(step.results)
         let free = configuration.capacity - core.outstandingCount

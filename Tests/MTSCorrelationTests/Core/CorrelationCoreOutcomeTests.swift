@@ -64,6 +64,27 @@ import Testing
         #expect(!core.isKnown("a"))
     }
 
+    /// With ``CorrelationCore/purgeWaitsForRecord`` (the engine with a store), a tombstone whose
+    /// record is not queued outlives its retention; the purges behind it still come on time, and
+    /// it goes at the first purge after its record is marked.
+    @Test mutating func aTombstoneWaitingForItsRecordIsPurgedAfterItAndTheOthersOnTime() throws {
+        core.purgeWaitsForRecord = true
+        _ = try core.register(Fixtures.request("a"), now: t0)
+        _ = try core.register(Fixtures.request("b"), now: t0)
+        #expect(core.receive(Fixtures.reply("a"), now: t0 + 10).outcomes == [.matched])
+        #expect(core.receive(Fixtures.reply("b"), now: t0 + 20).outcomes == [.matched])
+        core.markRecorded("b")
+        // Retention 10 s: "a" is due at t0+10010 and held, "b" goes at t0+10020.
+        #expect(core.advanceAll(to: t0 + 10_010).effects.isEmpty)
+        #expect(core.advanceAll(to: t0 + 10_020).effects == [.purge(correlationId: "b")])
+        #expect(core.isKnown("a"))
+        core.markRecorded("a")
+        // Looked at again a second after it was held.
+        #expect(core.advanceAll(to: t0 + 11_009).effects.isEmpty)
+        #expect(core.advanceAll(to: t0 + 11_010).effects == [.purge(correlationId: "a")])
+        #expect(core.tombstoneCount == 0)
+    }
+
     @Test mutating func duplicateAfterMatchButRedeliveredSameReplyMatchesAgain() throws {
         _ = try core.register(Fixtures.request("a"), now: t0)
         #expect(

@@ -414,13 +414,11 @@ import Testing
         await store.remove()
     }
 
-    /// A decision waits for its record; when retention purges the tombstone first, the decision
-    /// is written before the purge, so a later registration of the same id is not resolved by
-    /// the old decision when its record finally comes.
+    /// A tombstone is not purged before the record of its decision is queued: retention ends,
+    /// the tombstone stays (the id is still the old request's), and the first purge after the
+    /// record removes it; a new registration of the id then stands alone.
     @Test(arguments: StoreKind.allCases)
-    func aDecisionStillWaitingForItsRecordWhenPurgedLeavesANewRegistrationAlone(
-        _ kind: StoreKind
-    ) async throws {
+    func aTombstoneOutlivesItsRetentionUntilItsRecordIsQueued(_ kind: StoreKind) async throws {
         let store = try TestStore(kind)
         let clock = ManualCorrelationClock(now: t0)
         let engine = try await store.engine(clock: clock)
@@ -431,11 +429,19 @@ import Testing
         #expect(matched.outcome == .matched)
         clock.advance(by: 10_000)
         await engine.processDueTimers(watermarksAt: clock.now())
+        #expect(await engine.tombstoneCount == 1, "retention is over; the record is not queued yet")
+        await #expect(
+            throws: CorrelationError.conflictingRegistration(correlationId: "a", existingState: .matched)
+        ) {
+            try await engine.register(Fixtures.request("a", at: clock.now(), body: "second"))
+        }
+        let draft = ResultLogDraft(outcome: "matched", operation: "ticket", correlationId: "a", json: [1])
+        try await engine.appendToLog([draft], confirming: [matched.id])
+        clock.advance(by: 1_000)
+        await engine.processDueTimers(watermarksAt: clock.now())
         #expect(await engine.tombstoneCount == 0)
         #expect(
             try await engine.register(Fixtures.request("a", at: clock.now(), body: "second")) == .registered)
-        let draft = ResultLogDraft(outcome: "matched", operation: "ticket", correlationId: "a", json: [1])
-        try await engine.appendToLog([draft], confirming: [matched.id])
         try await engine.log.waitDurable()
         await engine.shutdown()
 
@@ -444,7 +450,35 @@ import Testing
         #expect(rows.map(\.request.correlationId) == ["a"])
         #expect(rows.first?.state == .outstanding)
         #expect(rows.first?.request.body == Fixtures.request("a", body: "second").body)
+        #expect(restarted.log.lastSeq == 1)
         await restarted.shutdown()
+        await store.remove()
+    }
+
+    /// A crash after retention ended and before the record came: nothing of the decision was
+    /// written and the tombstone was not purged, so the request is outstanding again and the
+    /// broker's redelivery of its reply matches it. (Purged first, the row was gone and the
+    /// reply waited as unknown, to end `unmatched`.)
+    @Test(arguments: StoreKind.allCases)
+    func aCrashAfterRetentionButBeforeTheRecordKeepsTheRequest(_ kind: StoreKind) async throws {
+        let store = try TestStore(kind)
+        let clock = ManualCorrelationClock(now: t0)
+        let engine = try await store.engine(clock: clock)
+        var reader = ResultReader(engine)
+        try await engine.register(Fixtures.request("a"))
+        await engine.receive(Fixtures.reply("a", token: 1, body: "r1"))
+        #expect(await reader.drain(engine).map(\.outcome) == [.matched])
+        clock.advance(by: 10_000)
+        await engine.processDueTimers(watermarksAt: clock.now())
+        try await engine.log.waitDurable()
+        await engine.shutdown()  // killed: the record never came
+
+        let recovered = try await store.engine(clock: clock)
+        #expect(await recovered.outstandingCount == 1)
+        reader = ResultReader(recovered)
+        await recovered.receive(Fixtures.reply("a", token: 2, redelivered: true, body: "r1"))
+        #expect(await reader.drain(recovered).map(\.outcome) == [.matched])
+        await recovered.shutdown()
         await store.remove()
     }
 

@@ -22,13 +22,13 @@ final class ResultLogTail: Sendable {
         var coveredFrom: Int64
         var lastSeq: Int64
         var bytes = 0
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter: UInt64 = 0
     }
 
     /// The most record bytes kept; older entries are read from the store.
     let byteLimit: Int
     private let state: Mutex<State>
+    /// Signalled at every append, and by ``wakeAll()``.
+    private let changes = ChangeSignal()
 
     init(lastSeq: Int64, byteLimit: Int = 4 << 20) {
         self.byteLimit = byteLimit
@@ -40,7 +40,7 @@ final class ResultLogTail: Sendable {
     /// Adds committed entries (increasing positions, after every one before) and wakes the readers.
     func append(_ entries: [ResultLogEntry]) {
         guard !entries.isEmpty else { return }
-        let waiters = state.withLock { state in
+        state.withLock { state in
             for entry in entries {
                 state.entries.append(entry)
                 state.bytes += entry.json.count
@@ -50,10 +50,8 @@ final class ResultLogTail: Sendable {
                 state.bytes -= first.json.count
                 state.coveredFrom = first.seq
             }
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
         }
-        for waiter in waiters { waiter.resume() }
+        changes.signal()
     }
 
     /// Up to `max` entries after `seq`.
@@ -81,30 +79,13 @@ final class ResultLogTail: Sendable {
     /// Returns once an entry after `seq` is appended, ``wakeAll()`` is called, or the task is
     /// cancelled; at once when there already is one.
     func wait(after seq: Int64) async {
-        let id = state.withLock { state -> UInt64 in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if state.lastSeq > seq || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
+        let ticket = changes.ticket()
+        guard lastSeq <= seq else { return }
+        await changes.wait(since: ticket)
     }
 
     /// Wakes every waiting reader (so each can look for a replay request).
     func wakeAll() {
-        let waiters = state.withLock { state in
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
+        changes.signal()
     }
 }

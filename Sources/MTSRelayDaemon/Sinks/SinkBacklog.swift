@@ -1,3 +1,4 @@
+import MTSCorrelation
 import Synchronization
 
 /// How far the term's *required* sinks are behind their log, and the wait of the result loop
@@ -8,12 +9,11 @@ final class SinkBacklog: Sendable {
     private struct State {
         /// Each required sink's cursor and bound, by log and sink.
         var cursors: [String: (seq: Int64, maxBacklog: Int64)] = [:]
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter: UInt64 = 0
-        var pausedSince: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
+    /// Signalled at every cursor update.
+    private let changes = ChangeSignal()
     /// The newest position of the log the required sinks read.
     private let lastSeq: @Sendable () -> Int64
 
@@ -23,12 +23,8 @@ final class SinkBacklog: Sendable {
 
     /// A required sink's reader reports where it is.
     func update(sink: String, seq: Int64, maxBacklog: Int) {
-        let waiters = state.withLock { state in
-            state.cursors[sink] = (seq, Int64(maxBacklog))
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
+        state.withLock { $0.cursors[sink] = (seq, Int64(maxBacklog)) }
+        changes.signal()
     }
 
     /// The sinks more than their `maxBacklog` behind.
@@ -43,23 +39,9 @@ final class SinkBacklog: Sendable {
     /// usually); false when the task is cancelled.
     func waitWhileRequiredSinkBehind() async -> Bool {
         while !Task.isCancelled {
+            let ticket = changes.ticket()
             guard !sinksBehind().isEmpty else { return true }
-            let id = state.withLock { state -> UInt64 in
-                state.nextWaiter += 1
-                return state.nextWaiter
-            }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { state in
-                        if Task.isCancelled { return true }
-                        state.waiters[id] = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            } onCancel: {
-                state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-            }
+            await changes.wait(since: ticket)
         }
         return false
     }

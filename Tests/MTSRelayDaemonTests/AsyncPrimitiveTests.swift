@@ -95,4 +95,16 @@ import Testing
         queue.finish()
         #expect(await queue.next() == nil)
     }
+
+    /// What a session's settling task did not come to is taken whole when the session ends.
+    @Test func theBatchingQueueGivesUpWhatIsLeftAtOnce() async {
+        let queue = BatchingQueue<Int>()
+        queue.append(contentsOf: [1, 2])
+        #expect(await queue.next(max: 1) == [1])
+        queue.append(contentsOf: [3])
+        queue.finish()
+        #expect(queue.removeAll() == [2, 3])
+        #expect(queue.removeAll().isEmpty)
+        #expect(await queue.next() == nil)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Nothing is lost when the daemon is killed, stopped, or loses its broker connections.
@@ -101,6 +102,19 @@ struct DaemonResilienceTests {
         Self.checkNothingLost(records, ids: ids)
         #expect(harness.log.contains("Reconnected to the broker"))
         #expect(harness.log.contains("CONNECTION_FORCED"))
+        // What the closed sessions had read and not acknowledged is no longer counted: the first
+        // metrics line (logfmt, every 10 s) written after every result is in says so.
+        func metricsLines() -> [[Substring]] {
+            harness.log.split(separator: "\n").filter { $0.contains("msg=metrics") }.map {
+                $0.split(separator: " ")
+            }
+        }
+        let seen = metricsLines().count
+        try await waitUntil("a metrics line after the results", timeout: .seconds(30)) {
+            metricsLines().count > seen
+        }
+        let unacked = metricsLines().last?.first { $0.hasPrefix("unacked=") }
+        #expect(unacked == "unacked=0")
         #expect(harness.isRunning)
         #expect(try await harness.stop().status == 0)
         await harness.tearDown()

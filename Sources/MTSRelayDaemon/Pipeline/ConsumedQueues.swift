@@ -41,6 +41,10 @@ protocol ConsumedQueues: Sendable {
     /// at once, in the order accepted; runs beside the consumers, one call at a time. Throwing
     /// ends the session.
     func settle(_ unsettled: [Unsettled]) async throws
+    /// What was accepted and will never be settled: the session ended (a ``settle(_:)`` threw,
+    /// or the connection closed) before it came to them. Their deliveries are not acknowledged;
+    /// the broker gives them back.
+    func abandon(_ unsettled: [Unsettled])
 
     /// On graceful shutdown, after consuming stopped and before the connection closes.
     func drain() async
@@ -50,6 +54,7 @@ protocol ConsumedQueues: Sendable {
 
 extension ConsumedQueues where Unsettled == Never {
     func settle(_ unsettled: [Never]) async throws {}
+    func abandon(_ unsettled: [Never]) {}
 }
 
 extension ConsumedQueues {

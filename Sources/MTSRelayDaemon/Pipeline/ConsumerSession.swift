@@ -69,6 +69,8 @@ struct ConsumerSession<Queues: ConsumedQueues>: Service {
         // they are cancelled; what it holds then is still settled (acknowledged), and a
         // delivery of a closed connection is given back by the broker anyway.
         let unsettled = BatchingQueue<Queues.Unsettled>()
+        // Whatever the settling task did not come to (it threw, or the session ended first).
+        defer { queues.abandon(unsettled.removeAll()) }
         // A place per consumer for the batch it reads, and one more: one batch settles while the
         // next is read. A consumer waits here, and stops beating the watchdog, while the store
         // does not commit (its window is full then, and idle ticks would beat on regardless).

@@ -89,6 +89,11 @@ struct IntakeQueue: ConsumedQueues {
         return submitted
     }
 
+    /// Counted in flight by ``accept(_:from:watermark:session:)``, and no longer.
+    func abandon(_ unsettled: [SubmittedIntake]) {
+        metrics.intakeInFlight(-unsettled.reduce(0) { $0 + $1.valid.count + $1.rejected.count })
+    }
+
     /// Waits once for everything submitted to be durable, acknowledges the registered
     /// messages, and dead-letters the refused ones (with their records). Throws, ending the
     /// session, when a message could be neither: the broker hands unacknowledged messages back

@@ -34,6 +34,14 @@ final class BatchingQueue<Item: Sendable>: Sendable {
         }?.resume()
     }
 
+    /// Takes every item appended and not taken yet, without waiting.
+    func removeAll() -> [Item] {
+        state.withLock { state in
+            defer { state.items.removeAll() }
+            return Array(state.items)
+        }
+    }
+
     /// Up to `max` of the items appended so far, oldest first, waiting while there is none;
     /// nil once finished and empty. One consumer. Not cancellable: it ends by ``finish()``, so
     /// that items appended before the end are still taken.

@@ -252,13 +252,18 @@ final class DaemonHarness: @unchecked Sendable {
 
     // MARK: Publishing
 
-    private func channel() async throws -> AMQPChannel {
-        if let publishChannel, publishChannel.connection.isOpen { return publishChannel }
+    /// A connection of the harness's own to the test broker, named `<prefix>-<role>`.
+    private func connect(as role: String) async throws -> AMQPConnection {
         var configuration = try AMQPConnectionConfiguration(url: Self.brokerURL)
-        configuration.connectionName = "\(prefix)-publisher"
+        configuration.connectionName = "\(prefix)-\(role)"
         var logger = Logger(label: "harness")
         logger.logLevel = .critical
-        let connection = try await AMQPConnection.connect(configuration, logger: logger)
+        return try await AMQPConnection.connect(configuration, logger: logger)
+    }
+
+    private func channel() async throws -> AMQPChannel {
+        if let publishChannel, publishChannel.connection.isOpen { return publishChannel }
+        let connection = try await connect(as: "publisher")
         let channel = try await connection.openChannel(publisherConfirms: true)
         // Declared here too, so messages published before the daemon's first start are kept.
         try await channel.declareQueue(intakeQueue, durable: true)
@@ -352,19 +357,14 @@ final class DaemonHarness: @unchecked Sendable {
         await publisher?.close()
         publisher = nil
         publishChannel = nil
-        var logger = Logger(label: "harness")
-        logger.logLevel = .critical
-        if var configuration = try? AMQPConnectionConfiguration(url: Self.brokerURL) {
-            configuration.connectionName = "\(prefix)-cleanup"
-            if let connection = try? await AMQPConnection.connect(configuration, logger: logger) {
-                if let cleanup = try? await connection.openChannel() {
-                    for queue in [intakeQueue, replyQueue, deadLetterQueue, jackpotQueue] {
-                        _ = try? await cleanup.deleteQueue(queue)
-                    }
-                    try? await cleanup.deleteExchange(deadLetterExchange)
+        if let connection = try? await connect(as: "cleanup") {
+            if let cleanup = try? await connection.openChannel() {
+                for queue in [intakeQueue, replyQueue, deadLetterQueue, jackpotQueue] {
+                    _ = try? await cleanup.deleteQueue(queue)
                 }
-                await connection.close()
+                try? await cleanup.deleteExchange(deadLetterExchange)
             }
+            await connection.close()
         }
         try? FileManager.default.removeItem(at: directory)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MTSCorrelation
 import TestSupport
 import Testing
 
@@ -401,14 +402,13 @@ extension DaemonHighAvailabilityTests {
 /// The test PostgreSQL server: its cluster (Debian's `pg_ctlcluster`), for the outage test,
 /// and clean-up.
 enum PostgresServer {
-    /// Deletes a group's requests, lease, log of results and sink cursors (and its jackpot
-    /// store's), with `psql`.
+    /// Deletes a group's rows in every table that holds some (and its jackpot store's), with
+    /// `psql`.
     static func deleteRows(ofGroup group: String) async throws {
         let groups = "'\(group)', '\(group).jackpot'"
-        let statements = [
-            "mts_relay_request", "mts_relay_lease", "mts_relay_result_log", "mts_relay_sink_cursor",
-        ]
-        .map { "DELETE FROM \($0) WHERE group_name IN (\(groups));" }
+        let statements = PostgresSchema.groupTables.map {
+            "DELETE FROM \($0) WHERE group_name IN (\(groups));"
+        }
         let finished = try await ChildProcess.run(
             "/usr/bin/env",
             [

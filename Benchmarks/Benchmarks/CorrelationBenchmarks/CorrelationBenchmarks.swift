@@ -370,7 +370,8 @@ func temporaryDirectory() -> String {
 }
 
 /// Deletes a benchmark group's rows with `psql` (installed with the server), so that runs do
-/// not pile up in the database.
+/// not pile up in the database. The tables are `PostgresSchema.groupTables`, which another
+/// package cannot see: keep the two lists alike.
 func deleteGroup(_ group: String, url: String) async {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -17,9 +17,10 @@ extension CorrelationCore {
             purges.removeFirst()
             purgeBudget -= 1
             if purgeWaitsForRecord && slots[Int(purge.slot)].awaitingRecord {
-                // Again a second from now at the earliest, and behind every purge queued, so
-                // that the queue stays in time order.
-                let again = max(now.addingReportingOverflow(1000).partialValue, purges.last?.fireAt ?? .min)
+                // Behind every purge queued, so that the queue stays in time order.
+                let again = max(
+                    now.addingReportingOverflow(Self.purgeRecheckMs).partialValue, purges.last?.fireAt ?? .min
+                )
                 purges.append(PurgeTimer(fireAt: again, slot: purge.slot))
                 continue
             }
@@ -97,6 +98,10 @@ extension CorrelationCore {
                 afterRecovery: recovered,
                 needsConfirm: true))
     }
+
+    /// How long a tombstone held for its record waits before the purge looks at it again, at
+    /// the least (``purgeWaitsForRecord``).
+    static let purgeRecheckMs: Int64 = 1000
 
     /// Whether a tombstone purge is due at `now` (purges make no results, so they need no room
     /// in the engine's result buffer).

@@ -33,11 +33,9 @@
 ///   Nothing outside sees a result before its record commits (sinks read committed records,
 ///   deliveries are acknowledged after that commit), so a result is never taken back, and a
 ///   restart never decides a request differently from what a sink may already have seen. A
-///   reply thus waits for one commit. (A tombstone purged before its record comes has its
-///   decision written first, so the purge, and a registration of the same id after it, keep
-///   their order; a crash before the record then leaves no tombstone, as before this was
-///   deferred: the redelivered reply is `unmatched`. It takes a record an hour late, by the
-///   default retention.)
+///   reply thus waits for one commit. (A tombstone is not purged before its record is queued,
+///   ``CorrelationCore/purgeWaitsForRecord``: the record, with its decision, reaches the store
+///   before the purge, however late it comes.)
 ///
 /// After a crash before a result's record committed, its request is outstanding again:
 /// - a `timeout` is made again once the reply queue's watermark passes the deadline, flagged

@@ -1,7 +1,7 @@
 /// The PostgreSQL schema of the store and the lease, created or migrated idempotently by
 /// whichever opens first (``PostgresBackend``, ``PostgresLease``); concurrent openers are
 /// serialised by a transaction-scoped advisory lock.
-enum PostgresSchema {
+package enum PostgresSchema {
     /// The table of requests, every group's, keyed by correlation id and group (the id first:
     /// a batch's statements look their rows up by id). Reading a group at open scans the table,
     /// once.
@@ -12,6 +12,8 @@ enum PostgresSchema {
     static let logTable = "mts_relay_result_log"
     /// Each group's sinks' cursors in its log.
     static let cursorTable = "mts_relay_sink_cursor"
+    /// Every table that holds a group's rows (keyed by `group_name`), for clean-up.
+    package static let groupTables = [requestTable, leaseTable, logTable, cursorTable]
 
     /// The advisory lock that serialises schema changes (an arbitrary constant of this program).
     static let lock: Int64 = 0x6d74_7372_656c_6179

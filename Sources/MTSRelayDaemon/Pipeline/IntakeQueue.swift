@@ -91,7 +91,7 @@ struct IntakeQueue: ConsumedQueues {
 
     /// Counted in flight by ``accept(_:from:watermark:session:)``, and no longer.
     func abandon(_ unsettled: [SubmittedIntake]) {
-        metrics.intakeInFlight(-unsettled.reduce(0) { $0 + $1.valid.count + $1.rejected.count })
+        metrics.intakeInFlight(-unsettled.reduce(0) { $0 + $1.messageCount })
     }
 
     /// Waits once for everything submitted to be durable, acknowledges the registered
@@ -99,7 +99,7 @@ struct IntakeQueue: ConsumedQueues {
     /// session, when a message could be neither: the broker hands unacknowledged messages back
     /// only when their channel closes.
     func settle(_ unsettled: [SubmittedIntake]) async throws {
-        let count = unsettled.reduce(0) { $0 + $1.valid.count + $1.rejected.count }
+        let count = unsettled.reduce(0) { $0 + $1.messageCount }
         defer { metrics.intakeInFlight(-count) }
         let outcomes: [[Result<RegistrationStatus, CorrelationError>]]
         do {

@@ -21,4 +21,7 @@ struct SubmittedIntake: Sendable {
     /// What the engine made of them (nil when the batch had no valid request).
     var registrations: SubmittedRegistrations?
     var rejected: [Rejected] = []
+
+    /// Every message of the batch, valid or not: what it counts in flight until settled.
+    var messageCount: Int { valid.count + rejected.count }
 }

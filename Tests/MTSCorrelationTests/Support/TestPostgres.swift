@@ -63,17 +63,13 @@ enum TestPostgres {
         }
     }
 
-    /// Deletes a group's rows and its lease.
+    /// Deletes a group's rows in every table that holds some.
     static func drop(group: String) async {
         _ = try? await withConnection { connection in
-            _ = try await connection.query(
-                "DELETE FROM mts_relay_request WHERE group_name = \(group)", logger: logger)
-            _ = try await connection.query(
-                "DELETE FROM mts_relay_lease WHERE group_name = \(group)", logger: logger)
-            _ = try await connection.query(
-                "DELETE FROM mts_relay_result_log WHERE group_name = \(group)", logger: logger)
-            _ = try await connection.query(
-                "DELETE FROM mts_relay_sink_cursor WHERE group_name = \(group)", logger: logger)
+            for table in PostgresSchema.groupTables {
+                _ = try await connection.query(
+                    "DELETE FROM \(unescaped: table) WHERE group_name = \(group)", logger: logger)
+            }
         }
     }
 

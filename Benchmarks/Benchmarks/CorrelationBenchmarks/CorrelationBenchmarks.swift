@@ -122,6 +122,41 @@ func registerAndMatch(
     return clock.now - started
 }
 
+/// Registers and matches `pairs` requests a batch of 256 at a time, building each as it goes
+/// and taking its results before the next (appending their records to the log, store on): what
+/// stays resident is the table, not a backlog of batches or results.
+func streamPairs(_ engine: CorrelationEngine, pairs: Int, confirm: Bool) async {
+    let base: Int64 = 1_767_225_600_000
+    for start in stride(from: 0, to: pairs, by: 256) {
+        let chunk = start..<min(start + 256, pairs)
+        _ = try! await engine.register(contentsOf: chunk.map { request($0, timestamp: base) })
+        await engine.receive(
+            contentsOf: chunk.map {
+                IncomingReply.wellFormed(reply($0, timestamp: base + 5, token: UInt64($0)))
+            })
+        let received = await consume(engine, count: chunk.count, confirm: confirm)
+        precondition(received == chunk.count, "lost results")
+    }
+}
+
+/// Resident bytes after giving the allocator's free memory back to the system: what the live
+/// objects hold, without what earlier work left cached in malloc's arenas.
+func trimmedResidentBytes() -> Int {
+    // glibc's malloc_trim: not in Swift's Glibc module (malloc.h), so found at run time.
+    typealias MallocTrim = @convention(c) (Int) -> Int32
+    if let symbol = dlsym(nil, "malloc_trim") { _ = unsafeBitCast(symbol, to: MallocTrim.self)(0) }
+    return residentBytes()
+}
+
+/// The store the restart benchmarks share: filled by the first, reopened by the second.
+let restartStorePath = NSTemporaryDirectory() + "/mts-relay-bench-restart.sqlite"
+let restartPairs = 300_000
+let restartClockStart: Int64 = 1_767_225_600_000
+
+func removeRestartStore() {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: restartStorePath + suffix) }
+}
+
 /// The measured iterations' rates per benchmark, for the median line.
 let rates = Mutex<[String: [Int]]>([:])
 
@@ -170,6 +205,7 @@ func durableRun(
 
 let pairsPerSecond = BenchmarkMetric.custom("pairs/s", polarity: .prefersLarger, useScalingFactor: false)
 let bytesPerRequest = BenchmarkMetric.custom("bytes above raw per request", useScalingFactor: false)
+let bytesPerPair = BenchmarkMetric.custom("resident bytes per retained pair", useScalingFactor: false)
 let timeoutMilliseconds = BenchmarkMetric.custom("ms to emit 1M timeouts", useScalingFactor: false)
 let loadMilliseconds = BenchmarkMetric.custom("ms to load the table", useScalingFactor: false)
 
@@ -259,6 +295,60 @@ let benchmarks: @Sendable () -> Void = {
                 + "\(residentPerRequest) bytes/request resident, \(residentPerRequest - rawPerRequest) above the raw bytes"
         )
         await engine.shutdown()
+    }
+
+    // Tombstones in retention (an hour by default; the clock does not move, so none is purged).
+    Benchmark("Memory, 1M retained pairs", configuration: once) { benchmark in
+        let pairs = 1_000_000
+        let engine = try! CorrelationEngine(clock: ManualCorrelationClock(now: 1_767_225_600_000))
+        let before = trimmedResidentBytes()
+        await offMain { await streamPairs(engine, pairs: pairs, confirm: false) }
+        let after = residentBytes()
+        let trimmed = trimmedResidentBytes()
+        let engineTombstones = await engine.tombstoneCount
+        precondition(engineTombstones == pairs)
+        benchmark.measurement(bytesPerPair, (after - before) / pairs)
+        figure(
+            "memory for \(pairs) retained pairs (36-byte ids): \((after - before) / pairs) bytes/pair resident, "
+                + "\((trimmed - before) / pairs) after malloc_trim")
+        await engine.shutdown()
+    }
+
+    // A restart reloads the retained table from the store. The benchmark tool runs each
+    // benchmark in a process of its own, so the restart is measured in a fresh process, as a
+    // relay restarts: the first fills a store and measures the live table, the second opens it.
+    Benchmark("Memory, restart 1: 300k retained pairs live (SQLite)", configuration: once) { benchmark in
+        removeRestartStore()
+        let baseline = trimmedResidentBytes()
+        let live = try! await CorrelationEngine(
+            clock: ManualCorrelationClock(now: restartClockStart), store: .sqlite(path: restartStorePath))
+        await offMain { await streamPairs(live, pairs: restartPairs, confirm: true) }
+        let steady = trimmedResidentBytes() - baseline
+        let liveTombstones = await live.tombstoneCount
+        precondition(liveTombstones == restartPairs)
+        benchmark.measurement(bytesPerPair, steady / restartPairs)
+        figure(
+            "memory for \(restartPairs) retained pairs with the SQLite store, live: \(steady / restartPairs) "
+                + "bytes/pair (\(steady >> 20) MiB, the log's 4 MiB in-memory tail included)")
+        await live.shutdown()
+    }
+
+    Benchmark("Memory, restart 2: the same pairs after a restart (SQLite)", configuration: once) {
+        benchmark in
+        defer { removeRestartStore() }
+        let baseline = trimmedResidentBytes()
+        let restarted = try! await CorrelationEngine(
+            clock: ManualCorrelationClock(now: restartClockStart), store: .sqlite(path: restartStorePath))
+        let loaded = residentBytes() - baseline
+        let settled = trimmedResidentBytes() - baseline
+        let restartedTombstones = await restarted.tombstoneCount
+        precondition(restartedTombstones == restartPairs, "run the live benchmark first (it fills the store)")
+        benchmark.measurement(bytesPerPair, settled / restartPairs)
+        figure(
+            "memory for \(restartPairs) retained pairs with the SQLite store, after a restart: "
+                + "\(loaded / restartPairs) bytes/pair as loaded (\(loaded >> 20) MiB), \(settled / restartPairs) "
+                + "after malloc_trim (\(settled >> 20) MiB)")
+        await restarted.shutdown()
     }
 
     Benchmark("1M timeouts in the same second", configuration: once) { benchmark in

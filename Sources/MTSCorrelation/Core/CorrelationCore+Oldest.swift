@@ -5,9 +5,9 @@
 /// when it reaches the top. So that resolved entries stuck under a long-lived one cannot pile
 /// up, the heap is rebuilt from the outstanding requests when it holds more than twice as many
 /// entries as there are outstanding requests (plus some slack) and at least as many as there
-/// are slots. The rebuild scans every slot (tombstones included), so the second condition is
-/// what keeps it amortised O(1) per registration while a million tombstones sit in retention;
-/// the heap stays within max(2 × outstanding + 4096, slots) entries.
+/// are slots. The rebuild scans every slot (free ones included), so the second condition is
+/// what keeps it amortised O(1) per registration; the heap stays within
+/// max(2 × outstanding + 4096, slots) entries.
 struct OutstandingAgeEntry: Sendable, Comparable {
     var timestampUtc: Int64
     var slot: Int32
@@ -22,7 +22,7 @@ extension CorrelationCore {
         ages.insert(OutstandingAgeEntry(timestampUtc: slots[Int(slot)].timestampUtc, slot: slot))
         if ages.count > 2 * outstandingCount + 4096, ages.count >= slots.count {
             var rebuilt = MinHeap<OutstandingAgeEntry>()
-            for index in slots.indices where slots[index].state == .outstanding {
+            for index in slots.indices where slots[index].isOutstanding {
                 rebuilt.insert(
                     OutstandingAgeEntry(timestampUtc: slots[index].timestampUtc, slot: Int32(index)))
             }
@@ -34,7 +34,7 @@ extension CorrelationCore {
     public mutating func oldestOutstandingTimestamp() -> Int64? {
         while let top = ages.first {
             let slot = slots[Int(top.slot)]
-            if slot.state == .outstanding && slot.timestampUtc == top.timestampUtc { return top.timestampUtc }
+            if slot.isOutstanding && slot.timestampUtc == top.timestampUtc { return top.timestampUtc }
             _ = ages.popFirst()
         }
         return nil

@@ -22,8 +22,8 @@ extension CorrelationCore {
 
     /// As ``receive(_:now:)``, appending to `step` (for batches).
     public mutating func receive(_ reply: CorrelationReply, now: Int64, into step: inout CorrelationStep) {
-        if let slot = lookup(reply.correlationId) {
-            resolve(slot: slot, reply: reply, receivedAt: now, now: now, into: &step)
+        if let known = find(reply.correlationId) {
+            resolve(known, reply: reply, receivedAt: now, now: now, into: &step)
             return
         }
         let idBytes = Array(reply.correlationId.utf8)
@@ -47,30 +47,45 @@ extension CorrelationCore {
     public mutating func receiveRejected(
         _ message: RejectedMessage, now: Int64, into step: inout CorrelationStep
     ) {
-        let slot = message.correlationId.flatMap { lookup($0) }
+        var request: CorrelationRequest?
+        var deadline: Int64?
+        if let correlationId = message.correlationId, let known = find(correlationId) {
+            switch known {
+            case .outstanding(let slot):
+                request = requestValue(of: slots[Int(slot)])
+                deadline = slots[Int(slot)].deadline
+            case .tombstone(let position):
+                request = requestValue(ofTombstone: position, correlationId: correlationId)
+                deadline = tombstones.deadline(at: position)
+            }
+        }
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: .invalid, correlationId: message.correlationId,
-                request: slot.map { requestValue(of: slots[Int($0)]) },
-                deadline: slot.map { slots[Int($0)].deadline },
-                reply: nil, rejected: message, invalidReason: .validationFailed(message.reason),
-                resolvedAt: now,
+                request: request, deadline: deadline, reply: nil, rejected: message,
+                invalidReason: .validationFailed(message.reason), resolvedAt: now,
                 replyReceivedAt: now, afterRecovery: false))
     }
 
-    /// Decides a reply for a known slot. `receivedAt` is when the reply reached the engine
-    /// (earlier than `now` for a held reply).
+    /// Decides a reply for a known request. `receivedAt` is when the reply reached the engine
+    /// (earlier than `now` for a held reply). Returns where the request is afterwards.
+    @discardableResult
     mutating func resolve(
-        slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64, into step: inout CorrelationStep
-    ) {
-        // Scalars only: a copy of the slot would share its buffer and make the hand-over of
-        // the body in match/timeOut copy it.
-        let (state, deadline, recovered, replyHash) = (
-            slots[Int(slot)].state, slots[Int(slot)].deadline, slots[Int(slot)].recovered,
-            slots[Int(slot)].replyHash
-        )
-        let requestType = names[Int(slots[Int(slot)].contentType)]
-        let requestOperation = names[Int(slots[Int(slot)].operation)]
+        _ known: KnownRequest, reply: CorrelationReply, receivedAt: Int64, now: Int64,
+        into step: inout CorrelationStep
+    ) -> KnownRequest {
+        let kind: RequestKind
+        let recovered: Bool
+        switch known {
+        case .outstanding(let slot):
+            kind = kinds[Int(slots[Int(slot)].kind)]
+            recovered = slots[Int(slot)].recovered
+        case .tombstone(let position):
+            kind = kinds[Int(tombstones[position].kind)]
+            recovered = tombstones[position].flags.contains(.recovered)
+        }
+        let requestType = names[Int(kind.contentType)]
+        let requestOperation = names[Int(kind.operation)]
         var reason: InvalidReason?
         if reply.operation != requestOperation {
             reason = .operationMismatch(requestOperation: requestOperation, replyOperation: reply.operation)
@@ -79,41 +94,53 @@ extension CorrelationCore {
                 requestContentType: requestType, replyContentType: reply.contentType)
         }
         if let reason {
+            let (request, deadline) =
+                switch known {
+                case .outstanding(let slot): (requestValue(of: slots[Int(slot)]), slots[Int(slot)].deadline)
+                case .tombstone(let position):
+                    (
+                        requestValue(ofTombstone: position, correlationId: reply.correlationId),
+                        tombstones.deadline(at: position)
+                    )
+                }
             step.results.append(
                 CorrelationResult(
                     id: makeResultID(), outcome: .invalid, correlationId: reply.correlationId,
-                    request: requestValue(of: slots[Int(slot)]), deadline: deadline, reply: reply,
-                    invalidReason: reason,
+                    request: request, deadline: deadline, reply: reply, invalidReason: reason,
                     resolvedAt: now, replyReceivedAt: receivedAt, afterRecovery: recovered))
-            return
+            return known
         }
-        switch state {
-        case .outstanding:
+        switch known {
+        case .outstanding(let slot):
             // Event time: when MTS answered, not when the relay read the reply.
-            if !isInTime(reply.timestampUtc, deadline: deadline) {
-                timeOut(slot: slot, now: now, into: &step)
+            if !isInTime(reply.timestampUtc, deadline: slots[Int(slot)].deadline) {
+                let position = timeOut(slot: slot, now: now, into: &step)
                 appendReplyResult(
-                    .late, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
-            } else {
-                match(slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
+                    .late, position: position, reply: reply, receivedAt: receivedAt, now: now, into: &step)
+                return .tombstone(position)
             }
-        case .matched:
-            if reply.redelivered && BodyHash.hash(reply.body) == replyHash {
+            return .tombstone(match(slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step))
+        case .tombstone(let position):
+            let flags = tombstones[position].flags
+            if !flags.contains(.matched) {
+                appendReplyResult(
+                    .late, position: position, reply: reply, receivedAt: receivedAt, now: now, into: &step)
+            } else if reply.redelivered
+                && Tombstone.short(BodyHash.hash(reply.body)) == tombstones[position].replyHash
+            {
                 // The same reply again: repeat its outcome, and its resolution in case the first
                 // result was never confirmed; once its record is in the log, it only needs its
                 // acknowledgement (the record is not made twice).
-                let recorded = slots[Int(slot)].recorded
+                let recorded = flags.contains(.recorded)
                 appendReplyResult(
-                    .matched, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step,
+                    .matched, position: position, reply: reply, receivedAt: receivedAt, now: now, into: &step,
                     needsConfirm: !recorded, alreadyRecorded: recorded)
             } else {
                 appendReplyResult(
-                    .duplicate, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
+                    .duplicate, position: position, reply: reply, receivedAt: receivedAt, now: now,
+                    into: &step)
             }
-        case .timedOut:
-            appendReplyResult(.late, slot: slot, reply: reply, receivedAt: receivedAt, now: now, into: &step)
-        case .free:
-            preconditionFailure("a looked-up slot is never free")
+            return known
         }
     }
 
@@ -124,19 +151,15 @@ extension CorrelationCore {
             && replyType.hasSuffix("-reply")
     }
 
+    /// Matches an outstanding request; returns its tombstone's position.
     private mutating func match(
         slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64, into step: inout CorrelationStep
-    ) {
+    ) -> Int {
         let deadline = slots[Int(slot)].deadline
-        let request = takeRequest(slot: slot, correlationId: reply.correlationId)
+        let recovered = slots[Int(slot)].recovered
         let replyHash = BodyHash.hash(reply.body)
-        timers.remove(slot: slot)
-        slots[Int(slot)].state = .matched
-        slots[Int(slot)].replyHash = replyHash
-        slots[Int(slot)].resolvedAt = now
-        outstandingCount -= 1
-        tombstoneCount += 1
-        schedulePurge(slot: slot, resolvedAt: now)
+        let (request, position) = retire(
+            slot: slot, replyHash: replyHash, now: now, correlationId: reply.correlationId)
         if recordsEffects {
             step.effects.append(
                 .resolve(
@@ -147,21 +170,20 @@ extension CorrelationCore {
             CorrelationResult(
                 id: makeResultID(), outcome: .matched, correlationId: reply.correlationId, request: request,
                 deadline: deadline, reply: reply, resolvedAt: now, replyReceivedAt: receivedAt,
-                afterRecovery: slots[Int(slot)].recovered,
-                needsConfirm: true))
+                afterRecovery: recovered, needsConfirm: true))
+        return position
     }
 
     private mutating func appendReplyResult(
-        _ outcome: CorrelationOutcome, slot: Int32, reply: CorrelationReply, receivedAt: Int64, now: Int64,
+        _ outcome: CorrelationOutcome, position: Int, reply: CorrelationReply, receivedAt: Int64, now: Int64,
         into step: inout CorrelationStep, needsConfirm: Bool = false, alreadyRecorded: Bool = false
     ) {
-        let record = slots[Int(slot)]
         step.results.append(
             CorrelationResult(
                 id: makeResultID(), outcome: outcome, correlationId: reply.correlationId,
-                request: requestValue(of: record), deadline: record.deadline, reply: reply, resolvedAt: now,
-                replyReceivedAt: receivedAt,
-                afterRecovery: record.recovered, needsConfirm: needsConfirm, alreadyRecorded: alreadyRecorded)
-        )
+                request: requestValue(ofTombstone: position, correlationId: reply.correlationId),
+                deadline: tombstones.deadline(at: position), reply: reply, resolvedAt: now,
+                replyReceivedAt: receivedAt, afterRecovery: tombstones[position].flags.contains(.recovered),
+                needsConfirm: needsConfirm, alreadyRecorded: alreadyRecorded))
     }
 }

@@ -13,21 +13,23 @@ extension CorrelationCore {
     {
         var step = CorrelationStep()
         var purgeBudget = purgeLimit ?? limit
-        while purgeBudget > 0, let purge = purges.first, purge.fireAt <= now {
-            purges.removeFirst()
+        var purged = false
+        while purgeBudget > 0, let first = tombstones.first, first.purgeAt <= now {
             purgeBudget -= 1
-            if purgeWaitsForRecord && slots[Int(purge.slot)].awaitingRecord {
-                // Behind every purge queued, so that the queue stays in time order.
+            if purgeWaitsForRecord && first.flags.contains(.awaitingRecord) {
+                // Behind every tombstone, so that the queue stays in purge order.
                 let again = max(
-                    now.addingReportingOverflow(Self.purgeRecheckMs).partialValue, purges.last?.fireAt ?? .min
-                )
-                purges.append(PurgeTimer(fireAt: again, slot: purge.slot))
+                    now.addingReportingOverflow(Self.purgeRecheckMs).partialValue,
+                    tombstones.lastPurgeAt ?? .min)
+                tombstones.requeueFirst(purgeAt: again)
                 continue
             }
-            if recordsEffects {
-                step.effects.append(.purge(correlationId: slots[Int(purge.slot)].correlationId))
-            }
-            freeSlot(purge.slot)
+            let tombstone = tombstones.removeFirst()
+            if !unrecordedBodies.isEmpty { unrecordedBodies[tombstone.idHash] = nil }
+            purged = true
+        }
+        if purged && recordsEffects {
+            step.effects.append(.purgeResolved(through: purgeHorizon(at: now)))
         }
         var budget = limit
         let replyMark = replyWatermarks.combined ?? .min
@@ -48,12 +50,8 @@ extension CorrelationCore {
     }
 
     private mutating func fireRequestTimer(slot: Int32, now: Int64, into step: inout CorrelationStep) {
-        switch slots[Int(slot)].state {
-        case .outstanding:
-            timeOut(slot: slot, now: now, into: &step)
-        case .matched, .timedOut, .free:
-            preconditionFailure("only outstanding requests have deadline timers")
-        }
+        precondition(slots[Int(slot)].isOutstanding, "only outstanding requests have deadline timers")
+        timeOut(slot: slot, now: now, into: &step)
     }
 
     /// Pops the earliest held-reply timer; returns whether it emitted `unmatched` (a timer
@@ -75,17 +73,13 @@ extension CorrelationCore {
         return true
     }
 
-    /// Times a request out now: a `timeout` result, and a tombstone kept for retention.
-    mutating func timeOut(slot: Int32, now: Int64, into step: inout CorrelationStep) {
+    /// Times a request out now: a `timeout` result, and a tombstone kept for retention, whose
+    /// position it returns.
+    @discardableResult
+    mutating func timeOut(slot: Int32, now: Int64, into step: inout CorrelationStep) -> Int {
         let recovered = slots[Int(slot)].recovered
         let deadline = slots[Int(slot)].deadline
-        let request = takeRequest(slot: slot)
-        timers.remove(slot: slot)
-        slots[Int(slot)].state = .timedOut
-        slots[Int(slot)].resolvedAt = now
-        outstandingCount -= 1
-        tombstoneCount += 1
-        schedulePurge(slot: slot, resolvedAt: now)
+        let (request, position) = retire(slot: slot, replyHash: nil, now: now)
         if recordsEffects {
             step.effects.append(
                 .resolve(
@@ -97,6 +91,7 @@ extension CorrelationCore {
                 deadline: deadline, reply: nil, resolvedAt: now, replyReceivedAt: nil,
                 afterRecovery: recovered,
                 needsConfirm: true))
+        return position
     }
 
     /// How long a tombstone held for its record waits before the purge looks at it again, at
@@ -106,21 +101,11 @@ extension CorrelationCore {
     /// Whether a tombstone purge is due at `now` (purges make no results, so they need no room
     /// in the engine's result buffer).
     func purgeIsDue(at now: Int64) -> Bool {
-        purges.first.map { $0.fireAt <= now } ?? false
+        tombstones.first.map { $0.purgeAt <= now } ?? false
     }
 
-    /// Keeps a resolved request as a tombstone until its retention ends, and until the record of
-    /// the result just decided is queued (``purgeWaitsForRecord``).
-    mutating func schedulePurge(slot: Int32, resolvedAt: Int64) {
-        slots[Int(slot)].awaitingRecord = true
-        purges.append(
-            PurgeTimer(
-                fireAt: resolvedAt.addingReportingOverflow(configuration.retention).partialValue, slot: slot))
+    /// The store's rows resolved at or before this instant are past their retention at `now`.
+    func purgeHorizon(at now: Int64) -> Int64 {
+        now.subtractingReportingOverflow(configuration.retention).partialValue
     }
-}
-
-/// When a tombstone's retention ends.
-struct PurgeTimer: Sendable {
-    var fireAt: Int64
-    var slot: Int32
 }

@@ -3,8 +3,8 @@ import DequeModule
 /// The engine's decisions as a pure value: state plus event in, results and effects out.
 ///
 /// Time is an argument (`now`, ms since the Unix epoch), so every decision is deterministic.
-/// The core never scans its table: requests are found by a hash index, and every timer (request
-/// deadlines, tombstone purges) lives in one indexed binary heap, O(log n) per operation.
+/// The core never scans its table: requests are found by a hash index, deadlines live in an
+/// indexed heap (O(log n) per operation), and tombstones in a queue in purge order.
 /// Unknown replies wait in a separate, small heap for their grace period.
 ///
 /// Decisions are made in event time, from the messages' own timestamps, never from when the
@@ -25,22 +25,30 @@ public struct CorrelationCore: Sendable {
     /// The settings the core was made with.
     public let configuration: CorrelationConfiguration
 
+    /// Outstanding requests.
     var slots: [RequestSlot] = []
     var freeSlots: [Int32] = []
-    /// Correlation id → slot, for outstanding requests and tombstones.
+    /// Correlation id → slot, for outstanding requests.
     var index = SlotIndex()
     /// Outstanding requests' deadlines, keyed by the reply watermark that fires them
     /// (deadline + clock-skew tolerance + 1).
     var timers = DeadlineHeap()
-    /// Tombstone purges (at resolvedAt + retention), oldest first. A queue, not the heap: the
-    /// retention is one constant, so purges come due in the order requests resolve, and a
-    /// resolution costs an append instead of a heap insertion. (Were the wall clock to step
-    /// back, a purge could only come a little late.)
-    var purges = Deque<PurgeTimer>()
+    /// Resolved requests in retention, oldest purge first. A queue, not the heap: the retention
+    /// is one constant, so purges come due in the order requests resolve, and a resolution costs
+    /// an append instead of a heap insertion. (Were the wall clock to step back, a purge could
+    /// only come a little late.)
+    var tombstones = TombstoneTable()
+    /// Request bodies of matched tombstones recovered unconfirmed (a store an earlier version
+    /// wrote), by id hash: the redelivery of the matching reply makes a complete `matched`
+    /// result again. Dropped when the record is queued or the tombstone purged.
+    var unrecordedBodies: [UInt64: [UInt8]] = [:]
 
     /// Interned operation and content-type names.
     var names: [String] = []
     var nameIndex: [String: UInt16] = [:]
+    /// Interned (operation, content type) pairs, as slots and tombstones name them.
+    var kinds: [RequestKind] = []
+    var kindIndex: [RequestKind: UInt16] = [:]
 
     /// Replies for unknown correlation ids, waiting for their request.
     var held: [[UInt8]: [HeldReply]] = [:]
@@ -58,7 +66,7 @@ public struct CorrelationCore: Sendable {
     /// Requests waiting for a reply.
     public internal(set) var outstandingCount = 0
     /// Resolved requests kept for retention.
-    public internal(set) var tombstoneCount = 0
+    public var tombstoneCount: Int { tombstones.count }
     /// Replies waiting through their unmatched grace.
     public internal(set) var heldReplyCount = 0
 
@@ -92,7 +100,7 @@ public struct CorrelationCore: Sendable {
     /// `unmatched` otherwise wait for a watermark to move, not for the clock.
     public var nextWake: Int64? {
         if hasDueTimers { return .min }
-        return purges.first?.fireAt
+        return tombstones.first?.purgeAt
     }
 
     /// Whether a watermark has passed a request's deadline or a held reply's grace.
@@ -106,17 +114,15 @@ public struct CorrelationCore: Sendable {
 
     /// Whether `correlationId` is outstanding or in retention.
     public func isKnown(_ correlationId: String) -> Bool {
-        lookup(correlationId) != nil
+        find(correlationId) != nil
     }
 
     /// Where `correlationId` stands, if known.
     public func state(of correlationId: String) -> PersistedRequest.State? {
-        guard let slot = lookup(correlationId) else { return nil }
-        switch slots[Int(slot)].state {
-        case .outstanding: return .outstanding
-        case .matched: return .matched
-        case .timedOut: return .timedOut
-        case .free: return nil
+        switch find(correlationId) {
+        case .outstanding: .outstanding
+        case .tombstone(let position): tombstones[position].flags.contains(.matched) ? .matched : .timedOut
+        case nil: nil
         }
     }
 
@@ -148,13 +154,23 @@ public struct CorrelationCore: Sendable {
     ) throws(CorrelationError) -> RegistrationStatus {
         let bodyHash = BodyHash.hash(request.body)
         let idHash = Self.idHash(request.correlationId)
-        if let existing = lookup(request.correlationId, hash: idHash) {
-            let slot = slots[Int(existing)]
-            guard slot.bodyHash == bodyHash else {
+        switch find(request.correlationId, hash: idHash) {
+        case .outstanding(let slot):
+            guard slots[Int(slot)].bodyHash == bodyHash else {
                 throw .conflictingRegistration(
-                    correlationId: request.correlationId, existingState: persistedState(slot.state))
+                    correlationId: request.correlationId, existingState: .outstanding)
             }
             return .alreadyRegistered
+        case .tombstone(let position):
+            let tombstone = tombstones[position]
+            guard tombstone.bodyHash == Tombstone.short(bodyHash) else {
+                throw .conflictingRegistration(
+                    correlationId: request.correlationId,
+                    existingState: tombstone.flags.contains(.matched) ? .matched : .timedOut)
+            }
+            return .alreadyRegistered
+        case nil:
+            break
         }
         let persisted = PersistedRequest(
             request: request, bodyHash: bodyHash, deadline: configuration.deadline(of: request),
@@ -162,17 +178,17 @@ public struct CorrelationCore: Sendable {
         let slot = try insertSlot(persisted, recovered: false, idHash: idHash)
         if recordsEffects { step.effects.append(.insert(persisted)) }
 
+        var known = KnownRequest.outstanding(slot)
         if !held.isEmpty, let replies = held.removeValue(forKey: Array(request.correlationId.utf8)) {
             heldReplyCount -= replies.count
             // In event-time order (stable): an in-time reply read after one stamped past the
             // deadline (or in the future) still matches.
             for heldReply in replies.sorted(by: { $0.reply.timestampUtc < $1.reply.timestampUtc }) {
-                resolve(
-                    slot: slot, reply: heldReply.reply, receivedAt: heldReply.receivedAt, now: now,
-                    into: &step)
+                known = resolve(
+                    known, reply: heldReply.reply, receivedAt: heldReply.receivedAt, now: now, into: &step)
             }
         }
-        if slots[Int(slot)].state == .outstanding {
+        if case .outstanding = known {
             timers.insert(slot: slot, fireAt: fireTime(ofDeadline: persisted.deadline))
         }
         return .registered
@@ -208,14 +224,6 @@ public struct CorrelationCore: Sendable {
         timestamp < fireTime(ofDeadline: deadline)
     }
 
-    func persistedState(_ state: RequestSlot.State) -> PersistedRequest.State {
-        switch state {
-        case .matched: .matched
-        case .timedOut: .timedOut
-        case .outstanding, .free: .outstanding
-        }
-    }
-
     mutating func makeResultID() -> CorrelationResult.ID {
         defer { nextResultID += 1 }
         return CorrelationResult.ID(rawValue: nextResultID)
@@ -223,23 +231,37 @@ public struct CorrelationCore: Sendable {
 
     /// The request in `slot` as a value, with a copy of its body.
     func requestValue(of slot: RequestSlot) -> CorrelationRequest {
-        CorrelationRequest(
-            correlationId: slot.correlationId, operation: names[Int(slot.operation)],
-            contentType: names[Int(slot.contentType)], timestampUtc: slot.timestampUtc,
+        let kind = kinds[Int(slot.kind)]
+        return CorrelationRequest(
+            correlationId: slot.correlationId, operation: names[Int(kind.operation)],
+            contentType: names[Int(kind.contentType)], timestampUtc: slot.timestampUtc,
             ticketId: slot.ticketId, body: slot.body)
     }
 
+    /// What a tombstone still knows of its request, for the results of later replies: no ticket
+    /// id, and no body (both went out with the `matched` or `timeout` record), except a body kept
+    /// for an unrecorded recovered match (``unrecordedBodies``).
+    func requestValue(ofTombstone position: Int, correlationId: String) -> CorrelationRequest {
+        let tombstone = tombstones[position]
+        let kind = kinds[Int(tombstone.kind)]
+        return CorrelationRequest(
+            correlationId: correlationId, operation: names[Int(kind.operation)],
+            contentType: names[Int(kind.contentType)], timestampUtc: tombstone.timestampUtc,
+            ticketId: nil, body: unrecordedBodies.isEmpty ? [] : unrecordedBodies[tombstone.idHash] ?? [])
+    }
+
     /// The request in `slot` as a value, for the result that resolves it: the body moves into
-    /// the value (no copy) and the slot keeps only the ids, as a tombstone does.
+    /// the value (no copy); the slot is freed next.
     mutating func takeRequest(slot: Int32, correlationId: String? = nil) -> CorrelationRequest {
         // Field by field rather than through requestValue(of:): that call made the compiler copy
         // the whole core (a retain per table) for every resolution.
         let index = Int(slot)
         let id = correlationId ?? slots[index].correlationId
         let ticketId = slots[index].ticketId
+        let kind = kinds[Int(slots[index].kind)]
         return CorrelationRequest(
-            correlationId: id, operation: names[Int(slots[index].operation)],
-            contentType: names[Int(slots[index].contentType)], timestampUtc: slots[index].timestampUtc,
+            correlationId: id, operation: names[Int(kind.operation)],
+            contentType: names[Int(kind.contentType)], timestampUtc: slots[index].timestampUtc,
             ticketId: ticketId, body: slots[index].takeBody())
     }
 
@@ -251,4 +273,23 @@ public struct CorrelationCore: Sendable {
         nameIndex[name] = index
         return index
     }
+
+    /// The index of a request's (operation, content type) pair, interned on first sight.
+    mutating func intern(operation: String, contentType: String) throws(CorrelationError) -> UInt16 {
+        let kind = RequestKind(operation: try intern(operation), contentType: try intern(contentType))
+        if let known = kindIndex[kind] { return known }
+        guard kinds.count < Int(UInt16.max) else {
+            throw .tooManyDistinctNames("\(operation) \(contentType)")
+        }
+        let index = UInt16(kinds.count)
+        kinds.append(kind)
+        kindIndex[kind] = index
+        return index
+    }
+}
+
+/// A request's operation and content type, as indices into the core's interned names.
+struct RequestKind: Sendable, Hashable {
+    var operation: UInt16
+    var contentType: UInt16
 }

@@ -1,42 +1,27 @@
-/// One request in the pending table, packed for memory: 64 bytes plus one heap buffer holding
-/// the body, the correlation id and the ticket id back to back (a resolved request keeps only
-/// the two ids). Operation and content type are indices into the core's interned names.
+/// One outstanding request, packed for memory: 64 bytes plus one heap buffer holding the body,
+/// the correlation id and the ticket id back to back. Operation and content type are one index
+/// into the core's interned kinds. A resolved request leaves its slot for a ``Tombstone``.
 struct RequestSlot: Sendable {
-    enum State: UInt8, Sendable {
-        case free
-        case outstanding
-        case matched
-        case timedOut
-    }
-
     /// body ‖ correlationId (UTF-8) ‖ ticketId (UTF-8)
     var packed: [UInt8]
     var bodyCount: Int32
     var idCount: UInt16
     /// -1 when the request has no ticket id.
     var ticketIdCount: Int16
-    var operation: UInt16
-    var contentType: UInt16
-    var state: State
+    /// The request's operation and content type (``CorrelationCore/kinds``).
+    var kind: UInt16
+    /// False for a slot on the free list.
+    var isOutstanding: Bool
     /// Recovered from the store at startup.
     var recovered: Bool
-    /// A tombstone whose record is in the log of results (confirmed): a redelivery of its
-    /// reply needs no record again. Fits in the padding: the slot stays 64 bytes.
-    var recorded: Bool = false
-    /// A tombstone whose decision's result has not had its record queued for the log yet (see
-    /// ``CorrelationCore/purgeWaitsForRecord``). Also in the padding.
-    var awaitingRecord: Bool = false
     var timestampUtc: Int64
     /// Inclusive: a reply received at or before this instant matches.
     var deadline: Int64
     var bodyHash: UInt64
-    /// Hash of the matching reply's body (matched tombstones).
-    var replyHash: UInt64
-    var resolvedAt: Int64
 
     static let empty = RequestSlot(
-        packed: [], bodyCount: 0, idCount: 0, ticketIdCount: -1, operation: 0, contentType: 0, state: .free,
-        recovered: false, timestampUtc: 0, deadline: 0, bodyHash: 0, replyHash: 0, resolvedAt: 0)
+        packed: [], bodyCount: 0, idCount: 0, ticketIdCount: -1, kind: 0, isOutstanding: false,
+        recovered: false, timestampUtc: 0, deadline: 0, bodyHash: 0)
 
     var idBytes: ArraySlice<UInt8> {
         packed[Int(bodyCount)..<Int(bodyCount) + Int(idCount)]
@@ -56,22 +41,17 @@ struct RequestSlot: Sendable {
         Array(packed[0..<Int(bodyCount)])
     }
 
-    /// Hands the body over once the request is resolved, without copying it: the ids move to a
-    /// new small buffer and the old one, truncated in place, becomes the body.
+    /// Hands the body over once the request is resolved, without copying it: the slot is freed
+    /// next, so the buffer, truncated in place, becomes the body.
     mutating func takeBody() -> [UInt8] {
         guard bodyCount > 0 else { return [] }
-        var body = Array(packed[Int(bodyCount)...])
+        var body: [UInt8] = []
         swap(&body, &packed)
         // Uniquely referenced now (callers hold no copy of this slot), so this truncates in place.
         body.removeLast(body.count - Int(bodyCount))
         bodyCount = 0
+        idCount = 0
+        ticketIdCount = -1
         return body
-    }
-
-    /// Drops the body once the request is resolved; the ids stay.
-    mutating func dropBody() {
-        guard bodyCount > 0 else { return }
-        packed = Array(packed[Int(bodyCount)...])
-        bodyCount = 0
     }
 }

@@ -93,11 +93,12 @@ public actor CorrelationEngine {
     ) throws {
         let results = CorrelationResults(capacity: configuration.resultCapacity)
         let location = storePath.map { StoreLocation.sqlite(path: $0) } ?? .memory
+        let load = TableLoad(configuration: configuration, now: clock.now())
         let store = try location.makeBackend().map { makeBackend throws(CorrelationStoreError) in
             try CorrelationStore.openBlocking(
-                location: location.description, makeBackend: makeBackend)
+                location: location.description, makeBackend: makeBackend, rows: load.add)
         }
-        try self.init(configuration: configuration, clock: clock, results: results, store: store)
+        try self.init(configuration: configuration, clock: clock, results: results, store: store, load: load)
     }
 
     /// Creates an engine with its store at `store`: in memory, a SQLite file, or a PostgreSQL
@@ -120,18 +121,19 @@ public actor CorrelationEngine {
         fence: StoreFence? = nil
     ) async throws {
         let results = CorrelationResults(capacity: configuration.resultCapacity)
+        let load = TableLoad(configuration: configuration, now: clock.now())
         var store: CorrelationStore?
         if let makeBackend = location.makeBackend(fence: fence) {
             store = try await CorrelationStore.open(
-                location: location.description, makeBackend: makeBackend)
+                location: location.description, makeBackend: makeBackend, rows: load.add)
         }
-        try self.init(configuration: configuration, clock: clock, results: results, store: store)
+        try self.init(configuration: configuration, clock: clock, results: results, store: store, load: load)
     }
 
-    /// Recovers the core from an open store's rows (or starts empty without one).
+    /// Takes the core rebuilt from an open store's rows (or starts empty without one).
     private init(
         configuration: CorrelationConfiguration, clock: any CorrelationClock, results: CorrelationResults,
-        store: CorrelationStore?
+        store: CorrelationStore?, load: TableLoad
     ) throws {
         self.configuration = configuration
         self.clock = clock
@@ -141,8 +143,8 @@ public actor CorrelationEngine {
         if let store {
             let recovered: (core: CorrelationCore, step: CorrelationStep)
             do {
-                recovered = try CorrelationCore.recovering(
-                    store.recoveredRows, configuration: configuration, now: now)
+                recovered = try load.finish()
+                recoveredRequests = load.upstreamRows
             } catch {
                 store.beginClose()
                 throw error
@@ -156,6 +158,7 @@ public actor CorrelationEngine {
             core.purgeWaitsForRecord = true
         } else {
             self.store = nil
+            recoveredRequests = []
             core = CorrelationCore(configuration: configuration, now: now, recordsEffects: false)
         }
     }
@@ -344,7 +347,7 @@ public actor CorrelationEngine {
         for id in ids {
             guard let effect = unconfirmed.removeValue(forKey: id) else { continue }
             effects.append(effect)
-            core.markRecorded(effect.correlationId)
+            if let correlationId = effect.correlationId { core.markRecorded(correlationId) }
         }
         return effects
     }
@@ -419,12 +422,7 @@ public actor CorrelationEngine {
     /// whose decision's record never committed is outstanding again, with its answer), and the
     /// matched ones whose result was not confirmed (an earlier version's store). Empty without
     /// a store.
-    public nonisolated var recoveredRequests: [PersistedRequest] {
-        guard let store else { return [] }
-        return store.recoveredRows.filter { row in
-            row.state == .outstanding || (row.state == .matched && !row.confirmed && row.answer != nil)
-        }
-    }
+    public nonisolated let recoveredRequests: [PersistedRequest]
 
     // MARK: Watermarks
 

@@ -19,18 +19,20 @@ public enum PersistenceEffect: Sendable, Hashable {
     /// An active upstream answered the request; kept until the result is confirmed. Written in
     /// the same or an earlier transaction than the decision it leads to. Not produced by the core.
     case recordAnswer(correlationId: String, answer: RecordedAnswer)
-    /// A tombstone's retention ended. Written lazily; recovery also drops expired tombstones.
-    case purge(correlationId: String)
+    /// Retention ended for every request resolved at or before `through` (ms since the Unix
+    /// epoch): their rows go. By time, not by id, because tombstones in memory keep no ids; the
+    /// store holds a row resolved only once its record is written, so no row whose record is
+    /// still to come goes. Written lazily; recovery also drops expired tombstones.
+    case purgeResolved(through: Int64)
 }
 
 extension PersistenceEffect {
-    /// The request the effect is about.
-    public var correlationId: String {
+    /// The request the effect is about; nil for a purge, which is about many.
+    public var correlationId: String? {
         switch self {
         case .insert(let row): row.request.correlationId
-        case .resolve(let id, _, _, _, _), .confirm(let id), .markSent(let id), .recordAnswer(let id, _),
-            .purge(let id):
-            id
+        case .resolve(let id, _, _, _, _), .confirm(let id), .markSent(let id), .recordAnswer(let id, _): id
+        case .purgeResolved: nil
         }
     }
 }

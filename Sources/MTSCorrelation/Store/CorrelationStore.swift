@@ -16,9 +16,9 @@ import Synchronization
 /// `EventLoopFuture.wait()`): that thread is the store's own and waits for nothing else.
 final class CorrelationStore: @unchecked Sendable {
     // @unchecked Sendable: `backend` is touched only by the writer thread (it opens it, writes
-    // through it and closes it); `recoveredRows` is written by the writer thread before the
-    // opener is told the store is open (a semaphore or a continuation: a happens-before edge)
-    // and never written again; every other stored var is guarded by `condition`.
+    // through it and closes it); `recoveredLogState`, `tail` and `nextSeq` are set by the writer
+    // thread before the opener is told the store is open (a semaphore or a continuation: a
+    // happens-before edge); every other stored var is guarded by `condition`.
 
     /// The database, for messages: the SQLite path, or the PostgreSQL URL without its password.
     let location: String
@@ -55,11 +55,9 @@ final class CorrelationStore: @unchecked Sendable {
     /// the registration that made them takes them.
     private var refused: [String: String] = [:]
 
-    /// The rows found at open.
-    private(set) var recoveredRows: [PersistedRequest] = []
     /// The log of results as found at open.
     private(set) var recoveredLogState = ResultLogState()
-    /// The log's newest entries; set (like ``recoveredRows``) before the opener is told.
+    /// The log's newest entries; set (like ``recoveredLogState``) before the opener is told.
     private(set) var tail = ResultLogTail(lastSeq: 0)
     /// The next entry's position; the writer thread's alone.
     private var nextSeq: Int64 = 1
@@ -69,11 +67,13 @@ final class CorrelationStore: @unchecked Sendable {
         beforeCommit = StoreTestHooks.beforeCommit
     }
 
-    /// Opens a store on a new writer thread, which runs `makeBackend` and reads the rows; calls
-    /// `opened` (on that thread) with the store or the failure.
+    /// Opens a store on a new writer thread, which runs `makeBackend` and reads the rows, handing
+    /// each to `rows` (on that thread, before `opened`); calls `opened` (on that thread) with the
+    /// store or the failure.
     private static func start(
         location: String,
         makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend,
+        rows: @escaping @Sendable (PersistedRequest) -> Void,
         opened: @escaping @Sendable (Result<CorrelationStore, CorrelationStoreError>) -> Void
     ) {
         let store = CorrelationStore(location: location)
@@ -81,7 +81,7 @@ final class CorrelationStore: @unchecked Sendable {
             do throws(CorrelationStoreError) {
                 let backend = try makeBackend()
                 do throws(CorrelationStoreError) {
-                    store.recoveredRows = try backend.readRows()
+                    try backend.readRows(rows)
                     store.recoveredLogState = try backend.readLogState()
                     store.tail = ResultLogTail(lastSeq: store.recoveredLogState.lastSeq)
                     store.nextSeq = store.recoveredLogState.lastSeq + 1
@@ -103,14 +103,16 @@ final class CorrelationStore: @unchecked Sendable {
     }
 
     /// Opens the store, blocking the calling thread until the writer thread has opened the
-    /// database and read its rows (the SQLite engine initialiser, which is synchronous).
+    /// database and handed its rows to `rows` (the SQLite engine initialiser, which is
+    /// synchronous).
     static func openBlocking(
         location: String,
-        makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend
+        makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend,
+        rows: @escaping @Sendable (PersistedRequest) -> Void
     ) throws(CorrelationStoreError) -> CorrelationStore {
         let outcome = Mutex<Result<CorrelationStore, CorrelationStoreError>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        start(location: location, makeBackend: makeBackend) {
+        start(location: location, makeBackend: makeBackend, rows: rows) {
             result in
             outcome.withLock { $0 = result }
             done.signal()
@@ -120,14 +122,15 @@ final class CorrelationStore: @unchecked Sendable {
     }
 
     /// Opens the store; suspends (blocking no thread of the caller's) until the writer thread
-    /// has opened the database and read its rows.
+    /// has opened the database and handed its rows to `rows`.
     static func open(
         location: String,
-        makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend
+        makeBackend: @escaping @Sendable () throws(CorrelationStoreError) -> any StoreBackend,
+        rows: @escaping @Sendable (PersistedRequest) -> Void
     ) async throws(CorrelationStoreError) -> CorrelationStore {
         let result = await withCheckedContinuation {
             (continuation: CheckedContinuation<Result<CorrelationStore, CorrelationStoreError>, Never>) in
-            start(location: location, makeBackend: makeBackend) {
+            start(location: location, makeBackend: makeBackend, rows: rows) {
                 continuation.resume(returning: $0)
             }
         }
@@ -330,7 +333,8 @@ final class CorrelationStore: @unchecked Sendable {
                 return try writeTransaction(withLog, log: log, beforeCommit: beforeCommit, to: backend)
             }
             guard effects.count > 1 else {
-                let id = effects.first!.correlationId
+                // Only a request's own change can be refused (a purge deletes, it inserts nothing).
+                let id = effects.first!.correlationId ?? ""
                 condition.lock()
                 refused[id] = reason
                 statistics.refusedEffects += 1
@@ -347,15 +351,31 @@ final class CorrelationStore: @unchecked Sendable {
     /// says a record is durable (a confirm, a decision written with its record) goes with the
     /// log, and so does every later effect of the same request, so that each request's effects
     /// keep their order (a purge and a new registration of the same id after a decision must
-    /// not be overwritten by it). The rest goes first.
+    /// not be overwritten by it), and a purge after any of them, with all that follows it. The
+    /// rest goes first.
     static func splitAroundTheLog(
         _ effects: some Sequence<PersistenceEffect>
     ) -> (first: [PersistenceEffect], withLog: [PersistenceEffect]) {
         var first: [PersistenceEffect] = []
         var withLog: [PersistenceEffect] = []
         var moved: Set<String> = []
+        // Set once a purge went with the log: it touches every request's rows, so everything
+        // after it goes there too.
+        var everythingMoves = false
         for effect in effects {
-            let id = effect.correlationId
+            if everythingMoves {
+                withLog.append(effect)
+                continue
+            }
+            guard let id = effect.correlationId else {
+                if moved.isEmpty {
+                    first.append(effect)
+                } else {
+                    withLog.append(effect)
+                    everythingMoves = true
+                }
+                continue
+            }
             switch effect {
             case .confirm, .resolve(_, _, _, _, confirmed: true):
                 withLog.append(effect)

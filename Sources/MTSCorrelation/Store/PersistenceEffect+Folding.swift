@@ -6,7 +6,7 @@ extension PersistenceEffect {
     /// Applied in one transaction, the result leaves every row as `effects` would: the changes
     /// of different requests touch different rows, so moving one request's later change up to
     /// its earlier one changes nothing the commit shows. A change of another kind in between
-    /// (sent, answer, purge) ends a request's folding, so no change moves past it.
+    /// (sent, answer) ends a request's folding, and a purge ends every request's, so no change moves past it.
     ///
     /// Why: a request registered, matched and recorded within one group commit (a backlog
     /// drained, the pipelined intake) was a row written three times, and a reply matched and
@@ -18,7 +18,12 @@ extension PersistenceEffect {
         // Where each request's last insert or resolve is in `folded`, while it can take more.
         var open: [String: Int] = [:]
         for effect in effects {
-            let id = effect.correlationId
+            guard let id = effect.correlationId else {
+                // A purge touches rows of every request: nothing moves past it.
+                open.removeAll()
+                folded.append(effect)
+                continue
+            }
             if let index = open[id], let merged = folded[index].taking(effect) {
                 folded[index] = merged
                 continue
@@ -26,7 +31,7 @@ extension PersistenceEffect {
             switch effect {
             case .insert, .resolve:
                 open[id] = folded.count
-            case .confirm, .markSent, .recordAnswer, .purge:
+            case .confirm, .markSent, .recordAnswer, .purgeResolved:
                 open[id] = nil
             }
             folded.append(effect)

@@ -89,27 +89,29 @@ extension PostgresBackend {
     }
 
     /// Splits effects into runs: a new run at each change of kind, and when an id comes again.
+    /// Purges in a row are one run (one statement, to the latest horizon).
     static func runs(of effects: [PersistenceEffect]) -> [Run] {
         var runs: [Run] = []
         for effect in effects {
-            let (kind, id) = classify(effect)
-            if runs.last?.kind != kind || runs.last?.ids.contains(id) == true {
+            let kind = classify(effect)
+            let id = effect.correlationId
+            if runs.last?.kind != kind || id.map({ runs.last?.ids.contains($0) == true }) == true {
                 runs.append(Run(kind: kind))
             }
             runs[runs.count - 1].effects.append(effect)
-            runs[runs.count - 1].ids.insert(id)
+            if let id { runs[runs.count - 1].ids.insert(id) }
         }
         return runs
     }
 
-    private static func classify(_ effect: PersistenceEffect) -> (Run.Kind, String) {
+    private static func classify(_ effect: PersistenceEffect) -> Run.Kind {
         switch effect {
-        case .insert(let row): (.insert, row.request.correlationId)
-        case .resolve(let id, _, _, _, _): (.resolve, id)
-        case .confirm(let id): (.confirm, id)
-        case .markSent(let id): (.markSent, id)
-        case .recordAnswer(let id, _): (.recordAnswer, id)
-        case .purge(let id): (.purge, id)
+        case .insert: .insert
+        case .resolve: .resolve
+        case .confirm: .confirm
+        case .markSent: .markSent
+        case .recordAnswer: .recordAnswer
+        case .purgeResolved: .purge
         }
     }
 
@@ -219,11 +221,18 @@ extension PostgresBackend {
                     AS t(id, state, resolved_at, hash, has_hash, confirmed)
                 WHERE r.group_name = $1 AND r.correlation_id = ANY($2::text[]) AND r.correlation_id = t.id
                 """
-        case .confirm, .markSent, .purge:
+        case .purge:
+            var through = Int64.min
+            for case .purgeResolved(let horizon) in run.effects { through = max(through, horizon) }
+            binds.append(through)
+            sql = """
+                DELETE FROM \(table) WHERE group_name = $1 AND state <> 0 AND resolved_at <= $2
+                """
+        case .confirm, .markSent:
             var ids: [String] = []
             for effect in run.effects {
                 switch effect {
-                case .confirm(let id), .markSent(let id), .purge(let id): ids.append(id)
+                case .confirm(let id), .markSent(let id): ids.append(id)
                 default: break
                 }
             }
@@ -235,13 +244,9 @@ extension PostgresBackend {
                         answered_at = NULL
                     WHERE group_name = $1 AND correlation_id = ANY($2::text[]) AND state <> 0
                     """
-            case .markSent:
-                sql = """
-                    UPDATE \(table) SET sent = true WHERE group_name = $1 AND correlation_id = ANY($2::text[])
-                    """
             default:
                 sql = """
-                    DELETE FROM \(table) WHERE group_name = $1 AND correlation_id = ANY($2::text[])
+                    UPDATE \(table) SET sent = true WHERE group_name = $1 AND correlation_id = ANY($2::text[])
                     """
             }
         case .recordAnswer:

@@ -171,7 +171,7 @@ final class PostgresBackend: StoreBackend {
             })
     }
 
-    func readRows() throws(CorrelationStoreError) -> [PersistedRequest] {
+    func readRows(_ body: (PersistedRequest) -> Void) throws(CorrelationStoreError) {
         var binds = PostgresBindings()
         binds.append(group)
         let query = PostgresQuery(
@@ -183,9 +183,7 @@ final class PostgresBackend: StoreBackend {
             // The whole table at once: a bound of its own, longer than a batch's.
             let result = try waitBounded(
                 connection.queryUnlessClosed(query, logger: logger), timeout: .seconds(120))
-            var rows: [PersistedRequest] = []
-            for row in result { rows.append(try Self.decodeRow(row, location: location)) }
-            return rows
+            for row in result { body(try Self.decodeRow(row, location: location)) }
         } catch let error as CorrelationStoreError {
             throw error
         } catch {

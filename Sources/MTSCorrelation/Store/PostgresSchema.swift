@@ -44,6 +44,18 @@ package enum PostgresSchema {
             PRIMARY KEY (correlation_id, group_name)
         )
         """,
+        // Tombstones are purged by resolution time (the memory keeps no ids): resolved rows
+        // only, so outstanding requests cost the index nothing. Looked up first: `CREATE INDEX
+        // IF NOT EXISTS` takes its table lock before it looks, and would wait for every other
+        // group's open transactions at each open.
+        """
+        DO $$ BEGIN
+            IF to_regclass('\(requestTable)_resolved') IS NULL THEN
+                CREATE INDEX \(requestTable)_resolved ON \(requestTable)(group_name, resolved_at)
+                    WHERE state <> 0;
+            END IF;
+        END $$
+        """,
         """
         CREATE TABLE IF NOT EXISTS \(leaseTable)(
             group_name text PRIMARY KEY,

@@ -78,6 +78,10 @@ final class SQLiteBackend: StoreBackend {
                 ) WITHOUT ROWID
                 """)
             try Self.addUpstreamColumns(connection)
+            // Tombstones are purged by resolution time (the memory keeps no ids): resolved rows
+            // only, so outstanding requests cost the index nothing.
+            try connection.execute(
+                "CREATE INDEX IF NOT EXISTS request_resolved ON request(resolved_at) WHERE state <> 0")
             try connection.execute(
                 """
                 CREATE TABLE IF NOT EXISTS result_log(
@@ -152,7 +156,8 @@ final class SQLiteBackend: StoreBackend {
             markSentStatement = try connection.prepare("UPDATE request SET sent = 1 WHERE correlation_id = ?")
             recordAnswerStatement = try connection.prepare(
                 "UPDATE request SET answer = ?, answer_status = ?, answered_at = ? WHERE correlation_id = ?")
-            purgeStatement = try connection.prepare("DELETE FROM request WHERE correlation_id = ?")
+            purgeStatement = try connection.prepare(
+                "DELETE FROM request WHERE state <> 0 AND resolved_at <= ?")
         } catch {
             throw error.isCorruption
                 ? .corrupt(path: path, reason: error.message)
@@ -196,18 +201,14 @@ final class SQLiteBackend: StoreBackend {
         }
     }
 
-    func readRows() throws(CorrelationStoreError) -> [PersistedRequest] {
+    func readRows(_ body: (PersistedRequest) -> Void) throws(CorrelationStoreError) {
         do throws(SQLiteConnection.Failure) {
-            return try readAll()
+            try Self.read(connection, where: nil, bind: { _ in }, each: body)
         } catch {
             throw error.isCorruption
                 ? .corrupt(path: location, reason: error.message)
                 : .cannotOpen(path: location, reason: error.message)
         }
-    }
-
-    private func readAll() throws(SQLiteConnection.Failure) -> [PersistedRequest] {
-        try Self.read(connection, where: nil, bind: { _ in })
     }
 
     /// The columns of a row, in ``decodeRow(_:_:)``'s order.
@@ -220,18 +221,26 @@ final class SQLiteBackend: StoreBackend {
     static func read(
         _ connection: SQLiteConnection, where condition: String?, bind: (OpaquePointer) -> Void
     ) throws(SQLiteConnection.Failure) -> [PersistedRequest] {
+        var rows: [PersistedRequest] = []
+        try read(connection, where: condition, bind: bind) { rows.append($0) }
+        return rows
+    }
+
+    /// As ``read(_:where:bind:)``, handing each row to `each` as it is decoded.
+    static func read(
+        _ connection: SQLiteConnection, where condition: String?, bind: (OpaquePointer) -> Void,
+        each: (PersistedRequest) -> Void
+    ) throws(SQLiteConnection.Failure) {
         let statement = try connection.prepare(
             "SELECT \(columns) FROM request" + (condition.map { " WHERE \($0)" } ?? ""))
         defer { sqlite3_finalize(statement) }
         bind(statement)
-        var rows: [PersistedRequest] = []
         while true {
             let status = sqlite3_step(statement)
             if status == SQLITE_DONE { break }
             guard status == SQLITE_ROW else { throw connection.failure(status) }
-            rows.append(try decodeRow(connection, statement))
+            each(try decodeRow(connection, statement))
         }
-        return rows
     }
 
     /// One row of ``columns``.
@@ -448,8 +457,8 @@ final class SQLiteBackend: StoreBackend {
             connection.bind(statement, 4, correlationId)
             connection.bind(statement, 5, Int64(confirmed ? 1 : 0))
             try connection.run(statement)
-        case .purge(let correlationId):
-            connection.bind(purgeStatement, 1, correlationId)
+        case .purgeResolved(let through):
+            connection.bind(purgeStatement, 1, through)
             try connection.run(purgeStatement)
         case .confirm(let correlationId):
             connection.bind(confirmStatement, 1, correlationId)

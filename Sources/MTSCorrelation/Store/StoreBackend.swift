@@ -7,8 +7,9 @@ protocol StoreBackend: AnyObject {
     /// The database, for messages: a SQLite path, or a PostgreSQL URL without its password.
     var location: String { get }
 
-    /// Reads every row of the store (its group's, for a shared database). Called once, at open.
-    func readRows() throws(CorrelationStoreError) -> [PersistedRequest]
+    /// Reads every row of the store (its group's, for a shared database), handing each to
+    /// `body` as it is decoded. Called once, at open.
+    func readRows(_ body: (PersistedRequest) -> Void) throws(CorrelationStoreError)
 
     /// The log of results: its last position, oldest entry and cursors. Called at open, and by
     /// readers between transactions.
@@ -31,4 +32,13 @@ protocol StoreBackend: AnyObject {
 
     /// Closes the connection. Called once, last.
     func close()
+}
+
+extension StoreBackend {
+    /// Every row of the store, in an array (tools and tests; the engine takes them one by one).
+    func readRows() throws(CorrelationStoreError) -> [PersistedRequest] {
+        var rows: [PersistedRequest] = []
+        try readRows { rows.append($0) }
+        return rows
+    }
 }

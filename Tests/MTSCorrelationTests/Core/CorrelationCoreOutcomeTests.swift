@@ -59,7 +59,7 @@ import Testing
         #expect(late.results.first?.request?.body == [], "tombstones keep no body")
         // Retention 10 s from the timeout at t0+2000: purged at t0+12000.
         #expect(core.advanceAll(to: t0 + 11_999).effects.isEmpty)
-        #expect(core.advanceAll(to: t0 + 12_000).effects == [.purge(correlationId: "a")])
+        #expect(core.advanceAll(to: t0 + 12_000).effects == [.purgeResolved(through: t0 + 2_000)])
         #expect(core.tombstoneCount == 0)
         #expect(!core.isKnown("a"))
     }
@@ -76,12 +76,14 @@ import Testing
         core.markRecorded("b")
         // Retention 10 s: "a" is due at t0+10010 and held, "b" goes at t0+10020.
         #expect(core.advanceAll(to: t0 + 10_010).effects.isEmpty)
-        #expect(core.advanceAll(to: t0 + 10_020).effects == [.purge(correlationId: "b")])
+        #expect(core.advanceAll(to: t0 + 10_020).effects == [.purgeResolved(through: t0 + 20)])
         #expect(core.isKnown("a"))
+        #expect(!core.isKnown("b"))
         core.markRecorded("a")
         // Looked at again a second after it was held.
         #expect(core.advanceAll(to: t0 + 11_009).effects.isEmpty)
-        #expect(core.advanceAll(to: t0 + 11_010).effects == [.purge(correlationId: "a")])
+        #expect(core.advanceAll(to: t0 + 11_010).effects == [.purgeResolved(through: t0 + 1_010)])
+        #expect(!core.isKnown("a"))
         #expect(core.tombstoneCount == 0)
     }
 

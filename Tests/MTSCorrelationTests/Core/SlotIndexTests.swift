@@ -153,7 +153,7 @@ import Testing
         let a = CorrelationCore.idHash("correlation-1")
         #expect(CorrelationCore.idHash("correlation-1") == a)
         let bytes = Array("correlation-1".utf8)
-        #expect(bytes.withUnsafeBytes { SlotIndex.hash($0) } == a)
+        #expect(bytes.withUnsafeBytes { CorrelationCore.idHash($0) } == a)
         // Unseeded-ness is not promised (Hasher is seeded per process); only consistency is.
         #expect(CorrelationCore.idHash("correlation-2") != a)
     }

@@ -277,8 +277,9 @@ import Testing
         #expect(results[0].request == Fixtures.request("m", ticketId: "ticket-m", body: matchedBody))
         #expect(results[1].request == Fixtures.request("e", body: ""))
         #expect(results[2].request == Fixtures.request("t", ticketId: nil, body: timedOutBody))
-        // Tombstones keep every field but the body.
-        var withoutBody = Fixtures.request("m", ticketId: "ticket-m", body: matchedBody)
+        // Tombstones keep neither the body nor the ticket id: both went out with the resolving
+        // record.
+        var withoutBody = Fixtures.request("m", ticketId: nil, body: matchedBody)
         withoutBody.body = []
         #expect(results[3].request == withoutBody)
         withoutBody = Fixtures.request("t", ticketId: nil, body: timedOutBody)

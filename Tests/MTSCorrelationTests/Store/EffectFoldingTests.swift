@@ -40,7 +40,7 @@ import Testing
                 : .recordAnswer(
                     correlationId: id,
                     answer: RecordedAnswer(status: 200, body: [UInt8(code % 256)], receivedAt: t0))
-        default: return .purge(correlationId: id)
+        default: return .purgeResolved(through: t0 + value)
         }
     }
 

@@ -20,12 +20,12 @@ import Testing
             .insert(row("a", body: "1")), .insert(row("b", body: "1")),
             .resolve(correlationId: "a", state: .matched, resolvedAt: t0, replyHash: 1),
             .resolve(correlationId: "b", state: .timedOut, resolvedAt: t0, replyHash: nil),
-            .confirm(correlationId: "a"), .purge(correlationId: "a"),
+            .confirm(correlationId: "a"), .purgeResolved(through: t0), .purgeResolved(through: t0 + 1),
             .insert(row("a", body: "2")), .insert(row("a", body: "3")),
         ]
         let runs = PostgresBackend.runs(of: effects)
         #expect(runs.map(\.kind) == [.insert, .resolve, .confirm, .purge, .insert, .insert])
-        #expect(runs.map(\.effects.count) == [2, 2, 1, 1, 1, 1])
+        #expect(runs.map(\.effects.count) == [2, 2, 1, 2, 1, 1], "purges in a row are one statement")
     }
 
     @Test func bothBackendsEndWithTheSameRows() async throws {
@@ -39,11 +39,14 @@ import Testing
                     deadline: t0 + 5, state: .outstanding)),
             .markSent(correlationId: "kept"),
             .recordAnswer(correlationId: "kept", answer: answer),
-            .resolve(correlationId: "kept", state: .matched, resolvedAt: t0 + 9, replyHash: UInt64.max),
+            .resolve(correlationId: "kept", state: .matched, resolvedAt: t0 + 10, replyHash: UInt64.max),
             .resolve(correlationId: "purged", state: .timedOut, resolvedAt: t0 + 9, replyHash: nil),
-            .confirm(correlationId: "purged"), .purge(correlationId: "purged"),
+            .confirm(correlationId: "purged"),
             .resolve(correlationId: "again", state: .timedOut, resolvedAt: t0 + 3, replyHash: nil),
-            .purge(correlationId: "again"), .insert(row("again", body: "22")),
+            // Both resolved at or before t0+9, and gone; "kept" (resolved later) and the
+            // outstanding ones stay.
+            .insert(row("old-outstanding", body: "o")),
+            .purgeResolved(through: t0 + 9), .insert(row("again", body: "22")),
             .confirm(correlationId: "again"),  // outstanding: a confirm changes nothing
         ]
         let directory = try TemporaryDirectory()
@@ -62,7 +65,7 @@ import Testing
             }
             return (order(try sqlite.readRows()), order(try postgres.readRows()))
         }
-        #expect(sqlite.map(\.request.correlationId) == ["again", "kept", "no-ticket"])
+        #expect(sqlite.map(\.request.correlationId) == ["again", "kept", "no-ticket", "old-outstanding"])
         #expect(postgres == sqlite)
         #expect(postgres.first { $0.request.correlationId == "kept" }?.answer == answer)
         #expect(postgres.first { $0.request.correlationId == "no-ticket" }?.request.ticketId == nil)

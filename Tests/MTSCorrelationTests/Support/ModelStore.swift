@@ -21,8 +21,10 @@ enum ModelStore {
             row.request.body = []
             row.answer = nil
             store[id] = row
-        case .purge(let id):
-            store[id] = nil
+        case .purgeResolved(let through):
+            store = store.filter { _, row in
+                row.state == .outstanding || (row.resolvedAt ?? .min) > through
+            }
         case .markSent(let id):
             store[id]?.sent = true
         case .recordAnswer(let id, let answer):

@@ -52,6 +52,9 @@ extension CorrelationCore {
                 let resolvedAt = row.resolvedAt ?? now
                 let purgeAt = resolvedAt.addingReportingOverflow(core.configuration.retention).partialValue
                 if row.state == .timedOut && !row.confirmed {
+                    // Resolved in the store already: the store's purge must wait for its record.
+                    core.resolvedAwaitingRecord[CorrelationCore.idHash(row.request.correlationId)] =
+                        resolvedAt
                     step.results.append(
                         CorrelationResult(
                             id: core.makeResultID(), outcome: .timeout,

@@ -39,6 +39,7 @@ extension CorrelationCore {
 
     /// Marks a tombstone's record as in the log of results (its result was confirmed).
     public mutating func markRecorded(_ correlationId: String) {
+        if !resolvedAwaitingRecord.isEmpty { resolvedAwaitingRecord[Self.idHash(correlationId)] = nil }
         guard case .tombstone(let position) = find(correlationId) else { return }
         tombstones[position].flags.insert(.recorded)
         tombstones[position].flags.remove(.awaitingRecord)

@@ -26,6 +26,7 @@ extension CorrelationCore {
             }
             let tombstone = tombstones.removeFirst()
             if !unrecordedBodies.isEmpty { unrecordedBodies[tombstone.idHash] = nil }
+            if !resolvedAwaitingRecord.isEmpty { resolvedAwaitingRecord[tombstone.idHash] = nil }
             purged = true
         }
         if purged && recordsEffects {
@@ -104,8 +105,11 @@ extension CorrelationCore {
         tombstones.first.map { $0.purgeAt <= now } ?? false
     }
 
-    /// The store's rows resolved at or before this instant are past their retention at `now`.
+    /// The store's rows resolved at or before this instant are past their retention at `now`,
+    /// and none of them waits for its record (``resolvedAwaitingRecord``).
     func purgeHorizon(at now: Int64) -> Int64 {
-        now.subtractingReportingOverflow(configuration.retention).partialValue
+        let horizon = now.subtractingReportingOverflow(configuration.retention).partialValue
+        guard let oldest = resolvedAwaitingRecord.values.min() else { return horizon }
+        return min(horizon, oldest.subtractingReportingOverflow(1).partialValue)
     }
 }

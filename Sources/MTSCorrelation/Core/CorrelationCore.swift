@@ -42,6 +42,10 @@ public struct CorrelationCore: Sendable {
     /// wrote), by id hash: the redelivery of the matching reply makes a complete `matched`
     /// result again. Dropped when the record is queued or the tombstone purged.
     var unrecordedBodies: [UInt64: [UInt8]] = [:]
+    /// Timeouts recovered resolved but unconfirmed (a store an earlier version wrote), by id
+    /// hash → resolution time, until their record is queued: the store's rows of these are
+    /// resolved already, so the store's purge stops short of them (``purgeHorizon(at:)``).
+    var resolvedAwaitingRecord: [UInt64: Int64] = [:]
 
     /// Interned operation and content-type names.
     var names: [String] = []

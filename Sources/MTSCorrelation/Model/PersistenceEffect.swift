@@ -20,9 +20,10 @@ public enum PersistenceEffect: Sendable, Hashable {
     /// the same or an earlier transaction than the decision it leads to. Not produced by the core.
     case recordAnswer(correlationId: String, answer: RecordedAnswer)
     /// Retention ended for every request resolved at or before `through` (ms since the Unix
-    /// epoch): their rows go. By time, not by id, because tombstones in memory keep no ids; the
-    /// store holds a row resolved only once its record is written, so no row whose record is
-    /// still to come goes. Written lazily; recovery also drops expired tombstones.
+    /// epoch): their rows go. By time, not by id, because tombstones in memory keep no ids. The
+    /// engine writes a decision only with its record, and the core keeps `through` before any
+    /// timeout recovered resolved but unrecorded, so no row whose record is still to come goes.
+    /// Written lazily; recovery also drops expired tombstones.
     case purgeResolved(through: Int64)
 }
 

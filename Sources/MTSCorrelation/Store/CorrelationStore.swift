@@ -351,29 +351,22 @@ final class CorrelationStore: @unchecked Sendable {
     /// says a record is durable (a confirm, a decision written with its record) goes with the
     /// log, and so does every later effect of the same request, so that each request's effects
     /// keep their order (a purge and a new registration of the same id after a decision must
-    /// not be overwritten by it), and a purge after any of them, with all that follows it. The
-    /// rest goes first.
+    /// not be overwritten by it). The rest goes first; a purge after a moved effect is left out
+    /// (the next purge covers it).
     static func splitAroundTheLog(
         _ effects: some Sequence<PersistenceEffect>
     ) -> (first: [PersistenceEffect], withLog: [PersistenceEffect]) {
         var first: [PersistenceEffect] = []
         var withLog: [PersistenceEffect] = []
         var moved: Set<String> = []
-        // Set once a purge went with the log: it touches every request's rows, so everything
-        // after it goes there too.
-        var everythingMoves = false
         for effect in effects {
-            if everythingMoves {
-                withLog.append(effect)
-                continue
-            }
+            // A purge goes first while nothing before it has moved (its order is kept). After a
+            // moved effect it is left out: moved before that effect it could delete a row the
+            // effect resolves again later, and with the log it would drag every later effect
+            // along, out of reach of the search for a refused one. Purges are lazy; the next one
+            // covers what this one would have deleted.
             guard let id = effect.correlationId else {
-                if moved.isEmpty {
-                    first.append(effect)
-                } else {
-                    withLog.append(effect)
-                    everythingMoves = true
-                }
+                if moved.isEmpty { first.append(effect) }
                 continue
             }
             switch effect {

@@ -87,6 +87,31 @@ import Testing
         #expect(core.tombstoneCount == 0)
     }
 
+    /// A timeout an earlier version's store holds resolved but unconfirmed is emitted again at
+    /// recovery; until its record is queued, the store's purge (by resolution time) stops short
+    /// of its row, whatever else is purged.
+    @Test func theStoresPurgeStopsShortOfARecoveredTimeoutWaitingForItsRecord() throws {
+        let rows = [
+            PersistedRequest(
+                request: Fixtures.request("old"), bodyHash: 1, deadline: t0 - 1, state: .timedOut,
+                resolvedAt: t0),
+            PersistedRequest(
+                request: Fixtures.request("done"), bodyHash: 2, deadline: t0 - 1, state: .matched,
+                resolvedAt: t0 + 100, replyHash: 3, confirmed: true),
+        ]
+        var (recovered, step) = try CorrelationCore.recovering(
+            rows, configuration: Fixtures.configuration, now: t0 + 1_000)
+        recovered.purgeWaitsForRecord = true
+        #expect(step.outcomes == [.timeout])
+        // Retention 10 s: "old" is due at t0+10000 and held; "done" goes at t0+10100, and the
+        // store's horizon stays before "old"'s resolution, not at t0+100.
+        #expect(recovered.advanceAll(to: t0 + 10_100).effects == [.purgeResolved(through: t0 - 1)])
+        #expect(recovered.isKnown("old"))
+        recovered.markRecorded("old")
+        #expect(recovered.advanceAll(to: t0 + 11_100).effects == [.purgeResolved(through: t0 + 1_100)])
+        #expect(!recovered.isKnown("old"))
+    }
+
     @Test mutating func duplicateAfterMatchButRedeliveredSameReplyMatchesAgain() throws {
         _ = try core.register(Fixtures.request("a"), now: t0)
         #expect(

@@ -75,10 +75,15 @@ import Testing
     @Test func theSplitAroundTheLogKeepsEachRequestsOrder() async {
         await Self.forAnyEffects { existing, effects in
             let (first, withLog) = CorrelationStore.splitAroundTheLog(effects)
-            #expect(
-                ModelStore.applying(withLog, to: ModelStore.applying(first, to: existing))
-                    == ModelStore.applying(effects, to: existing),
-                "\(effects) split into \(first) and \(withLog)")
+            let split = ModelStore.applying(withLog, to: ModelStore.applying(first, to: existing))
+            let inOrder = ModelStore.applying(effects, to: existing)
+            // A purge after a moved effect is left out, so the split may delete less, never
+            // more: a row it would have deleted may stay, resolved (the next purge takes it).
+            for id in Set(split.keys).union(inOrder.keys) where split[id] != inOrder[id] {
+                #expect(
+                    inOrder[id] == nil && split[id].map { $0.state != .outstanding } == true,
+                    "\(id): \(effects) split into \(first) and \(withLog)")
+            }
             let early = first.filter {
                 switch $0 {
                 case .confirm, .resolve(_, _, _, _, confirmed: true): true

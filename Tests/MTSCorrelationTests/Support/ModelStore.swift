@@ -22,8 +22,9 @@ enum ModelStore {
             row.answer = nil
             store[id] = row
         case .purgeResolved(let through):
+            // As the SQL: a resolved row without a resolution time is not matched by `<=`.
             store = store.filter { _, row in
-                row.state == .outstanding || (row.resolvedAt ?? .min) > through
+                row.state == .outstanding || row.resolvedAt.map { $0 > through } ?? true
             }
         case .markSent(let id):
             store[id]?.sent = true

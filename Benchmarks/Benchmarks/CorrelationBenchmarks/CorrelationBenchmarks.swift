@@ -154,7 +154,9 @@ let restartPairs = 300_000
 let restartClockStart: Int64 = 1_767_225_600_000
 
 func removeRestartStore() {
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: restartStorePath + suffix) }
+    for suffix in ["", "-wal", "-shm"] {
+        try? FileManager.default.removeItem(atPath: restartStorePath + suffix)
+    }
 }
 
 /// The measured iterations' rates per benchmark, for the median line.

@@ -110,7 +110,6 @@ extension CorrelationCore {
     /// is kept. Returns whether it was forgotten.
     public mutating func forgetRefused(_ correlationId: String) -> Bool {
         guard case .outstanding(let slot) = find(correlationId) else { return false }
-        _ = takeRequest(slot: slot)
         freeSlot(slot, idHash: Self.idHash(correlationId))
         return true
     }
@@ -137,7 +136,7 @@ extension CorrelationCore {
         return (request, tombstones.lastPosition)
     }
 
-    /// Frees an outstanding request's slot (its body already taken).
+    /// Frees an outstanding request's slot (its buffer goes with it).
     private mutating func freeSlot(_ slot: Int32, idHash: UInt64) {
         index.remove(hash: UInt32(truncatingIfNeeded: idHash), slot: slot)
         timers.remove(slot: slot)
